@@ -1,0 +1,93 @@
+"""Starting the embedded manager as a real process on a loopback port, for tests.
+
+Tests talk to the manager over real HTTP, as the official client, the `cfy` CLI
+and the TUI do.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import signal
+import subprocess
+import sys
+import threading
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+PASSWORDS = {"admin": "admin-pw", "viewer": "viewer-pw", "operator": "operator-pw"}
+URL_RE = re.compile(r"listening on (http://\S+)")
+
+
+@dataclass
+class ManagerProcess:
+    """A manager subprocess; `restart()` keeps the data directory and the port."""
+
+    data: Path
+    speed: float = 50.0
+    seed: str = "demo"
+    port: int = 0
+    extra_args: list[str] = field(default_factory=list)
+    proc: subprocess.Popen[str] | None = None
+    url: str = ""
+    output: list[str] = field(default_factory=list)
+
+    def start(self, timeout: float = 60.0) -> ManagerProcess:
+        cmd = [
+            sys.executable, "-m", "tui.manager",
+            "--data", str(self.data),
+            "--port", str(self.port),
+            "--speed", str(self.speed),
+            "--seed", self.seed,
+            "--admin-password", PASSWORDS["admin"],
+            "--viewer-password", PASSWORDS["viewer"],
+            "--operator-password", PASSWORDS["operator"],
+            *self.extra_args,
+        ]
+        env = dict(os.environ, PYTHONUNBUFFERED="1")
+        self.proc = subprocess.Popen(
+            cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, env=env
+        )
+        deadline = time.monotonic() + timeout
+        assert self.proc.stdout is not None
+        while True:
+            line = self.proc.stdout.readline()
+            if not line:
+                raise RuntimeError(
+                    f"manager exited before listening: rc={self.proc.wait()}\n"
+                    + "".join(self.output)
+                )
+            self.output.append(line)
+            match = URL_RE.search(line)
+            if match:
+                self.url = match.group(1)
+                self.port = int(self.url.rsplit(":", 1)[1])
+                break
+            if time.monotonic() > deadline:
+                raise RuntimeError("manager did not start in time\n" + "".join(self.output))
+        threading.Thread(target=self._drain, args=(self.proc,), daemon=True).start()
+        return self
+
+    def _drain(self, proc: subprocess.Popen[str]) -> None:
+        assert proc.stdout is not None
+        for line in proc.stdout:
+            self.output.append(line)
+
+    @property
+    def api(self) -> str:
+        return self.url + "/api/v3.1"
+
+    def stop(self, kill: bool = False, timeout: float = 10.0) -> None:
+        if self.proc is None or self.proc.poll() is not None:
+            return
+        self.proc.send_signal(signal.SIGKILL if kill else signal.SIGTERM)
+        try:
+            self.proc.wait(timeout)
+        except subprocess.TimeoutExpired:
+            self.proc.kill()
+            self.proc.wait()
+
+    def restart(self, kill: bool = False) -> ManagerProcess:
+        self.stop(kill=kill)
+        return self.start()

@@ -1,0 +1,771 @@
+"""The ASGI application: routes of the Cloudify REST API v3.1 and their access rules."""
+
+from __future__ import annotations
+
+import contextlib
+import functools
+import json
+import logging
+import time
+import traceback
+from collections.abc import AsyncIterator, Awaitable, Callable
+from dataclasses import dataclass
+from typing import Any
+
+from starlette.applications import Starlette
+from starlette.exceptions import HTTPException
+from starlette.middleware import Middleware
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+from starlette.routing import Route
+
+from tui.manager import deployments as deps
+from tui.manager import executions as execs
+from tui.manager.auth import Authenticator, Identity, hash_secret, new_token_parts
+from tui.manager.clock import format_timestamp, parse_timestamp
+from tui.manager.engine import Engine
+from tui.manager.errors import (
+    BadParameters,
+    InternalError,
+    ManagerError,
+    NotFound,
+    PayloadTooLarge,
+    UnsupportedContentType,
+)
+from tui.manager.events import list_events
+from tui.manager.listing import build_where, envelope, order_by, parse_bool, parse_list_query
+from tui.manager.recovery import recover_interrupted
+from tui.manager.state import MANAGER_EDITION, MANAGER_VERSION, ManagerState
+from tui.manager.store import loads
+
+access_log = logging.getLogger("tui.manager.access")
+BODY_METHODS = ("POST", "PUT", "PATCH")
+
+
+@dataclass
+class Ctx:
+    state: ManagerState
+    identity: Identity
+    tenant: str | None
+    role: str | None
+    body: dict[str, Any]
+
+    def tenants(self, request: Request) -> list[str]:
+        """The tenant of the request, or every visible tenant with `_all_tenants=true`."""
+        assert self.tenant is not None
+        if not parse_bool(request.query_params.get("_all_tenants"), "_all_tenants"):
+            return [self.tenant]
+        store = self.state.store
+        if self.identity.is_admin:
+            return [r["name"] for r in store.all("SELECT name FROM tenants ORDER BY name")]
+        rows = store.all(
+            "SELECT tenant FROM user_tenants WHERE username = ? ORDER BY tenant",
+            (self.identity.username,),
+        )
+        return [r["tenant"] for r in rows]
+
+
+Handler = Callable[[Request, Ctx], Awaitable[Any]]
+
+
+def error_response(exc: ManagerError) -> JSONResponse:
+    return JSONResponse(exc.body(), status_code=exc.status_code)
+
+
+async def _read_body(request: Request, limit: int) -> dict[str, Any]:
+    if request.headers.get("content-type") != "application/json":
+        raise UnsupportedContentType("Content type must be application/json")
+    length = request.headers.get("content-length")
+    if length is not None and length.isdigit() and int(length) > limit:
+        raise PayloadTooLarge(f"Request body is larger than {limit} bytes")
+    raw = b""
+    async for chunk in request.stream():
+        raw += chunk
+        if len(raw) > limit:
+            raise PayloadTooLarge(f"Request body is larger than {limit} bytes")
+    if not raw.strip():
+        return {}
+    try:
+        body = json.loads(raw)
+    except (ValueError, UnicodeDecodeError) as exc:
+        raise BadParameters(f"Failed to decode JSON object: {exc}") from None
+    if body is None:
+        return {}
+    if not isinstance(body, dict):
+        raise BadParameters("Request body must be a JSON object")
+    return body
+
+
+def endpoint(
+    permission: str | None, *, tenant: bool = True, body: bool = False
+) -> Callable[[Handler], Callable[[Request], Awaitable[Response]]]:
+    """Authenticate, resolve the tenant, check the permission, parse the body, map errors."""
+
+    def wrap(fn: Handler) -> Callable[[Request], Awaitable[Response]]:
+        @functools.wraps(fn)
+        async def handler(request: Request) -> Response:
+            state: ManagerState = request.app.state.manager
+            auth: Authenticator = request.app.state.auth
+            try:
+                identity = auth.authenticate(
+                    request.headers.get("authorization"),
+                    request.headers.get("authentication-token"),
+                )
+                role = None
+                tenant_name = request.headers.get("tenant")
+                if tenant:
+                    role = auth.tenant_role(identity, tenant_name)
+                    if permission:
+                        auth.require(identity, role, permission, tenant_name or "")
+                parsed = (
+                    await _read_body(request, state.max_body_bytes)
+                    if body and request.method in (*BODY_METHODS, "DELETE")
+                    else {}
+                )
+                result = await fn(request, Ctx(state, identity, tenant_name, role, parsed))
+            except ManagerError as exc:
+                return error_response(exc)
+            except Exception as exc:  # the real manager answers 500 with the traceback
+                logging.getLogger("tui.manager").exception("unhandled error")
+                return error_response(
+                    InternalError(
+                        "Internal error occurred in manager REST server - "
+                        f"{type(exc).__name__}: {exc}",
+                        traceback=traceback.format_exc(),
+                    )
+                )
+            if isinstance(result, Response):
+                return result
+            return JSONResponse(result)
+
+        return handler
+
+    return wrap
+
+
+# -- manager-level endpoints ---------------------------------------------------------
+
+
+def _version() -> dict[str, Any]:
+    return {
+        "version": MANAGER_VERSION,
+        "edition": MANAGER_EDITION,
+        "distribution": "debian",
+        "distro_release": "bookworm",
+        "build": None,
+        "date": None,
+        "commit": None,
+    }
+
+
+@endpoint(None, tenant=False)
+async def version(request: Request, ctx: Ctx) -> Any:
+    return _version()
+
+
+async def ok(request: Request) -> Response:
+    return JSONResponse("OK")
+
+
+SERVICES = (
+    "Webserver",
+    "Management Worker",
+    "Manager Rest-Service",
+    "Cloudify API",
+    "Cloudify Execution Scheduler",
+    "PostgreSQL",
+    "RabbitMQ",
+)
+
+
+@endpoint(None, tenant=False)
+async def status(request: Request, ctx: Ctx) -> Any:
+    if parse_bool(request.query_params.get("summary"), "summary"):
+        return {"status": "OK", "services": {}}
+    services = {}
+    for name in SERVICES:
+        entry: dict[str, Any] = {"status": "Active", "is_remote": False}
+        if name == "RabbitMQ":
+            entry["extra_info"] = {"connection_check": "OK"}
+        elif name != "PostgreSQL":
+            entry["extra_info"] = {}
+        services[name] = entry
+    return {"status": "OK", "services": services}
+
+
+@endpoint(None, tenant=False)
+async def provider_context(request: Request, ctx: Ctx) -> Any:
+    return {"name": "provider", "context": {"cloudify": {"cloudify_agent": {}}}}
+
+
+def _host(request: Request) -> str:
+    return request.url.hostname or "127.0.0.1"
+
+
+def _node_list(items: list[dict[str, Any]]) -> dict[str, Any]:
+    return {
+        "items": items,
+        "metadata": {"pagination": {"total": len(items), "size": 1000, "offset": 0}},
+    }
+
+
+@endpoint(None, tenant=False)
+async def managers(request: Request, ctx: Ctx) -> Any:
+    host = _host(request)
+    return _node_list(
+        [
+            {
+                "id": 1,
+                "hostname": "cfy-tui-embedded",
+                "private_ip": host,
+                "public_ip": host,
+                "networks": {"default": host},
+                "version": MANAGER_VERSION,
+                "edition": MANAGER_EDITION,
+                "distribution": "debian",
+                "distro_release": "bookworm",
+                "fs_sync_node_id": "",
+                "last_seen": ctx.state.clock.stamp(),
+                "status_report": None,
+                "ca_cert_content": None,
+                "node_id": "manager-1",
+            }
+        ]
+    )
+
+
+@endpoint(None, tenant=False)
+async def brokers(request: Request, ctx: Ctx) -> Any:
+    host = _host(request)
+    return _node_list(
+        [
+            {
+                "name": "broker-1",
+                "host": host,
+                "management_host": host,
+                "port": 5671,
+                "networks": {"default": host},
+                "is_external": False,
+                "node_id": "broker-1",
+                "ca_cert_content": None,
+            }
+        ]
+    )
+
+
+@endpoint(None, tenant=False)
+async def db_nodes(request: Request, ctx: Ctx) -> Any:
+    host = _host(request)
+    return _node_list([{"name": "db-1", "host": host, "is_external": False, "node_id": "db-1"}])
+
+
+@endpoint(None, tenant=False)
+async def maintenance(request: Request, ctx: Ctx) -> Any:
+    return {
+        "status": "deactivated",
+        "activated_at": "",
+        "activation_requested_at": "",
+        "remaining_executions": None,
+        "requested_by": "",
+    }
+
+
+# -- tokens ----------------------------------------------------------------------------
+
+
+def _render_token(row: Any, role: str, value: str | None = None) -> dict[str, Any]:
+    return {
+        "id": row["id"],
+        "value": value or f"ctok-{row['id']}-********",
+        "username": row["username"],
+        "role": role,
+        "expiration_date": row["expiration_date"],
+        "last_used": row["last_used"],
+        "description": row["description"],
+    }
+
+
+def _user_role(ctx: Ctx, username: str) -> str:
+    row = ctx.state.store.one("SELECT role FROM users WHERE username = ?", (username,))
+    return row["role"] if row else "default"
+
+
+@endpoint(None, tenant=False, body=True)
+async def tokens_create(request: Request, ctx: Ctx) -> Any:
+    state = ctx.state
+    expiration = ctx.body.get("expiration_date")
+    if expiration:
+        try:
+            when = parse_timestamp(str(expiration))
+        except ValueError:
+            raise BadParameters(f"Invalid expiration date: {expiration}") from None
+        if when <= state.clock.now():
+            raise BadParameters("Expiration date was in the past.")
+        expiration = format_timestamp(when)
+    token_id, secret = new_token_parts()
+    with state.store.tx():
+        state.store.execute(
+            "INSERT INTO tokens (id, secret_hash, username, description, expiration_date, "
+            "last_used, created_at) VALUES (?, ?, ?, ?, ?, NULL, ?)",
+            (
+                token_id,
+                hash_secret(secret),
+                ctx.identity.username,
+                ctx.body.get("description"),
+                expiration or None,
+                state.clock.stamp(),
+            ),
+        )
+    row = state.store.one("SELECT * FROM tokens WHERE id = ?", (token_id,))
+    return _render_token(row, ctx.identity.role, f"ctok-{token_id}-{secret}")
+
+
+@endpoint(None, tenant=False)
+async def tokens_list(request: Request, ctx: Ctx) -> Any:
+    fields = {"id", "username", "description", "expiration_date", "last_used", "value", "role"}
+    q = parse_list_query(
+        request.query_params,
+        filterable=fields - {"value", "role"},
+        sortable=fields - {"value"},
+        includable=fields,
+    )
+    clauses, args = build_where({k: deps.Field(k) for k in fields}, q.filters)
+    if not ctx.identity.is_admin:
+        clauses.append("username = ?")
+        args.append(ctx.identity.username)
+    where = " AND ".join(clauses) or "1"
+    total = ctx.state.store.one(f"SELECT COUNT(*) AS n FROM tokens WHERE {where}", args)["n"]
+    order = ", ".join(
+        [f"{name} {'DESC' if desc else 'ASC'}" for name, desc in q.sort] + ["created_at", "id"]
+    )
+    limit = (-1, 0) if q.get_all else (q.size, q.offset)
+    rows = ctx.state.store.all(
+        f"SELECT * FROM tokens WHERE {where} ORDER BY {order} LIMIT ? OFFSET ?", [*args, *limit]
+    )
+    items = [_render_token(r, _user_role(ctx, r["username"])) for r in rows]
+    if q.include:
+        items = [{k: v for k, v in i.items() if k in q.include} for i in items]
+    return envelope(items, total, q)
+
+
+def _own_token(ctx: Ctx, token_id: str) -> Any:
+    row = ctx.state.store.one("SELECT * FROM tokens WHERE id = ?", (token_id,))
+    if row is None or (not ctx.identity.is_admin and row["username"] != ctx.identity.username):
+        raise NotFound(f"Requested `Token` with ID `{token_id}` was not found")
+    return row
+
+
+@endpoint(None, tenant=False)
+async def token_get(request: Request, ctx: Ctx) -> Any:
+    row = _own_token(ctx, request.path_params["token_id"])
+    return _render_token(row, _user_role(ctx, row["username"]))
+
+
+@endpoint(None, tenant=False)
+async def token_delete(request: Request, ctx: Ctx) -> Any:
+    row = _own_token(ctx, request.path_params["token_id"])
+    with ctx.state.store.tx():
+        ctx.state.store.execute("DELETE FROM tokens WHERE id = ?", (row["id"],))
+    return Response(status_code=204)
+
+
+# -- deployments and workflows ------------------------------------------------------
+
+
+def _tenant_clause(tenants: list[str], column: str = "tenant") -> str:
+    return f"{column} IN ({','.join('?' for _ in tenants)})"
+
+
+def _query_deployments(request: Request, ctx: Ctx, q: Any) -> tuple[list[Any], int]:
+    tenants = ctx.tenants(request)
+    clauses, args = build_where(deps.DEPLOYMENT_FIELDS, q.filters)
+    clauses.insert(0, _tenant_clause(tenants))
+    args[:0] = tenants
+    for flag, column in (("_search", "id"), ("_search_name", "display_name")):
+        for value in q.flags.get(flag, []):
+            clauses.append(f"instr(lower({column}), lower(?)) > 0")
+            args.append(value)
+    where = " AND ".join(clauses)
+    store = ctx.state.store
+    total = store.one(f"SELECT COUNT(*) AS n FROM deployments_v WHERE {where}", args)["n"]
+    order = order_by(deps.DEPLOYMENT_FIELDS, q.sort, ["created_at ASC", "pk ASC"])
+    limit = (-1, 0) if q.get_all else (q.size, q.offset)
+    rows = store.all(
+        f"SELECT * FROM deployments_v WHERE {where} ORDER BY {order} LIMIT ? OFFSET ?",
+        [*args, *limit],
+    )
+    return rows, total
+
+
+@endpoint("deployment_list")
+async def deployments_list(request: Request, ctx: Ctx) -> Any:
+    q = parse_list_query(
+        request.query_params,
+        filterable=deps.DEPLOYMENT_FIELDS,
+        sortable=deps.DEPLOYMENT_FIELDS,
+        includable=deps.DEPLOYMENT_INCLUDES,
+    )
+    rows, total = _query_deployments(request, ctx, q)
+    states: dict[int, set[str]] = {}
+    if q.include is None or "workflows" in q.include:
+        states = deps.instance_states(ctx.state, [r["pk"] for r in rows])
+    items = [deps.render_deployment(r, states.get(r["pk"]), q.include) for r in rows]
+    return envelope(items, total, q)
+
+
+@endpoint("deployment_get")
+async def deployment_get(request: Request, ctx: Ctx) -> Any:
+    row = deps.get_deployment(ctx.state, ctx.tenant or "", request.path_params["dep_id"])
+    include = None
+    raw = request.query_params.getlist("_include")
+    if raw:
+        include = {p.strip() for r in raw for p in r.split(",") if p.strip()}
+        unknown = sorted(include - deps.DEPLOYMENT_INCLUDES)
+        if unknown:
+            from tui.manager.errors import NoSuchIncludeField
+
+            raise NoSuchIncludeField(
+                f"Include keys '{unknown}' do not exist. Allowed keys are: "
+                f"{sorted(deps.DEPLOYMENT_INCLUDES)}"
+            )
+    states = deps.instance_states(ctx.state, [row["pk"]])[row["pk"]]
+    return deps.render_deployment(row, states, include)
+
+
+@endpoint("deployment_create", body=True)
+async def deployment_create(request: Request, ctx: Ctx) -> Any:
+    state = ctx.state
+    tenant = ctx.tenant or ""
+    dep_id = request.path_params["dep_id"]
+    body = ctx.body
+    if "blueprint_id" not in body:
+        raise BadParameters("Missing blueprint_id in json request body")
+    blueprint = state.store.one(
+        "SELECT * FROM blueprints WHERE tenant = ? AND id = ?", (tenant, body["blueprint_id"])
+    )
+    if blueprint is None:
+        raise NotFound(f"Requested `Blueprint` with ID `{body['blueprint_id']}` was not found")
+    inputs = body.get("inputs") or {}
+    if not isinstance(inputs, dict):
+        raise BadParameters("inputs must be a dict")
+    deps.check_new_deployment(state, tenant, dep_id)
+    with state.store.tx():
+        pk = deps.insert_deployment(
+            state,
+            tenant,
+            dep_id,
+            blueprint["id"],
+            loads(blueprint["plan"]),
+            created_by=ctx.identity.username,
+            inputs=inputs,
+            display_name=body.get("display_name"),
+            labels=body.get("labels"),
+            site_name=body.get("site_name"),
+            visibility=body.get("visibility") or "tenant",
+            runtime_only_evaluation=bool(body.get("runtime_only_evaluation")),
+        )
+        dep = state.store.one("SELECT * FROM deployments WHERE pk = ?", (pk,))
+        exec_id = execs.insert_execution(
+            state,
+            tenant=tenant,
+            deployment=dep,
+            workflow_id="create_deployment_environment",
+            status="pending",
+            parameters={},
+            created_by=ctx.identity.username,
+        )
+        state.store.execute(
+            "UPDATE deployments SET create_execution = ? WHERE pk = ?", (exec_id, pk)
+        )
+    async_create = parse_bool(request.query_params.get("async_create"), "async_create")
+    engine = state.engine
+    if engine is not None:
+        engine.launch(exec_id)
+        if not async_create:
+            task = engine.tasks.get(exec_id)
+            if task is not None:
+                await task
+    row = deps.get_deployment(state, tenant, dep_id)
+    states = deps.instance_states(state, [pk])[pk]
+    return JSONResponse(deps.render_deployment(row, states, None), status_code=201)
+
+
+@endpoint("deployment_delete")
+async def deployment_delete(request: Request, ctx: Ctx) -> Any:
+    force = parse_bool(request.query_params.get("force"), "force")
+    deps.delete_deployment(ctx.state, ctx.tenant or "", request.path_params["dep_id"], force)
+    return Response(status_code=204)
+
+
+@endpoint("deployment_list")
+async def workflows_list(request: Request, ctx: Ctx) -> Any:
+    q = parse_list_query(
+        request.query_params,
+        filterable=deps.DEPLOYMENT_FIELDS,
+        sortable=deps.DEPLOYMENT_FIELDS,
+        includable=deps.DEPLOYMENT_INCLUDES,
+    )
+    q.get_all = True
+    rows, _ = _query_deployments(request, ctx, q)
+    states = deps.instance_states(ctx.state, [r["pk"] for r in rows])
+    seen: dict[str, dict[str, Any]] = {}
+    for row in rows:
+        for wf in deps.render_workflows(row, states[row["pk"]]):
+            seen.setdefault(json.dumps(wf, sort_keys=True), wf)
+    items = list(seen.values())
+    return {
+        "items": items,
+        "metadata": {"pagination": {"total": len(items), "size": q.size, "offset": q.offset}},
+    }
+
+
+# -- executions -----------------------------------------------------------------------
+
+
+@endpoint("execution_list")
+async def executions_list(request: Request, ctx: Ctx) -> Any:
+    q = parse_list_query(
+        request.query_params,
+        filterable=execs.EXECUTION_FIELDS,
+        sortable=execs.EXECUTION_FIELDS,
+        includable=execs.EXECUTION_INCLUDES,
+    )
+    tenants = ctx.tenants(request)
+    clauses, args = build_where(execs.EXECUTION_FIELDS, q.filters)
+    clauses.insert(0, _tenant_clause(tenants))
+    args[:0] = tenants
+    include_system = parse_bool(
+        (q.flags.get("_include_system_workflows") or ["false"])[-1], "_include_system_workflows"
+    )
+    if not include_system and "is_system_workflow" not in q.filters:
+        clauses.append("is_system_workflow = 0")
+    where = " AND ".join(clauses)
+    store = ctx.state.store
+    total = store.one(f"SELECT COUNT(*) AS n FROM executions WHERE {where}", args)["n"]
+    order = order_by(execs.EXECUTION_FIELDS, q.sort, ["created_at ASC", "rowid ASC"])
+    limit = (-1, 0) if q.get_all else (q.size, q.offset)
+    rows = store.all(
+        f"SELECT * FROM executions WHERE {where} ORDER BY {order} LIMIT ? OFFSET ?",
+        [*args, *limit],
+    )
+    return envelope([execs.render_execution(r, q.include) for r in rows], total, q)
+
+
+@endpoint("execution_get")
+async def execution_get(request: Request, ctx: Ctx) -> Any:
+    include = None
+    raw = request.query_params.getlist("_include")
+    if raw:
+        include = {p.strip() for r in raw for p in r.split(",") if p.strip()}
+    row = execs.get_execution(ctx.state, [ctx.tenant or ""], request.path_params["exec_id"])
+    return execs.render_execution(row, include)
+
+
+@endpoint("execution_start", body=True)
+async def execution_start(request: Request, ctx: Ctx) -> Any:
+    row = execs.start_execution(ctx.state, ctx.tenant or "", ctx.identity.username, ctx.body)
+    return JSONResponse(execs.render_execution(row), status_code=201)
+
+
+@endpoint("execution_cancel", body=True)
+async def execution_action(request: Request, ctx: Ctx) -> Any:
+    row = execs.execution_action(
+        ctx.state, [ctx.tenant or ""], request.path_params["exec_id"], ctx.body
+    )
+    return execs.render_execution(row)
+
+
+@endpoint("execution_status_update", body=True)
+async def execution_patch(request: Request, ctx: Ctx) -> Any:
+    row = execs.update_status(
+        ctx.state, [ctx.tenant or ""], request.path_params["exec_id"], ctx.body
+    )
+    return execs.render_execution(row)
+
+
+@endpoint("event_list")
+async def events_list(request: Request, ctx: Ctx) -> Any:
+    return list_events(ctx.state, ctx.tenants(request), request.query_params)
+
+
+# -- blueprints (read-only: they come from seeds and --blueprints) --------------------
+
+
+def _render_blueprint(row: Any) -> dict[str, Any]:
+    plan = loads(row["plan"], {})
+    return {
+        "id": row["id"],
+        "description": row["description"],
+        "main_file_name": row["main_file_name"],
+        "created_at": row["created_at"],
+        "updated_at": row["updated_at"],
+        "created_by": row["created_by"],
+        "tenant_name": row["tenant"],
+        "visibility": row["visibility"],
+        "state": "uploaded",
+        "error": None,
+        "labels": [],
+        "plan": {"workflows": plan.get("workflows", {}), "inputs": plan.get("inputs", {})},
+    }
+
+
+@endpoint("blueprint_list")
+async def blueprints_list(request: Request, ctx: Ctx) -> Any:
+    fields = {
+        "id": deps.Field("id"),
+        "created_at": deps.Field("created_at"),
+        "created_by": deps.Field("created_by"),
+        "visibility": deps.Field("visibility"),
+        "description": deps.Field("description"),
+    }
+    q = parse_list_query(
+        request.query_params,
+        filterable=fields,
+        sortable=fields,
+        includable=set(fields)
+        | {"main_file_name", "plan", "tenant_name", "state", "error", "labels", "updated_at"},
+    )
+    tenants = ctx.tenants(request)
+    clauses, args = build_where(fields, q.filters)
+    clauses.insert(0, _tenant_clause(tenants))
+    args[:0] = tenants
+    where = " AND ".join(clauses)
+    total = ctx.state.store.one(f"SELECT COUNT(*) AS n FROM blueprints WHERE {where}", args)["n"]
+    order = order_by(fields, q.sort, ["created_at ASC", "id ASC"])
+    limit = (-1, 0) if q.get_all else (q.size, q.offset)
+    rows = ctx.state.store.all(
+        f"SELECT * FROM blueprints WHERE {where} ORDER BY {order} LIMIT ? OFFSET ?",
+        [*args, *limit],
+    )
+    items = [_render_blueprint(r) for r in rows]
+    if q.include:
+        items = [{k: v for k, v in i.items() if k in q.include} for i in items]
+    return envelope(items, total, q)
+
+
+@endpoint("blueprint_list")
+async def blueprint_get(request: Request, ctx: Ctx) -> Any:
+    bp_id = request.path_params["bp_id"]
+    row = ctx.state.store.one(
+        "SELECT * FROM blueprints WHERE tenant = ? AND id = ?", (ctx.tenant, bp_id)
+    )
+    if row is None:
+        raise NotFound(f"Requested `Blueprint` with ID `{bp_id}` was not found")
+    return _render_blueprint(row)
+
+
+# -- application ------------------------------------------------------------------------
+
+HTTP_MESSAGES = {
+    404: (
+        "not_found_error",
+        "404 Not Found: The requested URL was not found on the server. If you entered the "
+        "URL manually please check your spelling and try again.",
+    ),
+    405: (
+        "method_not_allowed_error",
+        "405 Method Not Allowed: The method is not allowed for the requested URL.",
+    ),
+}
+
+
+async def http_error(request: Request, exc: Exception) -> Response:
+    assert isinstance(exc, HTTPException)
+    code, message = HTTP_MESSAGES.get(
+        exc.status_code, ("bad_parameters_error", f"{exc.status_code}: {exc.detail}")
+    )
+    return JSONResponse(
+        {"message": message, "error_code": code, "server_traceback": None},
+        status_code=exc.status_code,
+        headers=getattr(exc, "headers", None),
+    )
+
+
+def routes() -> list[Route]:
+    v = "/api/v3.1"
+    return [
+        Route("/api/version", version, methods=["GET"]),
+        Route(f"{v}/version", version, methods=["GET"]),
+        Route(f"{v}/ok", ok, methods=["GET"]),
+        Route(f"{v}/status", status, methods=["GET"]),
+        Route(f"{v}/provider/context", provider_context, methods=["GET"]),
+        Route(f"{v}/managers", managers, methods=["GET"]),
+        Route(f"{v}/brokers", brokers, methods=["GET"]),
+        Route(f"{v}/db-nodes", db_nodes, methods=["GET"]),
+        Route(f"{v}/maintenance", maintenance, methods=["GET"]),
+        Route(f"{v}/tokens", tokens_list, methods=["GET"]),
+        Route(f"{v}/tokens", tokens_create, methods=["POST"]),
+        Route(f"{v}/tokens/{{token_id}}", token_get, methods=["GET"]),
+        Route(f"{v}/tokens/{{token_id}}", token_delete, methods=["DELETE"]),
+        Route(f"{v}/blueprints", blueprints_list, methods=["GET"]),
+        Route(f"{v}/blueprints/{{bp_id}}", blueprint_get, methods=["GET"]),
+        Route(f"{v}/deployments", deployments_list, methods=["GET"]),
+        Route(f"{v}/deployments/{{dep_id}}", deployment_get, methods=["GET"]),
+        Route(f"{v}/deployments/{{dep_id}}", deployment_create, methods=["PUT"]),
+        Route(f"{v}/deployments/{{dep_id}}", deployment_delete, methods=["DELETE"]),
+        Route(f"{v}/workflows", workflows_list, methods=["GET"]),
+        Route(f"{v}/executions", executions_list, methods=["GET"]),
+        Route(f"{v}/executions", execution_start, methods=["POST"]),
+        Route(f"{v}/executions/{{exec_id}}", execution_get, methods=["GET"]),
+        Route(f"{v}/executions/{{exec_id}}", execution_action, methods=["POST"]),
+        Route(f"{v}/executions/{{exec_id}}", execution_patch, methods=["PATCH"]),
+        Route(f"{v}/events", events_list, methods=["GET"]),
+    ]
+
+
+class RequestLog:
+    """ASGI middleware: every request's method, path, status and duration go to the
+    manager's request log; secrets, query strings and bodies are never kept."""
+
+    def __init__(self, app: Any, state: ManagerState) -> None:
+        self.app = app
+        self.state = state
+
+    async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        started = time.perf_counter()
+        status_holder = {"status": 500}
+
+        async def send_wrapper(message: Any) -> None:
+            if message["type"] == "http.response.start":
+                status_holder["status"] = message["status"]
+            await send(message)
+
+        try:
+            await self.app(scope, receive, send_wrapper)
+        finally:
+            entry = {
+                "method": scope["method"],
+                "path": scope["path"],
+                "status": status_holder["status"],
+                "ms": round((time.perf_counter() - started) * 1000, 2),
+            }
+            self.state.request_log.append(entry)
+            access_log.debug("%(method)s %(path)s %(status)s %(ms)sms", entry)
+
+
+def create_app(state: ManagerState, *, recover: bool = True) -> Starlette:
+    """The ASGI app over `state`; the engine starts with the app's lifespan."""
+
+    @contextlib.asynccontextmanager
+    async def lifespan(app: Starlette) -> AsyncIterator[None]:
+        if state.engine is None:
+            state.engine = Engine(state)
+        if recover:
+            recover_interrupted(state)
+        try:
+            yield
+        finally:
+            await state.engine.shutdown()
+
+    app = Starlette(
+        routes=routes(),
+        lifespan=lifespan,
+        exception_handlers={HTTPException: http_error},
+        middleware=[Middleware(RequestLog, state=state)],
+    )
+    app.state.manager = state
+    app.state.auth = Authenticator(state.store, state.clock)
+    return app

@@ -1,0 +1,167 @@
+"""Users, tenants, roles and tokens: who may call what, with the real 401/403 bodies."""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import hashlib
+import hmac
+import re
+import secrets
+from dataclasses import dataclass
+
+from tui.manager.clock import Clock, parse_timestamp
+from tui.manager.errors import Forbidden, Unauthorized
+from tui.manager.store import Store
+
+DEFAULT_TENANT = "default_tenant"
+SECOND_TENANT = "team-eu"
+
+# Permissions of each role, after the real manager's defaults (`permissions.py`).
+READ_PERMISSIONS = {
+    "deployment_list",
+    "deployment_get",
+    "execution_list",
+    "execution_get",
+    "event_list",
+    "workflow_list",
+    "blueprint_list",
+}
+OPERATE_PERMISSIONS = {"execution_start", "execution_cancel", "execution_status_update"}
+CREATE_PERMISSIONS = {"deployment_create", "deployment_delete"}
+ROLE_PERMISSIONS = {
+    "viewer": READ_PERMISSIONS,
+    "operations": READ_PERMISSIONS | OPERATE_PERMISSIONS,
+    "user": READ_PERMISSIONS | OPERATE_PERMISSIONS | CREATE_PERMISSIONS,
+    "manager": READ_PERMISSIONS | OPERATE_PERMISSIONS | CREATE_PERMISSIONS,
+}
+TOKEN_RE = re.compile(r"^ctok-([A-Za-z0-9]{10})-([A-Za-z0-9]{40})$")
+
+
+@dataclass(frozen=True)
+class Identity:
+    username: str
+    role: str  # system role: sys_admin or default
+
+    @property
+    def is_admin(self) -> bool:
+        return self.role == "sys_admin"
+
+
+def hash_password(password: str, salt: str) -> str:
+    return hashlib.pbkdf2_hmac("sha256", password.encode(), salt.encode(), 50_000).hex()
+
+
+def hash_secret(secret: str) -> str:
+    return hashlib.sha256(secret.encode()).hexdigest()
+
+
+def set_user(store: Store, clock: Clock, username: str, password: str, role: str) -> None:
+    salt = secrets.token_hex(8)
+    store.execute(
+        "INSERT INTO users (username, password_hash, salt, role, created_at) "
+        "VALUES (?, ?, ?, ?, ?) ON CONFLICT(username) DO UPDATE SET "
+        "password_hash = excluded.password_hash, salt = excluded.salt, role = excluded.role",
+        (username, hash_password(password, salt), salt, role, clock.stamp()),
+    )
+
+
+def add_membership(store: Store, username: str, tenant: str, role: str) -> None:
+    store.execute(
+        "INSERT OR REPLACE INTO user_tenants (username, tenant, role) VALUES (?, ?, ?)",
+        (username, tenant, role),
+    )
+
+
+class Authenticator:
+    """Resolves request headers to an identity and checks tenant permissions."""
+
+    def __init__(self, store: Store, clock: Clock) -> None:
+        self.store = store
+        self.clock = clock
+        # pbkdf2 is slow on purpose; remember verdicts by (stored hash, sha256 of the try).
+        self._password_cache: dict[tuple[str, str], bool] = {}
+
+    def authenticate(self, authorization: str | None, token: str | None) -> Identity:
+        if authorization and authorization.lower().startswith("basic "):
+            identity = self._basic(authorization[6:].strip())
+            if identity is not None:
+                return identity
+        if token is not None:
+            return self._token(token)
+        raise Unauthorized("User unauthorized: No authentication info provided")
+
+    def _basic(self, encoded: str) -> Identity | None:
+        try:
+            username, _, password = base64.b64decode(encoded).decode().partition(":")
+        except (binascii.Error, UnicodeDecodeError):
+            return None
+        if not username or not username[0].isascii() or not username[0].isalpha():
+            return None  # the real server skips Basic for such names
+        row = self.store.one("SELECT * FROM users WHERE username = ?", (username,))
+        if row is not None:
+            key = (row["password_hash"], hash_secret(password))
+            ok = self._password_cache.get(key)
+            if ok is None:
+                ok = hmac.compare_digest(hash_password(password, row["salt"]), row["password_hash"])
+                if len(self._password_cache) > 256:
+                    self._password_cache.clear()
+                self._password_cache[key] = ok
+            if ok:
+                return Identity(username, row["role"])
+        raise Unauthorized(
+            f"User unauthorized: Authentication failed for <User username=`{username}`>. "
+            "Wrong credentials or locked account"
+        )
+
+    def _token(self, value: str) -> Identity:
+        match = TOKEN_RE.match(value.strip())
+        if match is None:
+            raise Unauthorized("User unauthorized: Invalid token structure")
+        token_id, secret = match.groups()
+        row = self.store.one("SELECT * FROM tokens WHERE id = ?", (token_id,))
+        if row is None or not hmac.compare_digest(row["secret_hash"], hash_secret(secret)):
+            raise Unauthorized("User unauthorized: Unauthorized")
+        if row["expiration_date"] and parse_timestamp(row["expiration_date"]) <= self.clock.now():
+            raise Unauthorized("User unauthorized: Token is expired")
+        user = self.store.one("SELECT * FROM users WHERE username = ?", (row["username"],))
+        if user is None:
+            raise Unauthorized("User unauthorized: Unauthorized")
+        self.store.execute(
+            "UPDATE tokens SET last_used = ? WHERE id = ?", (self.clock.stamp(), token_id)
+        )
+        return Identity(user["username"], user["role"])
+
+    def tenant_role(self, identity: Identity, tenant: str | None) -> str:
+        """The identity's role in `tenant`, or the real 403 for a missing or foreign tenant."""
+        if not tenant:
+            raise Forbidden("Authorization failed: tenant not provided")
+        exists = self.store.one("SELECT 1 FROM tenants WHERE name = ?", (tenant,))
+        if exists is not None:
+            if identity.is_admin:
+                return "sys_admin"
+            row = self.store.one(
+                "SELECT role FROM user_tenants WHERE username = ? AND tenant = ?",
+                (identity.username, tenant),
+            )
+            if row is not None:
+                return row["role"]
+        raise Forbidden(
+            f"Authorization failed: Tried to authenticate with invalid tenant name: {tenant}"
+        )
+
+    @staticmethod
+    def require(identity: Identity, role: str, permission: str, tenant: str) -> None:
+        if role == "sys_admin" or permission in ROLE_PERMISSIONS.get(role, set()):
+            return
+        raise Forbidden(
+            f"User `{identity.username}` is not permitted to perform the action "
+            f"{permission} in the tenant `{tenant}`"
+        )
+
+
+def new_token_parts() -> tuple[str, str]:
+    alphabet = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789"
+    token_id = "".join(secrets.choice(alphabet) for _ in range(10))
+    secret = "".join(secrets.choice(alphabet) for _ in range(40))
+    return token_id, secret

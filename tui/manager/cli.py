@@ -1,0 +1,120 @@
+"""Command line of the embedded manager (`cfy-tui manager`, `python -m tui.manager`)."""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from pathlib import Path
+
+from tui.manager.server import ServerOptions, is_loopback, serve
+
+
+def _speed(text: str) -> float:
+    value = float(text)
+    if value <= 0:
+        raise argparse.ArgumentTypeError("speed must be greater than 0")
+    return value
+
+
+def _seed(text: str) -> str:
+    if text in ("demo", "none"):
+        return text
+    if text.startswith("scale:") and text[6:].isdigit() and int(text[6:]) > 0:
+        return text
+    raise argparse.ArgumentTypeError("seed must be demo, none or scale:N (N > 0)")
+
+
+def build_parser(prog: str = "cfy-tui manager") -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog=prog,
+        description="Run the embedded Cloudify manager: the REST API v3.1 on a local "
+        "socket, with SQLite state and a simulated workflow engine.",
+    )
+    parser.add_argument(
+        "--host",
+        default="127.0.0.1",
+        help="address to bind (default 127.0.0.1; anything else is exposed)",
+    )
+    parser.add_argument(
+        "--port", type=int, default=0, help="port to bind; 0 picks a free one (default 0)"
+    )
+    parser.add_argument(
+        "--data",
+        type=Path,
+        default=None,
+        help="directory for the SQLite state (default: a temporary one, removed on exit)",
+    )
+    parser.add_argument(
+        "--speed",
+        type=_speed,
+        default=1.0,
+        help="how much faster than real life workflows run (default 1)",
+    )
+    parser.add_argument(
+        "--seed",
+        type=_seed,
+        default="demo",
+        help="data for an empty store: demo, scale:N or none (default demo)",
+    )
+    parser.add_argument(
+        "--admin-password",
+        default=None,
+        help="password of the admin user (default: "
+        "$CFY_TUI_MANAGER_ADMIN_PASSWORD, or a generated one)",
+    )
+    parser.add_argument(
+        "--viewer-password",
+        default=None,
+        help="password of the read-only viewer user (default: generated)",
+    )
+    parser.add_argument(
+        "--operator-password",
+        default=None,
+        help="password of the operator user of default_tenant (default: generated)",
+    )
+    parser.add_argument(
+        "--blueprints",
+        type=Path,
+        default=None,
+        help="directory of blueprint YAML files to load into every tenant",
+    )
+    parser.add_argument(
+        "--log-level", default="warning", choices=["critical", "error", "warning", "info", "debug"]
+    )
+    return parser
+
+
+def main(argv: list[str] | None = None, prog: str = "python -m tui.manager") -> int:
+    args = build_parser(prog).parse_args(argv)
+    if args.blueprints is not None and not args.blueprints.is_dir():
+        print(f"error: --blueprints {args.blueprints} is not a directory", file=sys.stderr)
+        return 2
+    if not is_loopback(args.host):
+        print(
+            f"warning: binding to {args.host}, which is not a loopback address: anyone who "
+            "can reach it can try these credentials",
+            file=sys.stderr,
+        )
+    options = ServerOptions(
+        host=args.host,
+        port=args.port,
+        data=args.data,
+        speed=args.speed,
+        seed=args.seed,
+        passwords={
+            "admin": args.admin_password or os.environ.get("CFY_TUI_MANAGER_ADMIN_PASSWORD"),
+            "viewer": args.viewer_password,
+            "operator": args.operator_password,
+        },
+        blueprints=args.blueprints,
+        log_level=args.log_level,
+    )
+    try:
+        return serve(options, announce=lambda line: print(line, flush=True))
+    except OSError as exc:
+        print(f"error: cannot serve on {args.host}:{args.port}: {exc}", file=sys.stderr)
+        return 1
+    except ValueError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2

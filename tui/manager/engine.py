@@ -1,0 +1,303 @@
+"""The simulated workflow engine: executions run as asyncio tasks on the server's loop.
+
+Each execution walks its plan operation by operation, emitting the events and logs a
+real mgmtworker emits, counting operations and moving node instances through their
+states. A graceful cancel takes effect at the next task boundary; force-cancel and
+kill stop the task at once. The same runner replays history for seeds, with a
+virtual clock instead of real sleeps.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+import traceback
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+from tui.manager.blueprints import node_instance_id
+from tui.manager.deployments import recompute_status
+from tui.manager.events import event_row, insert_events
+from tui.manager.executions import set_status
+from tui.manager.state import END_STATES, ManagerState
+from tui.manager.store import loads
+from tui.manager.workflow_plans import Op, PlanError, Planner
+
+log = logging.getLogger("tui.manager.engine")
+
+Sleep = Callable[[float], Awaitable[None]]
+PENDING_DELAY = 0.4  # seconds at speed 1 between `pending` and `started`
+CANCEL_DELAY = 0.3  # seconds at speed 1 for a worker to confirm a stop
+
+
+class Engine:
+    def __init__(self, state: ManagerState, sleep: Sleep | None = None) -> None:
+        self.state = state
+        self.sleep: Sleep = sleep or asyncio.sleep
+        self.tasks: dict[str, asyncio.Task[None]] = {}
+
+    # -- called by the REST layer ---------------------------------------------------
+    def launch(self, exec_id: str, resume: bool = False) -> None:
+        old = self.tasks.pop(exec_id, None)
+        if old is not None:
+            old.cancel()
+        task = asyncio.get_running_loop().create_task(self.run(exec_id, resume))
+        self.tasks[exec_id] = task
+        task.add_done_callback(lambda t: self._forget(exec_id, t))
+
+    def request_cancel(self, exec_id: str, was: str) -> None:
+        """Graceful cancel: a running task stops at its next boundary by itself."""
+        if exec_id not in self.tasks:
+            self._finish_later(exec_id)
+
+    def stop_now(self, exec_id: str) -> None:
+        """Force-cancel or kill: abandon the running operation."""
+        task = self.tasks.pop(exec_id, None)
+        if task is not None:
+            task.cancel()
+        self._finish_later(exec_id)
+
+    def status_patched(self, exec_id: str, status: str) -> None:
+        if status in END_STATES:
+            task = self.tasks.pop(exec_id, None)
+            if task is not None:
+                task.cancel()
+        elif status in ("force_cancelling", "kill_cancelling"):
+            self.stop_now(exec_id)
+        elif status == "cancelling":
+            self.request_cancel(exec_id, was=status)
+
+    def emit(self, exec_id: str, event_type: str | None, message: str, **kw: Any) -> None:
+        row = self.state.store.one("SELECT * FROM executions WHERE id = ?", (exec_id,))
+        if row is not None:
+            insert_events(
+                self.state,
+                [event_row(row, self.state.clock.stamp(), message, event_type=event_type, **kw)],
+            )
+
+    async def shutdown(self) -> None:
+        tasks = list(self.tasks.values())
+        self.tasks.clear()
+        for task in tasks:
+            task.cancel()
+        await asyncio.gather(*tasks, return_exceptions=True)
+
+    # -- internals --------------------------------------------------------------------
+    def _forget(self, exec_id: str, task: asyncio.Task[None]) -> None:
+        if self.tasks.get(exec_id) is task:
+            del self.tasks[exec_id]
+
+    def _finish_later(self, exec_id: str) -> None:
+        async def finish() -> None:
+            await self.sleep(CANCEL_DELAY / self.state.speed)
+            self.finish_cancel(exec_id)
+
+        asyncio.get_running_loop().create_task(finish())
+
+    def finish_cancel(self, exec_id: str) -> None:
+        row = self.state.store.one("SELECT * FROM executions WHERE id = ?", (exec_id,))
+        if row is None or row["status"] not in (
+            "cancelling",
+            "force_cancelling",
+            "kill_cancelling",
+        ):
+            return
+        self.emit(
+            exec_id, "workflow_cancelled", f"'{row['workflow_id']}' workflow execution cancelled"
+        )
+        set_status(self.state, exec_id, "cancelled")
+
+    def _status(self, exec_id: str) -> str | None:
+        row = self.state.store.one("SELECT status FROM executions WHERE id = ?", (exec_id,))
+        return None if row is None else row["status"]
+
+    async def run(self, exec_id: str, resume: bool = False) -> None:
+        try:
+            await self._run(exec_id, resume)
+        except asyncio.CancelledError:
+            raise
+        except Exception:
+            # An engine bug must not leave an execution `started` forever.
+            log.exception("execution %s crashed", exec_id)
+            if self._status(exec_id) not in END_STATES:
+                self.emit(exec_id, "workflow_failed", "Workflow crashed inside the engine")
+                set_status(self.state, exec_id, "failed", error=traceback.format_exc())
+
+    async def _run(self, exec_id: str, resume: bool) -> None:
+        state = self.state
+        speed = state.speed
+        await self.sleep(PENDING_DELAY / speed)
+        row = state.store.one("SELECT * FROM executions WHERE id = ?", (exec_id,))
+        if row is None:
+            return
+        if row["status"] == "cancelling":
+            self.finish_cancel(exec_id)
+            return
+        if row["status"] != "pending":
+            return
+        dep = state.store.one(
+            "SELECT * FROM deployments WHERE tenant = ? AND id = ?",
+            (row["tenant"], row["deployment_id"]),
+        )
+        if dep is None:
+            set_status(state, exec_id, "failed", error="Deployment was deleted")
+            return
+        wf = row["workflow_id"]
+        dry = bool(row["is_dry_run"])
+        params = loads(row["parameters"], {})
+        try:
+            plan = self._plan(row, dep, params)
+            plan_error = None
+        except PlanError as exc:
+            plan, plan_error = None, str(exc)
+
+        set_status(
+            state,
+            exec_id,
+            "started",
+            extra={"total_operations": len(plan.ops) if plan else 0},
+        )
+        verb = "Resuming" if resume else "Starting"
+        self.emit(exec_id, "workflow_started", f"{verb} '{wf}' workflow execution")
+        if dry:
+            self.emit(exec_id, None, "Dry run: operations are not executed", level="info")
+        self.emit(
+            exec_id,
+            None,
+            f"Workflow parameters: {json.dumps(params, sort_keys=True)}",
+            level="info",
+        )
+        if plan is None:
+            await self._fail(exec_id, wf, plan_error or "workflow failed", None)
+            return
+        if plan.new_instances and not dry and not resume:
+            state.store.executemany(
+                "INSERT OR IGNORE INTO node_instances (deployment_pk, id, node_id, state, idx) "
+                "VALUES (?, ?, ?, 'uninitialized', ?)",
+                [(dep["pk"], iid, node, idx) for iid, node, idx in plan.new_instances],
+            )
+        start = (row["finished_operations"] or 0) if resume else 0
+        for index, op in enumerate(plan.ops[start:], start=start):
+            status = self._status(exec_id)
+            if status == "cancelling":
+                self.finish_cancel(exec_id)
+                return
+            if status != "started":
+                return
+            failed = await self._run_op(exec_id, dep["pk"], op, dry)
+            if failed:
+                await self._fail(exec_id, wf, op.fail or "operation failed", op)
+                return
+            state.store.execute(
+                "UPDATE executions SET finished_operations = ? WHERE id = ?", (index + 1, exec_id)
+            )
+        if self._status(exec_id) == "cancelling":
+            self.finish_cancel(exec_id)
+            return
+        if self._status(exec_id) != "started":
+            return
+        self.emit(exec_id, "workflow_succeeded", f"'{wf}' workflow execution succeeded")
+        set_status(state, exec_id, "terminated")
+
+    def _plan(self, row: Any, dep: Any, params: dict[str, Any]) -> Any:
+        state = self.state
+        blueprint = state.store.one(
+            "SELECT plan FROM blueprints WHERE tenant = ? AND id = ?",
+            (dep["tenant"], dep["blueprint_id"]),
+        )
+        simulation = loads(blueprint["plan"], {}).get("simulation", {}) if blueprint else {}
+        instances = [
+            dict(r)
+            for r in state.store.all(
+                "SELECT id, node_id, state, idx FROM node_instances WHERE deployment_pk = ?",
+                (dep["pk"],),
+            )
+        ]
+        key = f"{dep['tenant']}/{dep['id']}"
+        planner = Planner(
+            row["workflow_id"],
+            params,
+            loads(dep["nodes"], []),
+            instances,
+            simulation,
+            lambda node, index: node_instance_id(key, node, index),
+        )
+        return planner.build()
+
+    def _set_instance(self, dep_pk: int, instance: str, new_state: str) -> None:
+        self.state.store.execute(
+            "UPDATE node_instances SET state = ? WHERE deployment_pk = ? AND id = ?",
+            (new_state, dep_pk, instance),
+        )
+        recompute_status(self.state, dep_pk)
+
+    async def _run_op(self, exec_id: str, dep_pk: int, op: Op, dry: bool) -> bool:
+        """Run one operation; True when it failed."""
+        where = {"node_instance_id": op.instance, "node_name": op.node, "operation": op.operation}
+        suffix = " (dry run)" if dry else ""
+        if op.pre_message:
+            self.emit(
+                exec_id,
+                "workflow_node_event",
+                op.pre_message + suffix,
+                node_instance_id=op.instance,
+                node_name=op.node,
+            )
+        if op.pre_state and not dry:
+            self._set_instance(dep_pk, op.instance, op.pre_state)
+        self.emit(exec_id, "sending_task", f"Sending task '{op.task}'{suffix}", **where)
+        self.emit(exec_id, "task_started", f"Task started '{op.task}'{suffix}", **where)
+        await self.sleep((0.05 if dry else op.duration) / self.state.speed)
+        if op.fail and not dry:
+            self.emit(exec_id, None, op.fail, level="error", **where)
+            self.emit(
+                exec_id,
+                "task_failed",
+                f"Task failed '{op.task}'",
+                error_causes=[
+                    {
+                        "message": op.fail,
+                        "type": "NonRecoverableError",
+                        "traceback": _traceback(op),
+                    }
+                ],
+                **where,
+            )
+            return True
+        self.emit(exec_id, None, op.log + suffix, level="info", **where)
+        self.emit(exec_id, "task_succeeded", f"Task succeeded '{op.task}'{suffix}", **where)
+        if not dry:
+            if op.remove_instance:
+                self.state.store.execute(
+                    "DELETE FROM node_instances WHERE deployment_pk = ? AND id = ?",
+                    (dep_pk, op.instance),
+                )
+                recompute_status(self.state, dep_pk)
+            elif op.post_state:
+                self._set_instance(dep_pk, op.instance, op.post_state)
+        return False
+
+    async def _fail(self, exec_id: str, wf: str, message: str, op: Op | None) -> None:
+        self.emit(exec_id, "workflow_failed", f"'{wf}' workflow execution failed: {message}")
+        error = (
+            _traceback(op)
+            if op is not None
+            else 'Traceback (most recent call last):\n  File "/opt/mgmtworker/env/lib/'
+            'python3.11/site-packages/cloudify/dispatch.py", line 1132, in main\n'
+            f"    raise\n{message}\n"
+        )
+        set_status(self.state, exec_id, "failed", error=error)
+
+
+def _traceback(op: Op) -> str:
+    return (
+        "Traceback (most recent call last):\n"
+        '  File "/opt/mgmtworker/env/lib/python3.11/site-packages/cloudify/dispatch.py", '
+        "line 1132, in main\n"
+        "    payload = handler.handle()\n"
+        f'  File "/opt/mgmtworker/env/plugins/{op.task.split(".")[0]}/tasks.py", '
+        "line 87, in run\n"
+        f"    raise NonRecoverableError({op.fail!r})\n"
+        f"cloudify.exceptions.NonRecoverableError: {op.fail}\n"
+    )

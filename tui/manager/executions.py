@@ -1,0 +1,532 @@
+"""Executions: start (with concurrency, queueing and parameter checks), actions, status
+transitions and their side effects on the deployment, and dequeueing.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from typing import Any
+
+from tui.manager.blueprints import workflow_is_available
+from tui.manager.deployments import get_deployment, instance_states, node_type_set, recompute_status
+from tui.manager.errors import (
+    BadParameters,
+    Conflict,
+    DeploymentCreation,
+    DeploymentEnvironmentInProgress,
+    DeploymentEnvironmentPending,
+    ExistingRunningExecution,
+    IllegalAction,
+    InvalidStatusUpdate,
+    NonexistentWorkflow,
+    NotFound,
+    UnavailableWorkflow,
+)
+from tui.manager.listing import BOOL, INT, Field
+from tui.manager.params import DeploymentFacts, merge_parameters
+from tui.manager.state import (
+    ACTIVE_STATES,
+    ALL_STATES,
+    END_STATES,
+    ManagerState,
+)
+from tui.manager.store import dumps, loads
+
+EXECUTION_FIELDS: dict[str, Field] = {
+    "allow_custom_parameters": Field("allow_custom_parameters", BOOL),
+    "blueprint_id": Field("blueprint_id"),
+    "created_at": Field("created_at"),
+    "created_by": Field("created_by"),
+    "deployment_display_name": Field("deployment_display_name"),
+    "deployment_id": Field("deployment_id"),
+    "ended_at": Field("ended_at"),
+    "error": Field("error"),
+    "execution_group_id": Field("NULL"),
+    "finished_operations": Field("finished_operations", INT),
+    "id": Field("id"),
+    "is_dry_run": Field("is_dry_run", BOOL),
+    "is_system_workflow": Field("is_system_workflow", BOOL),
+    "parameters": Field("parameters"),
+    "parameters_p": Field("NULL"),
+    "private_resource": Field("(visibility = 'private')", BOOL),
+    "resource_availability": Field("visibility"),
+    "resume": Field("resume", BOOL),
+    "scheduled_for": Field("scheduled_for"),
+    "started_at": Field("started_at"),
+    "status": Field("status"),
+    "status_display": Field("(CASE status WHEN 'terminated' THEN 'completed' ELSE status END)"),
+    "tenant_name": Field("tenant"),
+    "total_operations": Field("total_operations", INT),
+    "visibility": Field("visibility"),
+    "workflow_id": Field("workflow_id"),
+}
+EXECUTION_INCLUDES = set(EXECUTION_FIELDS) - {"execution_group_id"}
+
+# Workflow names the real manager accepts on any deployment, with custom parameters.
+SYSTEM_WORKFLOW_NAMES = {
+    "create_snapshot",
+    "restore_snapshot",
+    "uninstall_plugin",
+    "create_deployment_environment",
+    "delete_deployment_environment",
+    "update_plugin",
+    "upload_blueprint",
+    "csys_update_deployment",
+    "update",
+    "create_log_bundle",
+}
+VALID_ACTIONS = ["cancel", "force-cancel", "kill", "resume", "force-resume", "requeue"]
+
+
+def render_execution(row: sqlite3.Row, include: set[str] | None = None) -> dict[str, Any]:
+    item = {
+        "id": row["id"],
+        "workflow_id": row["workflow_id"],
+        "deployment_id": row["deployment_id"],
+        "deployment_display_name": row["deployment_display_name"],
+        "blueprint_id": row["blueprint_id"],
+        "status": row["status"],
+        "status_display": "completed" if row["status"] == "terminated" else row["status"],
+        "error": row["error"],
+        "parameters": loads(row["parameters"], {}),
+        "allow_custom_parameters": bool(row["allow_custom_parameters"]),
+        "is_dry_run": bool(row["is_dry_run"]),
+        "is_system_workflow": bool(row["is_system_workflow"]),
+        "created_at": row["created_at"],
+        "started_at": row["started_at"],
+        "ended_at": row["ended_at"],
+        "scheduled_for": row["scheduled_for"],
+        "created_by": row["created_by"],
+        "tenant_name": row["tenant"],
+        "visibility": row["visibility"],
+        "resource_availability": row["visibility"],
+        "private_resource": row["visibility"] == "private",
+        "resume": bool(row["resume"]),
+        "total_operations": row["total_operations"] or 0,
+        "finished_operations": row["finished_operations"] or 0,
+        "parameters_p": None,
+    }
+    if include is not None:
+        item = {k: v for k, v in item.items() if k in include}
+    return item
+
+
+def get_execution(state: ManagerState, tenants: list[str], exec_id: str) -> sqlite3.Row:
+    row = state.store.one(
+        f"SELECT * FROM executions WHERE id = ? AND tenant IN ({','.join('?' for _ in tenants)})",
+        (exec_id, *tenants),
+    )
+    if row is None:
+        raise NotFound(f"Requested `Execution` with ID `{exec_id}` was not found")
+    return row
+
+
+def insert_execution(
+    state: ManagerState,
+    *,
+    tenant: str,
+    deployment: sqlite3.Row | None,
+    workflow_id: str,
+    status: str,
+    parameters: dict[str, Any],
+    created_by: str,
+    allow_custom_parameters: bool = False,
+    is_dry_run: bool = False,
+    is_system_workflow: bool = False,
+    wait_after_fail: int = 600,
+    exec_id: str | None = None,
+    stamp: str | None = None,
+) -> str:
+    exec_id = exec_id or state.new_id()
+    state.store.execute(
+        "INSERT INTO executions (id, tenant, workflow_id, deployment_id, "
+        "deployment_display_name, blueprint_id, status, error, parameters, "
+        "allow_custom_parameters, is_dry_run, is_system_workflow, created_at, created_by, "
+        "visibility, resume, total_operations, finished_operations, wait_after_fail) "
+        "VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+        (
+            exec_id,
+            tenant,
+            workflow_id,
+            deployment["id"] if deployment is not None else None,
+            deployment["display_name"] if deployment is not None else None,
+            deployment["blueprint_id"] if deployment is not None else None,
+            status,
+            None,
+            dumps(parameters),
+            int(allow_custom_parameters),
+            int(is_dry_run),
+            int(is_system_workflow),
+            stamp or state.clock.stamp(),
+            created_by,
+            "tenant",
+            0,
+            0,
+            0,
+            wait_after_fail,
+        ),
+    )
+    return exec_id
+
+
+def blocking_repr(rows: list[sqlite3.Row]) -> str:
+    """The Python repr list the real manager embeds in its conflict message."""
+    return (
+        "["
+        + ", ".join(
+            f"<Execution id=`{r['id']}` tenant=`{r['tenant']}` status=`{r['status']}` "
+            f"workflow_id=`{r['workflow_id']}`>"
+            for r in rows
+        )
+        + "]"
+    )
+
+
+def _flag(body: dict[str, Any], name: str) -> bool:
+    value = body.get(name)
+    if value is None:
+        return False
+    if isinstance(value, bool):
+        return value
+    if isinstance(value, str) and value.lower() in ("true", "false"):
+        return value.lower() == "true"
+    raise BadParameters(f"{name} must be <true/false>, got {value}")
+
+
+def _deployment_facts(state: ManagerState, dep: sqlite3.Row) -> DeploymentFacts:
+    nodes = loads(dep["nodes"], [])
+    instances = {
+        r["id"]
+        for r in state.store.all(
+            "SELECT id FROM node_instances WHERE deployment_pk = ?", (dep["pk"],)
+        )
+    }
+    operations = {op for node in nodes for op in node.get("interfaces", {})}
+    operations |= {
+        f"cloudify.interfaces.lifecycle.{op}"
+        for op in (
+            "create",
+            "configure",
+            "start",
+            "stop",
+            "delete",
+            "precreate",
+            "poststart",
+            "prestop",
+            "postdelete",
+            "check_drift",
+            "heal",
+            "update",
+            "pull",
+        )
+    }
+    operations |= {"cloudify.interfaces.validation.check_status"}
+    deployments = {
+        r["id"]
+        for r in state.store.all("SELECT id FROM deployments WHERE tenant = ?", (dep["tenant"],))
+    }
+    blueprints = {
+        r["id"]
+        for r in state.store.all("SELECT id FROM blueprints WHERE tenant = ?", (dep["tenant"],))
+    }
+    return DeploymentFacts(
+        node_ids={n["id"] for n in nodes},
+        node_types=node_type_set(nodes),
+        node_instance_ids=instances,
+        operations=operations,
+        deployment_ids=deployments,
+        blueprint_ids=blueprints,
+        scaling_groups=set(),
+    )
+
+
+def _check_environment(state: ManagerState, dep: sqlite3.Row) -> None:
+    create_id = dep["create_execution"]
+    if not create_id:
+        return
+    row = state.store.one("SELECT status, error FROM executions WHERE id = ?", (create_id,))
+    if row is None:
+        return
+    status = row["status"]
+    if status in ("pending", "queued"):
+        raise DeploymentEnvironmentPending(
+            "Deployment environment creation is still pending, try again in a minute"
+        )
+    if status == "started":
+        raise DeploymentEnvironmentInProgress(
+            "Deployment environment creation is still in progress, try again in a minute"
+        )
+    if status == "failed":
+        last = (row["error"] or "").strip().splitlines()[-1:] or [""]
+        raise DeploymentCreation(
+            f"Can't launch executions since environment creation for deployment {dep['id']} "
+            f"has failed: {last[0]}"
+        )
+    if status in ("cancelled", "cancelling", "force_cancelling", "kill_cancelling"):
+        raise DeploymentCreation(
+            f"Can't launch executions since environment creation for deployment {dep['id']} "
+            f"has been cancelled [status={status}]"
+        )
+
+
+def start_execution(
+    state: ManagerState, tenant: str, username: str, body: dict[str, Any]
+) -> sqlite3.Row:
+    """`POST /executions`: validate, decide pending / queued / conflict, persist, launch."""
+    if "deployment_id" not in body:
+        raise BadParameters("Missing deployment_id in json request body")
+    if "workflow_id" not in body:
+        raise BadParameters("Missing workflow_id in json request body")
+    workflow_id = body["workflow_id"]
+    parameters = body.get("parameters")
+    if parameters is None:
+        parameters = {}
+    if not isinstance(parameters, dict):
+        raise BadParameters(
+            "request body's 'parameters' field must be a dict but is of type "
+            f"{type(parameters).__name__}"
+        )
+    allow_custom = _flag(body, "allow_custom_parameters")
+    force = _flag(body, "force")
+    dry_run = _flag(body, "dry_run")
+    queue = _flag(body, "queue")
+    wait_after_fail = body.get("wait_after_fail")
+    if wait_after_fail is None:
+        wait_after_fail = 600
+    if body.get("scheduled_time"):
+        raise BadParameters(
+            "Scheduled executions are not supported by this manager; use queue instead"
+        )
+    if not isinstance(body["deployment_id"], str) or not body["deployment_id"]:
+        raise BadParameters("Deployment-less executions are not supported by this manager")
+
+    dep = get_deployment(state, tenant, body["deployment_id"])
+    _check_environment(state, dep)
+    workflows = loads(dep["workflows"], {})
+    is_system_name = workflow_id in SYSTEM_WORKFLOW_NAMES
+    if workflow_id not in workflows and not is_system_name:
+        raise NonexistentWorkflow(
+            f"Workflow {workflow_id} does not exist in the deployment {dep['id']}"
+        )
+    declared = workflows.get(workflow_id, {}).get("parameters", {})
+    merged = merge_parameters(
+        workflow_id,
+        declared,
+        parameters,
+        allow_custom or is_system_name,
+        _deployment_facts(state, dep),
+    )
+
+    unavailable = False
+    if workflow_id in workflows and not force:
+        states = instance_states(state, [dep["pk"]])[dep["pk"]]
+        node_types = node_type_set(loads(dep["nodes"], []))
+        unavailable = not workflow_is_available(workflows[workflow_id], states, node_types)
+
+    with state.store.tx():
+        status = "pending"
+        if not force:
+            blockers = state.store.all(
+                "SELECT * FROM executions WHERE tenant = ? AND deployment_id = ? AND "
+                f"status IN ({','.join('?' for _ in ACTIVE_STATES)}, 'queued') "
+                "ORDER BY created_at",
+                (tenant, dep["id"], *ACTIVE_STATES),
+            )
+            if blockers:
+                if not queue:
+                    raise ExistingRunningExecution(
+                        "The following executions are currently running for this deployment: "
+                        f"{blocking_repr(blockers)}. To execute this workflow anyway, pass "
+                        '"force=true" as a query parameter to this request'
+                    )
+                status = "queued"
+        exec_id = insert_execution(
+            state,
+            tenant=tenant,
+            deployment=dep,
+            workflow_id=workflow_id,
+            status=status,
+            parameters=merged,
+            created_by=username,
+            allow_custom_parameters=allow_custom,
+            is_dry_run=dry_run,
+            wait_after_fail=int(wait_after_fail),
+        )
+        if unavailable and status == "pending":
+            # The real manager keeps this failed row and still answers with an error.
+            state.store.execute(
+                "UPDATE executions SET status = 'failed', error = ?, ended_at = ? WHERE id = ?",
+                (
+                    f"Error preparing execution: Workflow not available: {workflow_id}",
+                    state.clock.stamp(),
+                    exec_id,
+                ),
+            )
+    if unavailable and status == "pending":
+        raise UnavailableWorkflow(f"Workflow not available: {workflow_id}")
+    if status == "queued":
+        if state.engine is not None:
+            state.engine.emit(exec_id, "workflow_queued", "Workflow queued")
+    elif state.engine is not None:
+        state.engine.launch(exec_id)
+    return state.store.one("SELECT * FROM executions WHERE id = ?", (exec_id,))
+
+
+def set_status(
+    state: ManagerState,
+    exec_id: str,
+    status: str,
+    *,
+    error: str | None = None,
+    move_latest: bool = True,
+    extra: dict[str, Any] | None = None,
+) -> sqlite3.Row:
+    """Change an execution's status with the real side effects on its deployment."""
+    store = state.store
+    stamp = state.clock.stamp()
+    with store.tx():
+        row = store.one("SELECT * FROM executions WHERE id = ?", (exec_id,))
+        if row is None:
+            raise NotFound(f"Requested `Execution` with ID `{exec_id}` was not found")
+        sets = {"status": status}
+        if error is not None:
+            sets["error"] = error
+        if status == "started" and row["status"] != "started":
+            sets["started_at"] = stamp
+        if status in END_STATES:
+            sets["ended_at"] = stamp
+        sets.update(extra or {})
+        assignments = ", ".join(f"{k} = ?" for k in sets)
+        store.execute(
+            f"UPDATE executions SET {assignments} WHERE id = ?", (*sets.values(), exec_id)
+        )
+        if row["deployment_id"] is not None:
+            dep = store.one(
+                "SELECT pk FROM deployments WHERE tenant = ? AND id = ?",
+                (row["tenant"], row["deployment_id"]),
+            )
+            if dep is not None:
+                if move_latest:
+                    store.execute(
+                        "UPDATE deployments SET latest_execution = ? WHERE pk = ?",
+                        (exec_id, dep["pk"]),
+                    )
+                recompute_status(state, dep["pk"])
+        updated = store.one("SELECT * FROM executions WHERE id = ?", (exec_id,))
+    if status in END_STATES and row["status"] not in END_STATES:
+        dequeue(state)
+    return updated
+
+
+def execution_action(
+    state: ManagerState, tenants: list[str], exec_id: str, body: dict[str, Any]
+) -> sqlite3.Row:
+    """`POST /executions/<id>`: cancel, force-cancel, kill, resume, force-resume, requeue."""
+    if "action" not in body:
+        raise BadParameters("Missing action in json request body")
+    action = body["action"]
+    row = state.store.one(
+        f"SELECT * FROM executions WHERE id = ? AND tenant IN ({','.join('?' for _ in tenants)})",
+        (exec_id, *tenants),
+    )
+    if row is None:
+        raise NotFound(f"Requested `Execution` ['{exec_id}'] was not found")
+    if action not in VALID_ACTIONS:
+        raise BadParameters(f"Invalid action: {action}, Valid action values are: {VALID_ACTIONS}")
+    status = row["status"]
+    engine = state.engine
+    if action in ("cancel", "requeue"):
+        if status not in ("pending", "started", "scheduled", "queued"):
+            raise IllegalAction(f"Can't cancel execution {exec_id} because it's in status {status}")
+        updated = set_status(state, exec_id, "cancelling", error="")
+        if engine is not None:
+            engine.request_cancel(exec_id, was=status)
+        return updated
+    if action == "force-cancel":
+        if status not in ("pending", "started", "scheduled", "queued", "cancelling"):
+            raise IllegalAction(
+                f"Can't force-cancel execution {exec_id} because it's in status {status}"
+            )
+        updated = set_status(state, exec_id, "force_cancelling", error="")
+        if engine is not None:
+            engine.stop_now(exec_id)
+        return updated
+    if action == "kill":
+        updated = set_status(state, exec_id, "kill_cancelling", error="")
+        if engine is not None:
+            engine.stop_now(exec_id)
+        return updated
+    # resume / force-resume
+    allowed = (
+        ("failed", "cancelled") if action == "force-resume" else ("failed", "cancelled", "started")
+    )
+    if status not in allowed:
+        verb = "force-resume" if action == "force-resume" else "resume"
+        raise Conflict(f"Cannot {verb} execution: `{exec_id}` in state: `{status}`")
+    updated = set_status(
+        state, exec_id, "pending", move_latest=False, extra={"resume": 1, "ended_at": None}
+    )
+    if engine is not None:
+        engine.launch(exec_id, resume=True)
+    return updated
+
+
+# Status PATCH rules (`_validate_execution_update`).
+_FORBIDDEN_FROM = {
+    "cancelling": {"pending", "started", "force_cancelling", "kill_cancelling", "terminated"},
+    "force_cancelling": {"pending", "started", "cancelling", "kill_cancelling", "terminated"},
+}
+
+
+def update_status(
+    state: ManagerState, tenants: list[str], exec_id: str, body: dict[str, Any]
+) -> sqlite3.Row:
+    """`PATCH /executions/<id>`: a worker-style status update."""
+    row = get_execution(state, tenants, exec_id)
+    new = body.get("status")
+    if new is None:
+        raise BadParameters("Missing status in json request body")
+    if new not in ALL_STATES:
+        raise BadParameters(f"Invalid status: {new}, valid values are: {list(ALL_STATES)}")
+    current = row["status"]
+    error = body.get("error")
+    if error is None:
+        error = ""
+    if new != current:
+        illegal = (current in END_STATES and row["workflow_id"] != "create_snapshot") or (
+            new in _FORBIDDEN_FROM.get(current, set())
+        )
+        if illegal:
+            raise InvalidStatusUpdate(
+                f"Invalid relationship - can't change status from {current} to {new} for "
+                f'"{exec_id}" execution while running "{row["workflow_id"]}" workflow.'
+            )
+    updated = set_status(state, exec_id, new, error=str(error))
+    if state.engine is not None:
+        state.engine.status_patched(exec_id, new)
+    return updated
+
+
+def dequeue(state: ManagerState) -> None:
+    """Start the oldest queued execution of each deployment that nothing blocks any more."""
+    store = state.store
+    queued = store.all(
+        "SELECT * FROM executions WHERE status = 'queued' ORDER BY created_at, rowid"
+    )
+    seen: set[tuple[str, str]] = set()
+    for row in queued:
+        key = (row["tenant"], row["deployment_id"])
+        if key in seen:
+            continue
+        seen.add(key)
+        active = store.one(
+            "SELECT 1 FROM executions WHERE tenant = ? AND deployment_id = ? AND status IN "
+            f"({','.join('?' for _ in ACTIVE_STATES)}) LIMIT 1",
+            (row["tenant"], row["deployment_id"], *ACTIVE_STATES),
+        )
+        if active is not None:
+            continue
+        with store.tx():
+            store.execute("UPDATE executions SET status = 'pending' WHERE id = ?", (row["id"],))
+        if state.engine is not None:
+            state.engine.launch(row["id"])

@@ -1,0 +1,357 @@
+"""Tenants, users, blueprints and seeded data: the demo seed and the scale seed.
+
+Seeded history is produced by the real engine replaying each workflow against a
+virtual clock, so seeded executions, events and node states look exactly like
+live ones.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import random
+from dataclasses import replace
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+from tui.manager.auth import DEFAULT_TENANT, SECOND_TENANT, add_membership, set_user
+from tui.manager.blueprints import parse_blueprint
+from tui.manager.clock import FrozenClock, format_timestamp
+from tui.manager.deployments import insert_deployment, recompute_status
+from tui.manager.engine import Engine
+from tui.manager.events import event_row, insert_events
+from tui.manager.executions import insert_execution
+from tui.manager.state import ManagerState
+from tui.manager.store import dumps, loads
+
+DEMO_BLUEPRINTS = ("webapp", "database", "analytics")
+TENANTS = (DEFAULT_TENANT, SECOND_TENANT)
+DAY = 86400.0
+
+
+def init_identity(state: ManagerState, passwords: dict[str, str]) -> None:
+    """Tenants and the three users; passwords are (re)set on every start."""
+    store = state.store
+    with store.tx():
+        for tenant in TENANTS:
+            store.execute(
+                "INSERT OR IGNORE INTO tenants (name, created_at) VALUES (?, ?)",
+                (tenant, state.clock.stamp()),
+            )
+        set_user(store, state.clock, "admin", passwords["admin"], "sys_admin")
+        set_user(store, state.clock, "viewer", passwords["viewer"], "default")
+        set_user(store, state.clock, "operator", passwords["operator"], "default")
+        for tenant in TENANTS:
+            add_membership(store, "viewer", tenant, "viewer")
+        add_membership(store, "operator", DEFAULT_TENANT, "user")
+
+
+def demo_blueprint_text(name: str) -> str:
+    return resources.files("tui.manager").joinpath("demo", f"{name}.yaml").read_text("utf-8")
+
+
+def store_blueprint(
+    state: ManagerState, tenant: str, bp_id: str, text: str, stamp: str | None = None
+) -> dict[str, Any]:
+    plan = parse_blueprint(text)
+    stamp = stamp or state.clock.stamp()
+    state.store.execute(
+        "INSERT OR REPLACE INTO blueprints (tenant, id, plan, description, main_file_name, "
+        "created_at, updated_at, created_by, visibility) VALUES (?,?,?,?,?,?,?,?,?)",
+        (
+            tenant,
+            bp_id,
+            dumps(plan),
+            plan.get("description"),
+            "blueprint.yaml",
+            stamp,
+            stamp,
+            "admin",
+            "tenant",
+        ),
+    )
+    return plan
+
+
+def load_blueprint_dir(state: ManagerState, directory: Path) -> list[str]:
+    """Load every `*.yaml` in `directory` as a blueprint (id = file stem) in every tenant."""
+    loaded = []
+    with state.store.tx():
+        for path in sorted(directory.glob("*.yaml")):
+            text = path.read_text(encoding="utf-8")
+            for tenant in TENANTS:
+                store_blueprint(state, tenant, path.stem, text)
+            loaded.append(path.stem)
+    return loaded
+
+
+class HistoryReplay:
+    """Runs workflows to their end on a virtual clock, writing what they would have."""
+
+    def __init__(self, state: ManagerState, start: float) -> None:
+        self.clock = FrozenClock(start)
+        self.state = replace(state, clock=self.clock, engine=None, speed=1.0)
+
+        async def virtual_sleep(seconds: float) -> None:
+            self.clock.advance(seconds)
+
+        self.engine = Engine(self.state, sleep=virtual_sleep)
+
+    def at(self, when: float) -> None:
+        self.clock._now = max(self.clock.now(), when)
+
+    def deployment(self, tenant: str, dep_id: str, blueprint: str, **kw: Any) -> None:
+        state = self.state
+        plan = loads(
+            state.store.one(
+                "SELECT plan FROM blueprints WHERE tenant = ? AND id = ?", (tenant, blueprint)
+            )["plan"]
+        )
+        with state.store.tx():
+            pk = insert_deployment(state, tenant, dep_id, blueprint, plan, created_by="admin", **kw)
+        self.run(tenant, dep_id, "create_deployment_environment", {}, record_create=pk)
+
+    def run(
+        self,
+        tenant: str,
+        dep_id: str,
+        workflow: str,
+        parameters: dict[str, Any],
+        *,
+        user: str = "admin",
+        record_create: int | None = None,
+    ) -> str:
+        state = self.state
+        dep = state.store.one(
+            "SELECT * FROM deployments WHERE tenant = ? AND id = ?", (tenant, dep_id)
+        )
+        declared = loads(dep["workflows"], {}).get(workflow, {}).get("parameters", {})
+        merged = {k: v["default"] for k, v in declared.items() if "default" in v}
+        merged.update(parameters)
+        with state.store.tx():
+            exec_id = insert_execution(
+                state,
+                tenant=tenant,
+                deployment=dep,
+                workflow_id=workflow,
+                status="pending",
+                parameters=merged,
+                created_by=user,
+            )
+            if record_create is not None:
+                state.store.execute(
+                    "UPDATE deployments SET create_execution = ? WHERE pk = ?",
+                    (exec_id, record_create),
+                )
+        asyncio.run(self.engine.run(exec_id))
+        self.clock.advance(5)
+        return exec_id
+
+
+def seed_demo(state: ManagerState) -> None:
+    """At least 6 deployments over 3 blueprints and 2 tenants, with some history."""
+    now = state.clock.now()
+    with state.store.tx():
+        for tenant in TENANTS:
+            for name in DEMO_BLUEPRINTS:
+                store_blueprint(
+                    state, tenant, name, demo_blueprint_text(name), format_timestamp(now - 4 * DAY)
+                )
+    replay = HistoryReplay(state, now - 3 * DAY)
+    default, eu = TENANTS
+    replay.deployment(
+        default,
+        "web-prod",
+        "webapp",
+        display_name="Web shop (production)",
+        labels=[{"env": "prod"}],
+        site_name="eu-west",
+    )
+    replay.run(default, "web-prod", "install", {})
+    replay.deployment(
+        default,
+        "web-staging",
+        "webapp",
+        display_name="Web shop (staging)",
+        labels=[{"env": "staging"}],
+    )
+    replay.run(default, "web-staging", "install", {})
+    replay.deployment(default, "db-main", "database", display_name="Main database")
+    replay.run(default, "db-main", "install", {})
+    replay.deployment(default, "db-replica", "database", display_name="Read replica")
+    replay.deployment(default, "analytics", "analytics", display_name="Analytics workers")
+    replay.run(default, "analytics", "install", {})
+    replay.at(now - 2 * DAY)
+    replay.deployment(eu, "web-eu", "webapp", display_name="Web shop (EU region)")
+    replay.run(eu, "web-eu", "install", {}, user="admin")
+    replay.deployment(eu, "db-eu", "database", display_name="EU database")
+    replay.at(now - 1 * DAY)
+    replay.run(default, "web-prod", "rolling_restart", {"batch_size": 2})
+    replay.run(default, "db-main", "backup", {"destination": "s3://backups/nightly"})
+    replay.run(default, "web-staging", "check_status", {})
+    state.store.set_meta("seed", "demo")
+
+
+def seed_scale(state: ManagerState, count: int) -> None:
+    """`count` deployments with ten executions each, in bulk (no engine)."""
+    rng = random.Random(1234)
+    now = state.clock.now()
+    store = state.store
+    tenant = DEFAULT_TENANT
+    with store.tx():
+        plans = {
+            name: store_blueprint(
+                state, tenant, name, demo_blueprint_text(name), format_timestamp(now - 40 * DAY)
+            )
+            for name in DEMO_BLUEPRINTS
+        }
+    workflows_cycle = [
+        "install",
+        "rolling_restart",
+        "check_status",
+        "restart",
+        "backup",
+        "reindex",
+        "heal",
+        "scale",
+        "execute_operation",
+        "check_drift",
+    ]
+    outcome = ["terminated"] * 7 + ["failed", "cancelled", "terminated"]
+    with store.tx():
+        for i in range(count):
+            blueprint = DEMO_BLUEPRINTS[i % len(DEMO_BLUEPRINTS)]
+            plan = plans[blueprint]
+            dep_id = f"dep-{i:05d}"
+            created = now - 30 * DAY + i * (25 * DAY / max(count, 1))
+            pk = insert_deployment(
+                state,
+                tenant,
+                dep_id,
+                blueprint,
+                plan,
+                created_by="admin",
+                display_name=f"{blueprint} #{i}",
+                stamp=format_timestamp(created),
+            )
+            dep = store.one("SELECT * FROM deployments WHERE pk = ?", (pk,))
+            exec_rows = []
+            event_rows = []
+            t = created
+            last_id = None
+            for n in range(10):
+                wf = (
+                    "create_deployment_environment"
+                    if n == 0
+                    else (workflows_cycle[(n - 1 + i) % len(workflows_cycle)])
+                )
+                status = "terminated" if n < 2 else outcome[rng.randrange(len(outcome))]
+                exec_id = state.new_id()
+                start = t + 1
+                end = start + rng.uniform(5, 300)
+                total = 0 if n == 0 else 6
+                finished = total if status == "terminated" else rng.randrange(total + 1)
+                error = None
+                if status == "failed":
+                    error = (
+                        "Traceback (most recent call last):\n  ...\n"
+                        "cloudify.exceptions.NonRecoverableError: simulated failure"
+                    )
+                elif status == "cancelled":
+                    error = ""
+                exec_rows.append(
+                    (
+                        exec_id,
+                        tenant,
+                        wf,
+                        dep_id,
+                        dep["display_name"],
+                        blueprint,
+                        status,
+                        error,
+                        "{}",
+                        0,
+                        0,
+                        0,
+                        format_timestamp(t),
+                        format_timestamp(start),
+                        format_timestamp(end),
+                        None,
+                        "admin",
+                        "tenant",
+                        0,
+                        total,
+                        finished,
+                        600,
+                    )
+                )
+                last_id = exec_id
+                t = end + rng.uniform(3600, 86400)
+                if n == 9:
+                    row = {
+                        "tenant": tenant,
+                        "id": exec_id,
+                        "deployment_id": dep_id,
+                        "deployment_display_name": dep["display_name"],
+                        "workflow_id": wf,
+                        "blueprint_id": blueprint,
+                    }
+                    for k in range(10):
+                        stamp = format_timestamp(start + k)
+                        if k == 0:
+                            event_rows.append(
+                                event_row(
+                                    row,
+                                    stamp,
+                                    f"Starting '{wf}' workflow execution",
+                                    event_type="workflow_started",
+                                )
+                            )
+                        else:
+                            event_rows.append(
+                                event_row(
+                                    row,
+                                    stamp,
+                                    f"Step {k} of {wf}",
+                                    level="info",
+                                    node_instance_id=None,
+                                )
+                            )
+                if n == 0:
+                    store.execute(
+                        "UPDATE deployments SET create_execution = ? WHERE pk = ?",
+                        (exec_id, pk),
+                    )
+            store.executemany(
+                "INSERT INTO executions (id, tenant, workflow_id, deployment_id, "
+                "deployment_display_name, blueprint_id, status, error, parameters, "
+                "allow_custom_parameters, is_dry_run, is_system_workflow, created_at, "
+                "started_at, ended_at, scheduled_for, created_by, visibility, resume, "
+                "total_operations, finished_operations, wait_after_fail) "
+                "VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+                exec_rows,
+            )
+            insert_events(state, event_rows)
+            store.execute(
+                "UPDATE node_instances SET state = 'started' WHERE deployment_pk = ?", (pk,)
+            )
+            store.execute("UPDATE deployments SET latest_execution = ? WHERE pk = ?", (last_id, pk))
+            recompute_status(state, pk)
+        store.set_meta("seed", f"scale:{count}")
+
+
+def apply_seed(state: ManagerState, seed: str) -> bool:
+    """Seed an empty store; returns False when the store already holds data."""
+    if seed == "none":
+        return False
+    if state.store.get_meta("seed") is not None or state.store.one(
+        "SELECT 1 FROM deployments LIMIT 1"
+    ):
+        return False
+    if seed == "demo":
+        seed_demo(state)
+        return True
+    if seed.startswith("scale:"):
+        seed_scale(state, int(seed.split(":", 1)[1]))
+        return True
+    raise ValueError(f"unknown seed {seed!r}: use demo, scale:N or none")

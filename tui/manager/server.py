@@ -1,0 +1,112 @@
+"""Serving the manager: build its state, seed it, bind a socket, run uvicorn."""
+
+from __future__ import annotations
+
+import ipaddress
+import secrets
+import shutil
+import socket
+import tempfile
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import uvicorn
+
+from tui.manager.app import create_app
+from tui.manager.clock import Clock, uuid_ids
+from tui.manager.seed import apply_seed, init_identity, load_blueprint_dir
+from tui.manager.state import ManagerState
+from tui.manager.store import Store
+
+USERS = ("admin", "viewer", "operator")
+
+
+@dataclass
+class ServerOptions:
+    host: str = "127.0.0.1"
+    port: int = 0
+    data: Path | None = None
+    speed: float = 1.0
+    seed: str = "demo"
+    passwords: dict[str, str | None] = field(default_factory=dict)
+    blueprints: Path | None = None
+    log_level: str = "warning"
+
+
+def is_loopback(host: str) -> bool:
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+def build_state(data_dir: Path, speed: float) -> ManagerState:
+    data_dir.mkdir(parents=True, exist_ok=True)
+    store = Store(data_dir / "manager.sqlite3")
+    return ManagerState(store=store, clock=Clock(), new_id=uuid_ids(), speed=speed)
+
+
+def prepare(options: ServerOptions, state: ManagerState) -> dict[str, str]:
+    """Identity, blueprints and seed; returns the passwords that were generated."""
+    generated = {}
+    passwords = {}
+    for user in USERS:
+        given = options.passwords.get(user)
+        if given:
+            passwords[user] = given
+        else:
+            passwords[user] = generated[user] = secrets.token_urlsafe(12)
+    init_identity(state, passwords)
+    apply_seed(state, options.seed)
+    if options.blueprints is not None:
+        load_blueprint_dir(state, options.blueprints)
+    return generated
+
+
+def bind(host: str, port: int) -> socket.socket:
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    sock = socket.socket(family, socket.SOCK_STREAM)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    sock.bind((host, port))
+    sock.listen(128)
+    sock.set_inheritable(True)
+    return sock
+
+
+def url_of(host: str, sock: socket.socket) -> str:
+    port = sock.getsockname()[1]
+    shown = f"[{host}]" if ":" in host else host
+    return f"http://{shown}:{port}"
+
+
+def serve(options: ServerOptions, announce: callable = print) -> int:  # type: ignore[valid-type]
+    temp_dir = None
+    data_dir = options.data
+    if data_dir is None:
+        temp_dir = tempfile.mkdtemp(prefix="cfy-tui-manager-")
+        data_dir = Path(temp_dir)
+    state = build_state(data_dir, options.speed)
+    try:
+        generated = prepare(options, state)
+        sock = bind(options.host, options.port)
+        creds = ", ".join(f"{user} password: {pw}" for user, pw in generated.items())
+        where = f"data: {data_dir}" + (" (temporary)" if temp_dir else "")
+        announce(
+            f"cfy-tui manager listening on {url_of(options.host, sock)} "
+            f"(tenants: default_tenant, team-eu; {creds + '; ' if creds else ''}{where})"
+        )
+        config = uvicorn.Config(
+            create_app(state),
+            log_level=options.log_level,
+            access_log=False,
+            lifespan="on",
+            timeout_graceful_shutdown=3,
+        )
+        uvicorn.Server(config).run(sockets=[sock])
+    finally:
+        state.store.close()
+        if temp_dir is not None:
+            shutil.rmtree(temp_dir, ignore_errors=True)
+    return 0

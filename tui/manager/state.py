@@ -1,0 +1,35 @@
+"""The manager's shared state: storage, clock, id source and the engine's settings."""
+
+from __future__ import annotations
+
+from collections import deque
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+from tui.manager.clock import Clock
+from tui.manager.store import Store
+
+if TYPE_CHECKING:
+    from tui.manager.engine import Engine
+
+END_STATES = ("terminated", "failed", "cancelled")
+WAITING_STATES = ("queued", "scheduled")
+ACTIVE_STATES = ("pending", "started", "cancelling", "force_cancelling", "kill_cancelling")
+ALL_STATES = END_STATES + WAITING_STATES + ACTIVE_STATES
+
+MANAGER_VERSION = "7.0.5"
+MANAGER_EDITION = "community"
+MANAGER_NAME = "cfy-tui-embedded"
+
+
+@dataclass
+class ManagerState:
+    store: Store
+    clock: Clock
+    new_id: Callable[[], str]
+    speed: float = 1.0
+    max_body_bytes: int = 1024 * 1024
+    engine: Engine | None = field(default=None)
+    # method, path, status and duration of recent requests (never headers or bodies)
+    request_log: deque[dict[str, Any]] = field(default_factory=lambda: deque(maxlen=20000))
