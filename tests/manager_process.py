@@ -35,14 +35,23 @@ class ManagerProcess:
 
     def start(self, timeout: float = 60.0) -> ManagerProcess:
         cmd = [
-            sys.executable, "-m", "tui.manager",
-            "--data", str(self.data),
-            "--port", str(self.port),
-            "--speed", str(self.speed),
-            "--seed", self.seed,
-            "--admin-password", PASSWORDS["admin"],
-            "--viewer-password", PASSWORDS["viewer"],
-            "--operator-password", PASSWORDS["operator"],
+            sys.executable,
+            "-m",
+            "tui.manager",
+            "--data",
+            str(self.data),
+            "--port",
+            str(self.port),
+            "--speed",
+            str(self.speed),
+            "--seed",
+            self.seed,
+            "--admin-password",
+            PASSWORDS["admin"],
+            "--viewer-password",
+            PASSWORDS["viewer"],
+            "--operator-password",
+            PASSWORDS["operator"],
             *self.extra_args,
         ]
         env = dict(os.environ, PYTHONUNBUFFERED="1")

@@ -51,12 +51,19 @@ def demo_blueprint_text(name: str) -> str:
 
 
 def store_blueprint(
-    state: ManagerState, tenant: str, bp_id: str, text: str, stamp: str | None = None
+    state: ManagerState,
+    tenant: str,
+    bp_id: str,
+    text: str,
+    stamp: str | None = None,
+    *,
+    replace_existing: bool = True,
 ) -> dict[str, Any]:
     plan = parse_blueprint(text)
     stamp = stamp or state.clock.stamp()
+    verb = "INSERT OR REPLACE" if replace_existing else "INSERT OR IGNORE"
     state.store.execute(
-        "INSERT OR REPLACE INTO blueprints (tenant, id, plan, description, main_file_name, "
+        f"{verb} INTO blueprints (tenant, id, plan, description, main_file_name, "
         "created_at, updated_at, created_by, visibility) VALUES (?,?,?,?,?,?,?,?,?)",
         (
             tenant,
@@ -71,6 +78,23 @@ def store_blueprint(
         ),
     )
     return plan
+
+
+def ensure_demo_blueprints(state: ManagerState) -> None:
+    """The demo blueprints exist in every tenant, whatever the seed, so that
+    deployments can be created on any manager (there is no blueprint upload)."""
+    stamp = format_timestamp(state.clock.now() - 40 * DAY)
+    with state.store.tx():
+        for tenant in TENANTS:
+            for name in DEMO_BLUEPRINTS:
+                store_blueprint(
+                    state,
+                    tenant,
+                    name,
+                    demo_blueprint_text(name),
+                    stamp,
+                    replace_existing=False,
+                )
 
 
 def load_blueprint_dir(state: ManagerState, directory: Path) -> list[str]:
@@ -342,6 +366,7 @@ def seed_scale(state: ManagerState, count: int) -> None:
 
 def apply_seed(state: ManagerState, seed: str) -> bool:
     """Seed an empty store; returns False when the store already holds data."""
+    ensure_demo_blueprints(state)
     if seed == "none":
         return False
     if state.store.get_meta("seed") is not None or state.store.one(

@@ -25,6 +25,8 @@ UNINSTALL_STEPS = [
 ]
 START_STEPS = [INSTALL_STEPS[2]]
 STOP_STEPS = [UNINSTALL_STEPS[0]]
+# Deployment environment workflows run no node operations.
+ENVIRONMENT_WORKFLOWS = ("create_deployment_environment", "delete_deployment_environment")
 PHASE_LOGS = {
     "create": "Provisioning {instance}",
     "configure": "Applying configuration to {instance}",
@@ -166,7 +168,9 @@ class Planner:
         wf = self.workflow_id
         selected = self._filtered()
         new: list[tuple[str, str, int]] = []
-        if wf == "install":
+        if wf in ENVIRONMENT_WORKFLOWS:
+            ops = []
+        elif wf == "install":
             ops = self._lifecycle(selected, INSTALL_STEPS)
         elif wf == "uninstall":
             ops = self._lifecycle(list(reversed(selected)), UNINSTALL_STEPS)
