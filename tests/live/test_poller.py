@@ -1,0 +1,439 @@
+"""The live layer: keyed diffs, and the poller against a real embedded manager.
+
+The poller tests run `Poller.run()` as a task next to a manager subprocess, collect
+every published snapshot, and count the requests that really reach the wire through
+the client's `on_request` hook (not the poller's own bookkeeping).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import itertools
+import time
+from collections.abc import Callable
+from dataclasses import replace
+from typing import Any
+
+import pytest
+
+from tests.conftest import admin_client
+from tests.manager_process import PASSWORDS, ManagerProcess
+from tui.api import Deployment, Execution, ManagerClient
+from tui.live import Backoff, ConnectionState, Diff, Poller, Snapshot, changes, diff
+
+DEMO = {"analytics", "db-main", "db-replica", "web-prod", "web-staging"}
+FAST, SLOW = 0.05, 0.2
+
+
+# -- pure parts ----------------------------------------------------------------------------
+
+
+def test_diff_reports_added_changed_removed_by_id() -> None:
+    old = [Execution("a", status="started"), Execution("b", status="started"), Execution("c")]
+    new = [Execution("d"), Execution("a", status="terminated"), Execution("b", status="started")]
+    assert diff(old, new) == Diff(added=("d",), changed=("a",), removed=("c",))
+    assert not diff(old, new).empty
+
+
+def test_diff_of_equal_lists_is_empty_and_ignores_raw_payloads() -> None:
+    old = [Deployment("web", raw={"x": 1}), Deployment("db")]
+    new = [Deployment("web", raw={"x": 2}), Deployment("db")]
+    assert diff(old, new).empty
+    assert diff([], []) == Diff((), (), ())
+
+
+def test_diff_takes_a_key_and_keeps_order() -> None:
+    old = [{"n": "x", "v": 1}, {"n": "y", "v": 1}, {"n": "z", "v": 1}]
+    new = [{"n": "w", "v": 1}, {"n": "z", "v": 2}, {"n": "y", "v": 3}, {"n": "v", "v": 0}]
+    result = diff(old, new, key=lambda item: item["n"])
+    assert result == Diff(added=("w", "v"), changed=("z", "y"), removed=("x",))
+
+
+def test_changes_between_snapshots() -> None:
+    run = Execution("e1", deployment_id="web", status="started")
+    old = Snapshot(
+        deployments=(Deployment("web"), Deployment("db")),
+        active=(run,),
+        selected="web",
+        detail=Deployment("web"),
+        executions=(run,),
+    )
+    done = replace(run, status="terminated")
+    new = replace(
+        old,
+        deployments=(Deployment("web", latest_execution_status="terminated"), Deployment("db")),
+        active=(),
+        executions=(done,),
+    )
+    result = changes(old, new)
+    assert result.deployments == Diff(changed=("web",))
+    assert result.active == Diff(removed=("e1",))
+    assert result.executions == Diff(changed=("e1",))
+    assert not result.selection_changed and not result.detail_changed
+    moved = changes(new, replace(new, selected="db", detail=None, executions=()))
+    assert moved.selection_changed and moved.detail_changed
+    assert moved.executions == Diff(removed=("e1",))
+    assert changes(new, new).empty
+
+
+def test_snapshot_age_staleness_and_active_for() -> None:
+    fresh = Snapshot()
+    assert fresh.age(100.0) is None and not fresh.stale
+    older = Execution("old", deployment_id="web", status="queued")
+    newer = Execution("new", deployment_id="web", status="started")
+    snap = Snapshot(
+        active=(newer, Execution("x", deployment_id="db"), older),
+        connection=ConnectionState(connected=True),
+        updated_at=90.0,
+    )
+    assert snap.age(100.0) == 10.0
+    assert not snap.stale
+    assert replace(snap, connection=ConnectionState(False, "down", 101.0, 1)).stale
+    assert snap.active_for("web") is newer
+    assert snap.active_for("cache") is None
+    with pytest.raises(AttributeError):
+        snap.paused = True  # type: ignore[misc]
+
+
+def test_backoff_doubles_caps_and_resets() -> None:
+    backoff = Backoff(first=1.0, cap=30.0)
+    assert [backoff.fail() for _ in range(7)] == [1, 2, 4, 8, 16, 30, 30]
+    assert backoff.failures == 7
+    for _ in range(5000):
+        backoff.fail()
+    assert backoff.delay == 30
+    backoff.reset()
+    assert backoff.delay == 0 and backoff.failures == 0
+
+
+# -- the poller against a manager ----------------------------------------------------------
+
+
+class Harness:
+    """A running poller, every snapshot it published, and every request on the wire."""
+
+    def __init__(self, manager: ManagerProcess, **options: Any) -> None:
+        self.requests: list[tuple[str, str, int | None]] = []
+        self.snapshots: list[Snapshot] = []
+        # (requests on the wire so far, poller.requests_per_tick) when each was published
+        self.marks: list[tuple[int, int]] = []
+        self.delays: list[float] = []
+        self.backoffs: list[tuple[int, float]] = []  # (failures, retry_at - now) at publish
+        self.client = ManagerClient(
+            manager.url,
+            username="admin",
+            password=PASSWORDS["admin"],
+            on_request=lambda method, path, status, _s: self.requests.append(
+                (method, path, status)
+            ),
+        )
+        settings: dict[str, Any] = {
+            "fast_interval": FAST,
+            "slow_interval": SLOW,
+            "deployments_interval": 60.0,
+            "max_backoff": 0.4,
+            "first_backoff": 0.05,
+            "sleep": self._sleep,
+        }
+        settings.update(options)
+        self.poller = Poller(self.client, on_snapshot=self._published, **settings)
+        self.task: asyncio.Task[None] | None = None
+
+    async def _sleep(self, delay: float) -> None:
+        self.delays.append(delay)
+        await asyncio.sleep(delay)
+
+    def _published(self, snap: Snapshot) -> None:
+        self.snapshots.append(snap)
+        self.marks.append((len(self.requests), self.poller.requests_per_tick))
+        if snap.connection.retry_at is not None:
+            self.backoffs.append(
+                (snap.connection.failures, snap.connection.retry_at - time.monotonic())
+            )
+
+    @property
+    def snap(self) -> Snapshot:
+        return self.poller.snapshot
+
+    async def __aenter__(self) -> Harness:
+        self.task = asyncio.create_task(self.poller.run())
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        assert self.task is not None
+        self.task.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await self.task
+        await self.client.aclose()
+
+    async def until(
+        self, predicate: Callable[[Snapshot], object], what: str, timeout: float = 15.0
+    ) -> Snapshot:
+        """The latest snapshot once `predicate` holds for it; fail after `timeout`."""
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            assert self.task is not None
+            if self.task.done():
+                raise AssertionError(f"the poller stopped: {self.task!r}")
+            if predicate(self.snap):
+                return self.snap
+            await asyncio.sleep(0.01)
+        raise AssertionError(f"timed out waiting for {what}; last snapshot: {self.snap!r}")
+
+    async def ticks(self, count: int) -> None:
+        """Wait until `count` more ticks have been published."""
+        start = len(self.snapshots)
+        await self.until(lambda _s: len(self.snapshots) >= start + count, f"{count} ticks")
+
+
+def ops_client(manager: ManagerProcess) -> ManagerClient:
+    """The operator's own client: its requests are not the poller's."""
+    return ManagerClient(manager.url, username="admin", password=PASSWORDS["admin"])
+
+
+def ids(items: Any) -> list[str]:
+    return [item.id for item in items]
+
+
+async def test_first_snapshot_has_the_demo_deployments(manager: ManagerProcess) -> None:
+    async with Harness(manager) as h:
+        await h.until(lambda s: s.generation >= 1, "a first tick")
+        first = h.snapshots[0]
+        assert first.generation == 1
+        assert set(ids(first.deployments)) == DEMO
+        assert first.deployments_total == 5
+        assert first.connection == ConnectionState(connected=True)
+        assert first.updated_at is not None and not first.stale
+        assert first.active == () and first.selected is None and first.detail is None
+        # the first tick: active executions, then the deployments list; nothing per deployment
+        assert h.requests[:2] == [
+            ("GET", "/api/v3.1/executions", 200),
+            ("GET", "/api/v3.1/deployments", 200),
+        ]
+        assert h.marks[0] == (2, 2)
+
+
+async def test_select_loads_detail_and_executions_newest_first(manager: ManagerProcess) -> None:
+    async with Harness(manager) as h:
+        await h.until(lambda s: s.deployments, "deployments")
+        h.poller.select("web-prod")
+        # at once, before any request: the new selection, nothing of it loaded yet
+        assert h.snap.selected == "web-prod" and h.snap.detail is None and h.snap.executions == ()
+        snap = await h.until(lambda s: s.detail is not None and s.executions, "web-prod's data")
+        assert snap.detail is not None and snap.detail.id == "web-prod"
+        workflows = {w.name: w for w in snap.detail.workflows}
+        assert {"install", "uninstall", "rolling_restart", "scale"} <= set(workflows)
+        assert workflows["uninstall"].is_available
+        assert all(e.deployment_id == "web-prod" for e in snap.executions)
+        assert [e.workflow_id for e in snap.executions][:2] == ["rolling_restart", "install"]
+        created = [e.created_at or "" for e in snap.executions]
+        assert created == sorted(created, reverse=True)
+
+        # another selection drops the old rows in the same call, then loads its own
+        h.poller.select("db-main")
+        moved = h.snap
+        assert (moved.selected, moved.detail, moved.executions) == ("db-main", None, ())
+        assert changes(snap, moved).selection_changed
+        snap = await h.until(lambda s: s.detail is not None and s.executions, "db-main's data")
+        assert snap.detail is not None and snap.detail.id == "db-main"
+        assert {e.deployment_id for e in snap.executions} == {"db-main"}
+        assert snap.executions[0].workflow_id == "backup"
+
+        # while nothing runs, the detail is not fetched again on every tick
+        mark = len(h.requests)
+        await h.ticks(4)
+        paths = [path for _m, path, _s in h.requests[mark:]]
+        assert "/api/v3.1/deployments/db-main" not in paths
+        assert set(paths) == {"/api/v3.1/executions"}
+
+
+async def test_running_execution_is_active_polled_fast_and_leaves(manager: ManagerProcess) -> None:
+    async with Harness(manager) as h, ops_client(manager) as ops:
+        h.poller.select("analytics")
+        await h.until(lambda s: s.detail is not None, "analytics' detail")
+        assert h.snap.active == ()
+        started = await ops.start_execution("analytics", "reindex")
+
+        snap = await h.until(lambda s: s.active_for("analytics"), "reindex in active")
+        running_at = len(h.delays)
+        assert ids(snap.active) == [started.id]
+        assert snap.executions[0].id == started.id and snap.executions[0].is_unfinished
+        await h.until(
+            lambda s: getattr(s.active_for("analytics"), "status", "") == "started", "started"
+        )
+        await h.ticks(3)
+        assert h.snap.active_for("analytics") is not None, "reindex ended before the cancel"
+        fast = h.delays[running_at:]
+        assert len(fast) >= 3 and set(fast) == {FAST}
+        # the detail (workflow availability) follows the deployment while it runs
+        mark = len(h.requests)
+        await h.ticks(2)
+        assert "/api/v3.1/deployments/analytics" in [p for _m, p, _s in h.requests[mark:]]
+
+        await ops.cancel_execution(started.id)
+        snap = await h.until(lambda s: not s.active, "reindex to leave active")
+        ended_at = len(h.delays)
+        assert snap.executions[0].id == started.id and snap.executions[0].status == "cancelled"
+        # an ended execution refreshes the deployments list now, not 60 s later
+        analytics = {d.id: d for d in snap.deployments}["analytics"]
+        assert analytics.latest_execution_status == "cancelled"
+        assert analytics.latest_execution_workflow_id == "reindex"
+        await h.ticks(2)
+        assert set(h.delays[ended_at:]) == {SLOW}
+
+
+async def test_note_started_shows_the_execution_at_once(manager: ManagerProcess) -> None:
+    async with Harness(manager, slow_interval=30.0) as h, ops_client(manager) as ops:
+        h.poller.select("analytics")
+        await h.until(lambda s: s.detail is not None, "analytics' detail")
+        started = await ops.start_execution("analytics", "reindex")
+        before = h.snap.generation
+        h.poller.note_started(started)
+        # published in the call, with no request: the row and the fast interval follow
+        assert h.snap.generation == before + 1
+        assert h.snap.active_for("analytics") == started
+        assert h.snap.executions[0] == started
+        # and the loop, woken from a 30 s sleep, ticks now and then polls fast
+        await h.until(lambda s: s.active and s.active[0].status == "started", "a fresh status")
+        mark = len(h.delays)
+        await h.ticks(2)
+        assert set(h.delays[mark:]) == {FAST}
+        await ops.cancel_execution(started.id)
+        await h.until(lambda s: not s.active, "the cancel")
+
+
+async def test_requests_per_tick_do_not_grow_with_deployments(manager: ManagerProcess) -> None:
+    allowed = {
+        ("GET", "/api/v3.1/executions"),
+        ("GET", "/api/v3.1/deployments"),
+        ("GET", "/api/v3.1/deployments/web-prod"),
+    }
+
+    async def costs(h: Harness, ticks: int) -> list[int]:
+        start = len(h.marks)
+        await h.ticks(ticks)
+        marks = h.marks[start - 1 :]
+        wire = [b[0] - a[0] for a, b in itertools.pairwise(marks)]
+        counted = [m[1] for m in marks[1:]]
+        assert wire == counted, "requests_per_tick disagrees with the wire"
+        assert {(m, p) for m, p, _s in h.requests[marks[0][0] :]} <= allowed
+        return wire
+
+    async with Harness(manager, deployments_interval=0.3) as h:
+        h.poller.select("web-prod")
+        await h.until(lambda s: s.detail is not None and len(s.deployments) == 5, "web-prod")
+        with_five = await costs(h, 12)
+
+        def create(count: int) -> None:
+            with admin_client(manager) as http:
+                for n in range(count):
+                    response = http.put(
+                        f"/deployments/extra-{n:02d}", json={"blueprint_id": "webapp"}
+                    )
+                    assert response.status_code == 201, response.text
+
+        await asyncio.to_thread(create, 20)
+        await h.until(lambda s: s.deployments_total == 25, "25 deployments")
+        assert len(h.snap.deployments) == 25
+        with_25 = await costs(h, 12)
+
+    # idle: active + the selection's executions; when the list is due, + detail + list
+    assert set(with_five) <= {2, 4} and 4 in with_five and 2 in with_five
+    assert set(with_25) <= {2, 4} and 4 in with_25 and 2 in with_25
+    assert h.poller.requests_per_tick in (2, 4)
+
+
+async def test_set_search_filters_on_the_server(manager: ManagerProcess) -> None:
+    async with Harness(manager) as h:
+        await h.until(lambda s: len(s.deployments) == 5, "deployments")
+        mark = len(h.requests)
+        h.poller.set_search("web")
+        assert h.snap.search == ""  # the list on screen is still the unfiltered one
+        snap = await h.until(lambda s: s.search == "web", "the filtered list")
+        assert ids(snap.deployments) == ["web-prod", "web-staging"]
+        assert snap.deployments_total == 2
+        assert ("GET", "/api/v3.1/deployments", 200) in h.requests[mark:]
+        h.poller.set_search("")
+        snap = await h.until(lambda s: s.search == "" and len(s.deployments) == 5, "all again")
+        assert set(ids(snap.deployments)) == DEMO
+
+
+async def test_pause_stops_requests_and_refresh_ticks_once(manager: ManagerProcess) -> None:
+    async with Harness(manager) as h:
+        await h.until(lambda s: s.deployments, "deployments")
+        h.poller.pause()
+        assert h.snap.paused
+        await asyncio.sleep(0.3)  # a tick already in flight may finish
+        mark = len(h.requests)
+        h.poller.select("web-prod")  # published, but not fetched while paused
+        assert h.snap.selected == "web-prod" and h.snap.paused
+        await asyncio.sleep(1.0)  # 5 slow intervals
+        assert len(h.requests) == mark
+
+        h.poller.refresh_now()
+        snap = await h.until(lambda s: s.detail is not None, "one tick")
+        assert snap.paused and snap.connection.connected
+        await asyncio.sleep(1.0)
+        assert len(h.requests) == mark + 4  # active, executions, detail, deployments
+        assert h.poller.requests_per_tick == 4
+
+        h.poller.resume()
+        assert not h.snap.paused
+        await h.ticks(3)
+        assert len(h.requests) > mark + 4
+
+
+async def test_deleted_selection_is_not_a_connection_error(manager: ManagerProcess) -> None:
+    async with Harness(manager) as h:
+        h.poller.select("db-replica")
+        await h.until(lambda s: s.detail is not None and s.executions, "db-replica")
+
+        def delete() -> None:
+            with admin_client(manager) as http:
+                assert http.delete("/deployments/db-replica").status_code == 204
+
+        await asyncio.to_thread(delete)
+        h.poller.refresh_now()
+        snap = await h.until(lambda s: s.detail is None, "the detail to go")
+        assert snap.selected == "db-replica" and snap.executions == ()
+        assert snap.connection == ConnectionState(connected=True)
+        assert "db-replica" not in ids(snap.deployments)
+
+
+async def test_manager_down_backs_off_keeps_data_and_reconnects(manager: ManagerProcess) -> None:
+    async with Harness(manager) as h:
+        h.poller.select("web-prod")
+        good = await h.until(lambda s: s.detail is not None, "web-prod")
+        outage_from = len(h.delays)
+        await asyncio.to_thread(manager.stop)
+
+        snap = await h.until(lambda s: s.connection.failures >= 6, "six failed ticks")
+        assert snap.stale and not snap.connection.connected
+        assert snap.connection.error.startswith("cannot connect to")
+        last_ok = [s for s in h.snapshots if s.connection.connected][-1]
+        assert snap.updated_at == last_ok.updated_at  # "updated Ns ago" keeps counting
+        assert set(ids(snap.deployments)) == DEMO  # old data kept
+        assert snap.detail == good.detail and snap.executions == good.executions
+        # retry_at grows 0.05, 0.1, 0.2, 0.4 and stays at the cap
+        seen = {failures: wait for failures, wait in h.backoffs}
+        for failures in range(1, 7):
+            expected = min(0.4, 0.05 * 2 ** (failures - 1))
+            assert seen[failures] == pytest.approx(expected, abs=0.01), (failures, seen)
+        # and the loop really sleeps that long between tries
+        slept = h.delays[outage_from:]
+        backoff = [0.05, 0.1, 0.2, 0.4, 0.4]
+        runs = [slept[i : i + 5] for i in range(len(slept))]
+        assert backoff in [pytest.approx(r) for r in runs], slept
+        assert all(s.stale for s in h.snapshots if s.connection.failures)
+
+        await asyncio.to_thread(manager.start)
+        back_at = time.monotonic()
+        after = len(h.snapshots)
+        snap = await h.until(lambda s: s.connection.connected, "reconnection", timeout=5)
+        assert time.monotonic() - back_at < 0.4 + 1.0
+        # within one retry: at most one more failure (a try already under way)
+        assert len([s for s in h.snapshots[after:] if s.connection.failures]) <= 1
+        assert snap.connection == ConnectionState(connected=True) and not snap.stale
+        assert snap.updated_at is not None and snap.updated_at > (good.updated_at or 0)
+        assert set(ids(snap.deployments)) == DEMO and snap.detail is not None

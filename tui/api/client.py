@@ -1,0 +1,354 @@
+"""`ManagerClient`: an async client of the Cloudify REST API v3.1 on httpx.
+
+It follows the real contract and its pitfalls: `Content-Type` exactly
+`application/json` on every request (the manager answers 415 to
+`application/json; charset=utf-8`), the `Tenant` header, Basic or token auth, TLS
+verification on by default, explicit timeouts, and workflows read from
+`GET /deployments/<id>` (the list endpoint's are unreliable on current managers).
+"""
+
+from __future__ import annotations
+
+import json
+import ssl
+import time
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
+from typing import Any, TypeVar
+from urllib.parse import quote
+
+import httpx
+
+from tui.api.errors import (
+    BadResponse,
+    ConnectionRefused,
+    RequestTimeout,
+    TLSFailure,
+    TransportError,
+    manager_error,
+)
+from tui.api.models import (
+    Deployment,
+    Event,
+    Execution,
+    Page,
+    VersionInfo,
+    as_mapping,
+    integer,
+)
+
+T = TypeVar("T")
+
+DEPLOYMENT_LIST_FIELDS = (
+    "id",
+    "display_name",
+    "blueprint_id",
+    "tenant_name",
+    "created_at",
+    "latest_execution",
+    "latest_execution_status",
+    "latest_execution_workflow_id",
+    "deployment_status",
+    "installation_status",
+)
+EXECUTION_FIELDS = (
+    "id",
+    "workflow_id",
+    "deployment_id",
+    "status",
+    "error",
+    "created_at",
+    "started_at",
+    "ended_at",
+    "created_by",
+    "total_operations",
+    "finished_operations",
+    "is_dry_run",
+    "parameters",
+    "blueprint_id",
+)
+CANCEL_ACTIONS = ("cancel", "force-cancel", "kill")
+
+
+@dataclass(frozen=True)
+class Timeouts:
+    connect: float = 5.0
+    read: float = 30.0
+    write: float = 10.0
+    pool: float = 5.0
+
+    def httpx(self) -> httpx.Timeout:
+        return httpx.Timeout(connect=self.connect, read=self.read, write=self.write, pool=self.pool)
+
+
+class ManagerClient:
+    """One manager, one tenant, one identity."""
+
+    def __init__(
+        self,
+        url: str,
+        *,
+        username: str | None = None,
+        password: str | None = None,
+        token: str | None = None,
+        tenant: str = "default_tenant",
+        ca_cert: str | None = None,
+        verify: bool = True,
+        timeouts: Timeouts | None = None,
+        transport: httpx.AsyncBaseTransport | None = None,
+        on_request: Callable[[str, str, int | None, float], None] | None = None,
+    ) -> None:
+        self.url = url.rstrip("/")
+        self.tenant = tenant
+        self.username = username
+        headers = {"Content-Type": "application/json", "Accept": "application/json"}
+        if tenant:
+            headers["Tenant"] = tenant
+        auth: httpx.Auth | None = None
+        if token:
+            headers["Authentication-Token"] = token
+        elif username is not None and password is not None:
+            auth = httpx.BasicAuth(username, password)
+        verify_arg: bool | ssl.SSLContext = verify
+        if verify and ca_cert:
+            verify_arg = ssl.create_default_context(cafile=ca_cert)
+        self._on_request = on_request
+        self._http = httpx.AsyncClient(
+            base_url=self.url,
+            headers=headers,
+            auth=auth,
+            verify=verify_arg,
+            timeout=(timeouts or Timeouts()).httpx(),
+            transport=transport,
+            follow_redirects=False,
+        )
+
+    async def aclose(self) -> None:
+        await self._http.aclose()
+
+    async def __aenter__(self) -> ManagerClient:
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        await self.aclose()
+
+    # -- transport --------------------------------------------------------------------
+    async def request(
+        self,
+        method: str,
+        path: str,
+        *,
+        params: Sequence[tuple[str, str]] | None = None,
+        body: dict[str, Any] | None = None,
+        expect: Iterable[int] = (200,),
+    ) -> Any:
+        """One request; the decoded JSON body, or a ManagerError / TransportError."""
+        content = None if body is None else json.dumps(body).encode()
+        loop_time = _now()
+        status: int | None = None
+        try:
+            response = await self._http.request(method, path, params=params, content=content)
+            status = response.status_code
+        except httpx.TimeoutException as exc:
+            raise RequestTimeout(
+                f"{self.url} did not answer in time ({type(exc).__name__})"
+            ) from None
+        except httpx.ConnectError as exc:
+            if _is_tls(exc):
+                raise TLSFailure(f"TLS with {self.url} failed: {_reason(exc)}") from None
+            raise ConnectionRefused(f"cannot connect to {self.url}: {_reason(exc)}") from None
+        except (httpx.RemoteProtocolError, httpx.ReadError, httpx.WriteError) as exc:
+            raise ConnectionRefused(f"connection to {self.url} broke: {_reason(exc)}") from None
+        except httpx.HTTPError as exc:
+            raise TransportError(f"request to {self.url} failed: {_reason(exc)}") from None
+        finally:
+            if self._on_request is not None:
+                self._on_request(method, path, status, _now() - loop_time)
+        if response.status_code == 204:
+            return None
+        try:
+            payload = response.json() if response.content else None
+        except (ValueError, UnicodeDecodeError):
+            payload = _NOT_JSON
+        if response.status_code not in tuple(expect):
+            data = as_mapping(payload) if payload is not _NOT_JSON else {}
+            message = data.get("message")
+            if not isinstance(message, str):
+                snippet = response.text[:200] if payload is _NOT_JSON else ""
+                message = f"HTTP {response.status_code}" + (f": {snippet}" if snippet else "")
+            code = data.get("error_code")
+            trace = data.get("server_traceback")
+            raise manager_error(
+                response.status_code,
+                code if isinstance(code, str) else None,
+                message,
+                trace if isinstance(trace, str) else None,
+            )
+        if payload is _NOT_JSON:
+            raise BadResponse(
+                f"{method} {path} answered {response.status_code} with a body that is not JSON"
+            )
+        return payload
+
+    async def _page(
+        self, path: str, params: list[tuple[str, str]], parse: Callable[[Any], T | None]
+    ) -> Page[T]:
+        payload = await self.request("GET", path, params=params)
+        data = as_mapping(payload)
+        items = data.get("items")
+        if not isinstance(items, list):
+            raise BadResponse(f"GET {path} answered without an items list")
+        pagination = as_mapping(as_mapping(data.get("metadata")).get("pagination"))
+        parsed = tuple(x for x in (parse(item) for item in items) if x is not None)
+        return Page(
+            items=parsed,
+            total=integer(pagination, "total", len(parsed)),
+            size=integer(pagination, "size", len(parsed)),
+            offset=integer(pagination, "offset", 0),
+        )
+
+    # -- API ----------------------------------------------------------------------------
+    async def version(self) -> VersionInfo:
+        payload = await self.request("GET", "/api/version")
+        return VersionInfo.from_json(payload)
+
+    async def list_deployments(
+        self,
+        *,
+        size: int = 1000,
+        offset: int = 0,
+        search: str | None = None,
+        sort: Sequence[str] = ("id",),
+        include: Sequence[str] = DEPLOYMENT_LIST_FIELDS,
+    ) -> Page[Deployment]:
+        params = [("_size", str(size)), ("_offset", str(offset))]
+        params += [("_sort", s) for s in sort]
+        if include:
+            params.append(("_include", ",".join(include)))
+        if search:
+            params.append(("_search", search))
+        return await self._page("/api/v3.1/deployments", params, Deployment.from_json)
+
+    async def get_deployment(self, deployment_id: str) -> Deployment:
+        payload = await self.request("GET", f"/api/v3.1/deployments/{_segment(deployment_id)}")
+        deployment = Deployment.from_json(payload)
+        if deployment is None:
+            raise BadResponse(f"deployment {deployment_id} answered without an id")
+        return deployment
+
+    async def list_executions(
+        self,
+        *,
+        deployment_id: str | None = None,
+        statuses: Iterable[str] = (),
+        size: int = 50,
+        offset: int = 0,
+        sort: Sequence[str] = ("-created_at",),
+        include_system: bool = False,
+        include: Sequence[str] = EXECUTION_FIELDS,
+    ) -> Page[Execution]:
+        params = [("_include_system_workflows", "true" if include_system else "false")]
+        if deployment_id is not None:
+            params.append(("deployment_id", deployment_id))
+        params += [("status", s) for s in statuses]
+        params += [("_size", str(size)), ("_offset", str(offset))]
+        params += [("_sort", s) for s in sort]
+        if include:
+            params.append(("_include", ",".join(include)))
+        return await self._page("/api/v3.1/executions", params, Execution.from_json)
+
+    async def get_execution(self, execution_id: str) -> Execution:
+        payload = await self.request("GET", f"/api/v3.1/executions/{_segment(execution_id)}")
+        return _execution(payload)
+
+    async def start_execution(
+        self,
+        deployment_id: str,
+        workflow_id: str,
+        parameters: dict[str, Any] | None = None,
+        *,
+        force: bool = False,
+        dry_run: bool = False,
+        queue: bool = False,
+        allow_custom_parameters: bool = False,
+    ) -> Execution:
+        """Start a workflow. The answer may be `pending` or `queued`: read its status."""
+        payload = await self.request(
+            "POST",
+            "/api/v3.1/executions",
+            body={
+                "deployment_id": deployment_id,
+                "workflow_id": workflow_id,
+                "parameters": parameters or {},
+                "allow_custom_parameters": allow_custom_parameters,
+                "force": force,
+                "dry_run": dry_run,
+                "queue": queue,
+            },
+            expect=(201,),
+        )
+        return _execution(payload)
+
+    async def cancel_execution(self, execution_id: str, action: str = "cancel") -> Execution:
+        """`cancel`, `force-cancel` or `kill`; the answer shows a transitional status."""
+        if action not in CANCEL_ACTIONS:
+            raise ValueError(f"unknown cancel action {action!r}")
+        payload = await self.request(
+            "POST", f"/api/v3.1/executions/{_segment(execution_id)}", body={"action": action}
+        )
+        return _execution(payload)
+
+    async def resume_execution(self, execution_id: str, *, force: bool = False) -> Execution:
+        payload = await self.request(
+            "POST",
+            f"/api/v3.1/executions/{_segment(execution_id)}",
+            body={"action": "force-resume" if force else "resume"},
+        )
+        return _execution(payload)
+
+    async def list_events(
+        self,
+        execution_id: str,
+        *,
+        offset: int = 0,
+        size: int = 100,
+        include_logs: bool = True,
+    ) -> Page[Event]:
+        params = [("execution_id", execution_id), ("type", "cloudify_event")]
+        if include_logs:
+            params.append(("type", "cloudify_log"))
+        params += [("_sort", "reported_timestamp"), ("_offset", str(offset)), ("_size", str(size))]
+        return await self._page("/api/v3.1/events", params, Event.from_json)
+
+
+_NOT_JSON = object()
+
+
+def _execution(payload: Any) -> Execution:
+    execution = Execution.from_json(payload)
+    if execution is None:
+        raise BadResponse("the manager answered with an execution without an id")
+    return execution
+
+
+def _segment(value: str) -> str:
+    """A path segment: ids with `/`, `?` or `#` must not change the URL's meaning."""
+    return quote(value, safe="")
+
+
+def _reason(exc: BaseException) -> str:
+    text = str(exc) or type(exc).__name__
+    return text.splitlines()[0][:200]
+
+
+def _is_tls(exc: BaseException) -> bool:
+    seen: BaseException | None = exc
+    while seen is not None:
+        if isinstance(seen, ssl.SSLError):
+            return True
+        seen = seen.__cause__ or seen.__context__
+    return "SSL" in str(exc) or "certificate" in str(exc).lower()
+
+
+def _now() -> float:
+    return time.perf_counter()

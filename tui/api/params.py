@@ -1,0 +1,207 @@
+"""Workflow parameters on the client side: the editable YAML a start form shows,
+validation against the declared specs before anything is sent, and the equivalent
+`cfy executions start` command.
+
+Validation mirrors the manager's rules (`reference/cloudify-rest-api.md` 7.3) and
+is stricter where the manager would crash (a number for a boolean is a 500 there,
+a problem here).
+"""
+
+from __future__ import annotations
+
+import json
+import shlex
+from dataclasses import dataclass
+from typing import Any
+
+import yaml
+
+from tui.api.models import ParameterSpec, Workflow
+
+
+@dataclass(frozen=True)
+class ParameterProblems(Exception):
+    """Everything wrong with a parameters document, one message per problem."""
+
+    problems: tuple[str, ...]
+
+    def __str__(self) -> str:
+        return "\n".join(self.problems)
+
+
+def _yaml_value(value: Any) -> str:
+    dumped = yaml.safe_dump(value, default_flow_style=True, sort_keys=False, width=1000)
+    return dumped.strip().removesuffix("...").strip()
+
+
+def defaults_document(workflow: Workflow, values: dict[str, Any] | None = None) -> str:
+    """The YAML a start form opens with: every declared parameter, its default (or the
+    given value), and a comment with its type, whether it is mandatory and its
+    description."""
+    values = values or {}
+    if not workflow.parameters and not values:
+        return "# This workflow declares no parameters.\n"
+    lines = []
+    for spec in workflow.parameters:
+        kind = spec.type or "any"
+        if spec.item_type:
+            kind += f" of {spec.item_type}"
+        note = kind + (", mandatory" if spec.mandatory else "")
+        if spec.description:
+            note += f": {' '.join(spec.description.split())}"
+        lines.append(f"# {note}")
+        key = _yaml_value(spec.name)
+        if spec.name in values:
+            lines.append(f"{key}: {_yaml_value(values[spec.name])}")
+        elif spec.has_default:
+            lines.append(f"{key}: {_yaml_value(spec.default)}")
+        else:
+            lines.append(f"{key}:   # required: fill in")
+    declared = {s.name for s in workflow.parameters}
+    extra = {k: v for k, v in values.items() if k not in declared}
+    if extra:
+        lines.append("# not declared by the workflow (needs custom parameters allowed)")
+        lines += [f"{_yaml_value(k)}: {_yaml_value(v)}" for k, v in extra.items()]
+    return "\n".join(lines) + "\n"
+
+
+def parse_document(text: str) -> dict[str, Any]:
+    """The YAML as a mapping, or ParameterProblems with the line of a syntax error."""
+    try:
+        data = yaml.safe_load(text)
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark else ""
+        problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
+        raise ParameterProblems((f"YAML syntax error{where}: {problem}",)) from None
+    if data is None:
+        return {}
+    if not isinstance(data, dict):
+        raise ParameterProblems(
+            (f"Parameters must be a YAML mapping of name: value, not a {type(data).__name__}",)
+        )
+    return {str(k): v for k, v in data.items()}
+
+
+def _type_problem(spec: ParameterSpec, value: Any) -> str | None:
+    kind = spec.type
+    name = spec.name
+    if kind == "integer":
+        if isinstance(value, bool) or value is None:
+            return f'Parameter "{name}" must be of type integer'
+        if isinstance(value, int):
+            return None
+        if isinstance(value, float) and value.is_integer():
+            return None
+        if isinstance(value, str) and value.strip().lstrip("-").isdigit():
+            return None
+        return f'Parameter "{name}" must be of type integer'
+    if kind == "float":
+        if isinstance(value, bool):
+            return f'Parameter "{name}" must be of type float'
+        try:
+            float(value)
+        except (TypeError, ValueError):
+            return f'Parameter "{name}" must be of type float'
+        return None
+    if kind == "boolean":
+        if isinstance(value, bool):
+            return None
+        if isinstance(value, str) and value.lower() in ("true", "false"):
+            return None
+        return f'Parameter "{name}" must be of type boolean'
+    if kind == "string" and not isinstance(value, str):
+        return f'Parameter "{name}" must be of type string'
+    if kind == "list":
+        if not isinstance(value, list):
+            suffix = f"list of {spec.item_type}s" if spec.item_type else "list"
+            return f'Parameter "{name}" must be of type {suffix}'
+        if spec.item_type in ("integer", "float", "boolean", "string"):
+            item = ParameterSpec(name=name, type=spec.item_type)
+            if any(_type_problem(item, v) for v in value):
+                return f'Parameter "{name}" must be of type list of {spec.item_type}s'
+    if kind == "dict" and not isinstance(value, dict):
+        return f'Parameter "{name}" must be of type dict'
+    return None
+
+
+def _constraint_problem(spec: ParameterSpec, value: Any) -> str | None:
+    for constraint in spec.constraints:
+        if not isinstance(constraint, dict):
+            continue
+        allowed = constraint.get("valid_values")
+        if isinstance(allowed, list) and value not in allowed:
+            shown = ", ".join(str(v) for v in allowed)
+            return f'Parameter "{spec.name}" must be one of: {shown}'
+    return None
+
+
+def validate(
+    workflow: Workflow, values: dict[str, Any], *, allow_custom: bool = False
+) -> dict[str, Any]:
+    """The parameters to send; ParameterProblems lists everything wrong at once."""
+    declared = {spec.name: spec for spec in workflow.parameters}
+    problems: list[str] = []
+    unknown = [k for k in values if k not in declared]
+    if unknown and not allow_custom:
+        problems.append(
+            f'Workflow "{workflow.name}" does not have the following parameters declared: '
+            f"{', '.join(unknown)}. Remove them or allow custom parameters."
+        )
+    for name, spec in declared.items():
+        if name not in values:
+            continue
+        problem = _type_problem(spec, values[name]) or _constraint_problem(spec, values[name])
+        if problem:
+            problems.append(problem)
+    missing = [
+        name for name, spec in declared.items() if spec.mandatory and values.get(name) is None
+    ]
+    if missing:
+        problems.append(
+            f'Workflow "{workflow.name}" must be provided with the following parameters: '
+            f"{', '.join(missing)}"
+        )
+    if problems:
+        raise ParameterProblems(tuple(problems))
+    return values
+
+
+def changed_parameters(workflow: Workflow, values: dict[str, Any]) -> dict[str, Any]:
+    """Only the values that differ from the declared defaults (what a command needs)."""
+    declared = {spec.name: spec for spec in workflow.parameters}
+    result = {}
+    for name, value in values.items():
+        spec = declared.get(name)
+        if spec is None or not spec.has_default or spec.default != value:
+            result[name] = value
+    return result
+
+
+def equivalent_command(
+    deployment_id: str,
+    workflow_id: str,
+    parameters: dict[str, Any],
+    *,
+    force: bool = False,
+    dry_run: bool = False,
+    queue: bool = False,
+    allow_custom: bool = False,
+    tenant: str | None = None,
+) -> str:
+    """The `cfy executions start ...` command that does the same. It never carries
+    credentials."""
+    parts = ["cfy", "executions", "start", workflow_id, "-d", deployment_id]
+    if parameters:
+        parts += ["-p", json.dumps(parameters, sort_keys=True, separators=(",", ":"))]
+    if allow_custom:
+        parts.append("--allow-custom-parameters")
+    if force:
+        parts.append("--force")
+    if dry_run:
+        parts.append("--dry-run")
+    if queue:
+        parts.append("--queue")
+    if tenant:
+        parts += ["-t", tenant]
+    return " ".join(shlex.quote(part) for part in parts)

@@ -1,0 +1,342 @@
+"""The one poller of the UI: a single sequential loop that keeps a `Snapshot` fresh.
+
+Why one loop and not a timer per widget: the requests of a tick are made one after
+the other, so there is never more than one request of a kind in flight, a slow
+manager slows the loop down instead of piling requests up (fixed delay, not fixed
+rate), and the cost of a tick is a constant number of requests however many
+deployments the manager holds (textual-stack-notes §1.5: `set_interval` plus an
+exclusive worker starves when requests are slower than the interval).
+
+The UI calls `select`, `set_search`, `refresh_now`, `pause`, `resume` and
+`note_started` from its event loop; they only record intent, publish what can be known
+at once, and wake the loop. Everything the manager says goes through `run`.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from collections.abc import Awaitable, Callable, Iterable
+from dataclasses import dataclass, replace
+from typing import Any, TypeVar
+
+from tui.api.client import ManagerClient
+from tui.api.errors import ApiError, NotFound
+from tui.api.models import UNFINISHED_STATES, Deployment, Execution
+from tui.live.backoff import Backoff
+from tui.live.snapshot import ConnectionState, Snapshot
+
+log = logging.getLogger(__name__)
+
+T = TypeVar("T")
+
+# Unfinished executions across all deployments fit in one page; a manager with more
+# than this running at once has bigger problems than a truncated "active" list.
+ACTIVE_PAGE = 1000
+
+
+@dataclass(frozen=True)
+class _Fetched:
+    """What one tick learned, before it is merged into the snapshot."""
+
+    active: tuple[Execution, ...]
+    executions: tuple[Execution, ...] | None  # None: nothing is selected
+    detail: Deployment | None
+    detail_fetched: bool
+    gone: bool  # the selected deployment answered 404
+    deployments: tuple[Deployment, ...] | None  # None: not due this tick
+    deployments_total: int
+
+
+class Poller:
+    """Polls one manager and publishes immutable snapshots to `on_snapshot`."""
+
+    def __init__(
+        self,
+        client: ManagerClient,
+        *,
+        on_snapshot: Callable[[Snapshot], None],
+        fast_interval: float = 1.0,
+        slow_interval: float = 5.0,
+        deployments_interval: float = 10.0,
+        max_backoff: float = 30.0,
+        executions_page: int = 50,
+        deployments_page: int = 1000,
+        clock: Callable[[], float] = time.monotonic,
+        sleep: Callable[[float], Awaitable[None]] | None = None,
+        first_backoff: float = 1.0,
+    ) -> None:
+        self._client = client
+        self._on_snapshot = on_snapshot
+        self.fast_interval = fast_interval
+        self.slow_interval = slow_interval
+        self.deployments_interval = deployments_interval
+        self.executions_page = executions_page
+        self.deployments_page = deployments_page
+        self._clock = clock
+        self._sleep: Callable[[float], Awaitable[Any]] = sleep or asyncio.sleep
+        self._backoff = Backoff(first=first_backoff, cap=max_backoff)
+        self._wake = asyncio.Event()
+        self.snapshot = Snapshot()
+        # What the UI asked for. The selection itself is `snapshot.selected`, published
+        # at once; `_selection_seq` tells a tick whether it changed while in flight.
+        self._search = ""
+        self._paused = False
+        self._refresh_pending = False
+        self._selection_seq = 0
+        self._loaded_seq = -1  # the selection that `detail` / `executions` belong to
+        # The deployments list is due when asked for (`_wanted` > `_done`) or on time.
+        self._deployments_wanted = 1
+        self._deployments_done = 0
+        self._deployments_at: float | None = None
+        # Executions the UI started, kept visible until a tick that began after the
+        # start has answered (an older answer cannot know them yet).
+        self._noted: dict[str, tuple[Execution, int]] = {}
+        self._ticks = 0
+        self._requests = 0
+        self._last_requests = 0
+
+    # -- what the UI calls ---------------------------------------------------------------
+    @property
+    def requests_per_tick(self) -> int:
+        """Requests made by the last tick (a failed tick counts the ones it tried)."""
+        return self._last_requests
+
+    def select(self, deployment_id: str | None) -> None:
+        """Show another deployment: its old rows go at once, new ones on the next tick."""
+        if deployment_id == self.snapshot.selected:
+            return
+        self._selection_seq += 1
+        self._publish(selected=deployment_id, detail=None, executions=())
+        self._wake.set()
+
+    def set_search(self, text: str) -> None:
+        """Filter deployments server-side (`_search`); `snapshot.search` follows the list."""
+        if text == self._search:
+            return
+        self._search = text
+        self._deployments_wanted += 1
+        self._wake.set()
+
+    def refresh_now(self) -> None:
+        """Fetch everything now; while paused, exactly one tick, then paused again."""
+        self._deployments_wanted += 1
+        self._refresh_pending = True
+        self._wake.set()
+
+    def pause(self) -> None:
+        """No requests until `resume` (a tick already in flight still finishes)."""
+        if self._paused:
+            return
+        self._paused = True
+        self._publish()
+
+    def resume(self) -> None:
+        if not self._paused:
+            return
+        self._paused = False
+        self._publish()
+        self._wake.set()
+
+    def note_started(self, execution: Execution) -> None:
+        """The UI started `execution`: show it now and poll fast, without waiting a tick."""
+        self._noted[execution.id] = (execution, self._ticks)
+        snap = self.snapshot
+        fields: dict[str, Any] = {}
+        if execution.is_unfinished:
+            fields["active"] = _with_first(snap.active, [execution])
+        if execution.deployment_id == snap.selected:
+            fields["executions"] = _with_first(snap.executions, [execution])
+        self._publish(**fields)
+        self._wake.set()
+
+    # -- the loop ------------------------------------------------------------------------
+    async def run(self) -> None:
+        """Tick, publish, sleep, forever. Only cancellation ends it.
+
+        Run one at a time per poller (the sequential loop is what keeps one request of
+        a kind in flight); restarting it after a cancel is fine, the state is kept.
+        """
+        while True:
+            if not self._paused or self._refresh_pending:
+                await self._tick()
+            await self._wait(self._delay())
+
+    def _delay(self) -> float | None:
+        """Seconds until the next tick; None: only a wake-up starts one (paused)."""
+        if self._refresh_pending:
+            return 0.0
+        if self._paused:
+            return None
+        if self._backoff.failures:
+            return self._backoff.delay
+        return self.fast_interval if self.snapshot.active else self.slow_interval
+
+    async def _wait(self, delay: float | None) -> None:
+        """Sleep `delay` (injectable) unless woken first; wake-ups are never lost."""
+        if not self._wake.is_set() and delay != 0:
+            tasks: list[asyncio.Future[Any]] = [asyncio.ensure_future(self._wake.wait())]
+            if delay is not None:
+                tasks.append(asyncio.ensure_future(self._sleep(delay)))
+            try:
+                await asyncio.wait(tasks, return_when=asyncio.FIRST_COMPLETED)
+            finally:
+                for task in tasks:
+                    task.cancel()
+                await asyncio.wait(tasks)
+                for task in tasks:
+                    if not task.cancelled() and task.exception() is not None:
+                        log.error("poller sleep failed", exc_info=task.exception())
+        # Cleared before the tick: a call made during the tick wakes the next one.
+        self._wake.clear()
+
+    async def _tick(self) -> None:
+        self._ticks += 1
+        self._requests = 0
+        self._refresh_pending = False
+        selected = self.snapshot.selected
+        selection_seq = self._selection_seq
+        search = self._search
+        wanted = self._deployments_wanted
+        try:
+            fetched = await self._fetch(selected, selection_seq, search, wanted)
+        except ApiError as exc:
+            self._failed(exc.message or type(exc).__name__)
+        except Exception as exc:  # a bug must not end the loop: show it and keep going
+            log.exception("poller tick failed")
+            self._failed(f"{type(exc).__name__}: {exc}")
+        else:
+            self._commit(fetched, selected, selection_seq, search, wanted)
+
+    async def _call(self, request: Awaitable[T]) -> T:
+        self._requests += 1
+        return await request
+
+    async def _fetch(
+        self, selected: str | None, selection_seq: int, search: str, wanted: int
+    ) -> _Fetched:
+        client = self._client
+        prev = self.snapshot
+        page = await self._call(
+            client.list_executions(
+                statuses=sorted(UNFINISHED_STATES), size=ACTIVE_PAGE, sort=("-created_at",)
+            )
+        )
+        active = _with_first(page.items, self._pinned())
+        now_active = {e.id for e in active}
+        ended = {e.deployment_id for e in prev.active if e.id not in now_active}
+
+        executions: tuple[Execution, ...] | None = None
+        same_selection = self._loaded_seq == selection_seq
+        if selected is not None:
+            page = await self._call(
+                client.list_executions(deployment_id=selected, size=self.executions_page)
+            )
+            executions = page.items
+            if same_selection:
+                before = {e.id: e.status for e in prev.executions}
+                if any(e.is_ended and before.get(e.id) in UNFINISHED_STATES for e in executions):
+                    ended.add(selected)
+
+        deployments_due = (
+            self._deployments_done < wanted
+            or self._deployments_at is None
+            or self._clock() - self._deployments_at >= self.deployments_interval
+            or bool(ended)
+        )
+
+        detail: Deployment | None = None
+        detail_fetched = gone = False
+        if selected is not None and (
+            not same_selection
+            or any(e.deployment_id == selected for e in active)
+            or selected in ended
+            or deployments_due
+        ):
+            try:
+                detail = await self._call(client.get_deployment(selected))
+                detail_fetched = True
+            except NotFound:
+                gone = True  # deleted: not a connection problem
+
+        deployments: tuple[Deployment, ...] | None = None
+        total = 0
+        if deployments_due:
+            page = await self._call(
+                client.list_deployments(size=self.deployments_page, search=search or None)
+            )
+            deployments, total = page.items, page.total
+        return _Fetched(active, executions, detail, detail_fetched, gone, deployments, total)
+
+    def _pinned(self) -> list[Execution]:
+        """Executions noted since the current tick began; older notes are answered."""
+        self._noted = {k: v for k, v in self._noted.items() if v[1] >= self._ticks}
+        return [execution for execution, _ in self._noted.values()]
+
+    def _commit(
+        self, fetched: _Fetched, selected: str | None, selection_seq: int, search: str, wanted: int
+    ) -> None:
+        now = self._clock()
+        self._backoff.reset()
+        pinned = self._pinned()
+        fields: dict[str, Any] = {
+            "active": _with_first(fetched.active, [e for e in pinned if e.is_unfinished]),
+            "connection": ConnectionState(connected=True),
+            "updated_at": now,
+        }
+        # Data about a selection the user has already left must not reach the screen.
+        if selection_seq == self._selection_seq and selected is not None:
+            if fetched.gone:
+                fields.update(detail=None, executions=())
+            else:
+                mine = [e for e in pinned if e.deployment_id == selected]
+                fields["executions"] = _with_first(fetched.executions or (), mine)
+                if fetched.detail_fetched:
+                    fields["detail"] = fetched.detail
+            self._loaded_seq = selection_seq
+        if fetched.deployments is not None:
+            fields.update(
+                deployments=fetched.deployments,
+                deployments_total=fetched.deployments_total,
+                search=search,
+            )
+            self._deployments_done = max(self._deployments_done, wanted)
+            self._deployments_at = now
+        self._last_requests = self._requests
+        self._publish(**fields)
+
+    def _failed(self, message: str) -> None:
+        """Keep the data, say why, and when the next try is."""
+        delay = self._backoff.fail()
+        self._last_requests = self._requests
+        self._publish(
+            connection=ConnectionState(
+                connected=False,
+                error=message,
+                retry_at=self._clock() + delay,
+                failures=self._backoff.failures,
+            )
+        )
+
+    def _publish(self, **fields: Any) -> None:
+        """A new snapshot (never a mutated one); `paused` always mirrors the poller."""
+        self.snapshot = replace(
+            self.snapshot, paused=self._paused, generation=self.snapshot.generation + 1, **fields
+        )
+        try:
+            self._on_snapshot(self.snapshot)
+        except Exception:  # the UI's callback must not stop the loop
+            log.exception("on_snapshot callback failed")
+
+
+def _with_first(items: Iterable[Execution], first: Iterable[Execution]) -> tuple[Execution, ...]:
+    """`items`, preceded by those of `first` whose id it lacks (the newest ones)."""
+    items = tuple(items)
+    known = {e.id for e in items}
+    extra: list[Execution] = []
+    for execution in first:
+        if execution.id not in known:
+            known.add(execution.id)
+            extra.append(execution)
+    return (*extra, *items)
