@@ -55,6 +55,16 @@ def test_installed_wheel_runs(wheel: Path, tmp_path: Path) -> None:
     cli = env_dir / "bin" / "cfy-tui"
     help_text = subprocess.run([str(cli), "--help"], capture_output=True, text=True, timeout=60)
     assert help_text.returncode == 0 and "cfy-tui" in help_text.stdout
+    styles = subprocess.run(
+        [str(python), "-c", "from tui.app import styles_dir; print(styles_dir())"],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        cwd=tmp_path,
+    )
+    assert styles.returncode == 0, styles.stderr
+    assert (Path(styles.stdout.strip()) / "app.tcss").is_file()
+    assert str(env_dir) in styles.stdout
     manager_help = subprocess.run(
         [str(cli), "manager", "--help"], capture_output=True, text=True, timeout=60
     )

@@ -1,0 +1,124 @@
+"""Regenerate `screenshots/*.svg` from the real app on the embedded manager.
+
+    python screenshots/generate.py
+
+The manager runs with the demo seed, a frozen clock and sequential ids, so the
+pictures only change when the UI does.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import socket
+import sys
+import tempfile
+import time
+from collections.abc import Awaitable, Callable
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from tests.manager_process import PASSWORDS, ManagerProcess  # noqa: E402
+from tests.ui.conftest import FROZEN, FROZEN_ISO  # noqa: E402
+from tests.ui.helpers import (  # noqa: E402
+    select_deployment,
+    start_via_http,
+    start_workflow,
+    table,
+    wait_until,
+)
+from tui.api.client import ManagerClient  # noqa: E402
+from tui.app import CfyTuiApp  # noqa: E402
+from tui.screens.confirm import ConfirmScreen  # noqa: E402
+from tui.widgets.status_line import Identity  # noqa: E402
+
+OUT = Path(__file__).resolve().parent
+SIZE = (140, 38)
+Scene = Callable[[Any, CfyTuiApp, ManagerProcess], Awaitable[None]]
+
+
+def free_port(preferred: int = 8100) -> int:
+    with socket.socket() as sock:
+        try:
+            sock.bind(("127.0.0.1", preferred))
+            return preferred
+        except OSError:
+            return 0
+
+
+async def main_screen(pilot: Any, app: CfyTuiApp, manager: ManagerProcess) -> None:
+    await select_deployment(pilot, app, "web-prod")
+
+
+async def start_form(pilot: Any, app: CfyTuiApp, manager: ManagerProcess) -> None:
+    await start_workflow(pilot, app, "web-prod", "rolling_restart")
+
+
+async def conflict_dialog(pilot: Any, app: CfyTuiApp, manager: ManagerProcess) -> None:
+    start_via_http(manager, "analytics", "reindex")
+    await start_workflow(pilot, app, "analytics", "check_status")
+    await pilot.press("ctrl+s")
+    await wait_until(pilot, lambda: isinstance(app.screen, ConfirmScreen), what="dialog")
+
+
+async def cancel_dialog(pilot: Any, app: CfyTuiApp, manager: ManagerProcess) -> None:
+    running = start_via_http(manager, "analytics", "reindex")
+    await select_deployment(pilot, app, "analytics")
+    executions = table(app, "executions")
+    await wait_until(pilot, lambda: running["id"] in executions.keys, what="row")
+    await wait_until(
+        pilot,
+        lambda: any(e.status == "started" for e in app.poller.snapshot.active),
+        what="started",
+    )
+    executions.focus()
+    executions.select_key(running["id"])
+    await pilot.press("c")
+    await wait_until(pilot, lambda: isinstance(app.screen, ConfirmScreen), what="dialog")
+
+
+SCENES: dict[str, Scene] = {
+    "main": main_screen,
+    "start-form": start_form,
+    "conflict-dialog": conflict_dialog,
+    "cancel-dialog": cancel_dialog,
+}
+
+
+async def shoot(name: str, scene: Scene) -> None:
+    data = Path(tempfile.mkdtemp(prefix="cfy-tui-shots-"))
+    manager = ManagerProcess(
+        data=data,
+        speed=1.0,
+        port=free_port(),
+        extra_args=["--frozen-time", FROZEN_ISO, "--sequential-ids"],
+    ).start()
+    try:
+        client = ManagerClient(manager.url, username="admin", password=PASSWORDS["admin"])
+        identity = Identity(url=manager.url, tenant="default_tenant", user="admin")
+        app = CfyTuiApp(
+            client, identity, clock=lambda: FROZEN, fast_interval=0.2, slow_interval=0.5
+        )
+        async with app.run_test(size=SIZE) as pilot:
+            await scene(pilot, app, manager)
+            await pilot.pause(0.3)
+            svg = app.export_screenshot(title=f"cfy-tui — {name.replace('-', ' ')}")
+        (OUT / f"{name}.svg").write_text(svg, encoding="utf-8")
+        print(f"wrote screenshots/{name}.svg")
+    finally:
+        manager.stop()
+
+
+def run() -> int:
+    time.tzset()
+    for name, scene in SCENES.items():
+        asyncio.run(shoot(name, scene))
+    return 0
+
+
+if __name__ == "__main__":
+    os.environ["TZ"] = "UTC"
+    sys.exit(run())

@@ -1,0 +1,97 @@
+"""Driving the app like an operator: select rows, press keys, wait for the screen."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import httpx
+from textual.pilot import Pilot
+
+from tests.manager_process import PASSWORDS, ManagerProcess
+from tests.ui.conftest import wait_until
+from tui.app import CfyTuiApp
+from tui.screens.main import MainScreen
+from tui.widgets.keyed_table import KeyedTable
+
+
+def main(app: CfyTuiApp) -> MainScreen:
+    assert app.main_screen is not None
+    return app.main_screen
+
+
+def table(app: CfyTuiApp, name: str) -> KeyedTable:
+    return main(app).query_one(f"#{name}", KeyedTable)
+
+
+def cell(app: CfyTuiApp, name: str, key: str, column: str) -> str:
+    return table(app, name).get_cell(key, column).plain
+
+
+async def ready(pilot: Pilot[Any], app: CfyTuiApp) -> None:
+    await wait_until(
+        pilot, lambda: table(app, "deployments").row_count > 0, what="deployments to load"
+    )
+
+
+async def select_deployment(pilot: Pilot[Any], app: CfyTuiApp, dep_id: str) -> None:
+    await ready(pilot, app)
+    deployments = table(app, "deployments")
+    deployments.focus()
+    assert deployments.select_key(dep_id), dep_id
+    await wait_until(
+        pilot,
+        lambda: (
+            main(app).snapshot.detail is not None
+            and main(app).snapshot.detail.id == dep_id
+            and table(app, "workflows").row_count > 0
+        ),
+        what=f"workflows of {dep_id}",
+    )
+
+
+async def start_workflow(
+    pilot: Pilot[Any], app: CfyTuiApp, dep_id: str, workflow: str, key: str = "s"
+) -> None:
+    """Select the workflow and press `s` (or `S`); leaves the start form open."""
+    await select_deployment(pilot, app, dep_id)
+    workflows = table(app, "workflows")
+    workflows.focus()
+    assert workflows.select_key(workflow), workflow
+    await pilot.press(key)
+    await wait_until(
+        pilot, lambda: type(app.screen).__name__ == "StartScreen", what="the start form"
+    )
+
+
+def screen_name(app: CfyTuiApp) -> str:
+    return type(app.screen).__name__
+
+
+def executions_with(app: CfyTuiApp, workflow: str) -> list[str]:
+    snapshot = main(app).snapshot
+    return [e.id for e in snapshot.executions if e.workflow_id == workflow]
+
+
+def status_of(app: CfyTuiApp, exec_id: str) -> str | None:
+    for execution in main(app).snapshot.executions:
+        if execution.id == exec_id:
+            return execution.status
+    return None
+
+
+def http(manager: ManagerProcess) -> httpx.Client:
+    return httpx.Client(
+        base_url=manager.api,
+        auth=("admin", PASSWORDS["admin"]),
+        headers={"Tenant": "default_tenant", "Content-Type": "application/json"},
+        timeout=30,
+    )
+
+
+def start_via_http(manager: ManagerProcess, dep_id: str, workflow: str, **kw: Any) -> dict:
+    with http(manager) as client:
+        response = client.post(
+            "/executions", json={"deployment_id": dep_id, "workflow_id": workflow, **kw}
+        )
+        assert response.status_code == 201, response.text
+        return response.json()

@@ -1,0 +1,356 @@
+"""Whole operator flows, driven with the pilot against a real embedded manager."""
+
+from __future__ import annotations
+
+from tests.manager_process import ManagerProcess
+from tests.ui.conftest import make_app, wait_until
+from tests.ui.helpers import (
+    cell,
+    executions_with,
+    http,
+    main,
+    ready,
+    screen_name,
+    select_deployment,
+    start_via_http,
+    start_workflow,
+    status_of,
+    table,
+)
+from tui.screens.confirm import ConfirmScreen
+from tui.screens.start import StartRequest
+
+
+async def test_start_and_watch_to_completed(manager: ManagerProcess) -> None:
+    app = make_app(manager)
+    async with app.run_test(size=(140, 40)) as pilot:
+        await start_workflow(pilot, app, "db-replica", "install")
+        await pilot.press("ctrl+s")
+        started = await wait_until(
+            pilot, lambda: executions_with(app, "install"), what="the new execution"
+        )
+        exec_id = started[0]
+        # the new execution is selected in the executions pane
+        await wait_until(
+            pilot,
+            lambda: table(app, "executions").selected_key == exec_id,
+            what="the new execution to be selected",
+        )
+        await wait_until(
+            pilot,
+            lambda: status_of(app, exec_id) == "terminated",
+            timeout=30,
+            what="install to complete",
+        )
+        await wait_until(
+            pilot,
+            lambda: "completed" in cell(app, "executions", exec_id, "status"),
+            what="status cell",
+        )
+        assert cell(app, "executions", exec_id, "ops") == "6/6"
+        await wait_until(
+            pilot,
+            lambda: "completed" in cell(app, "deployments", "db-replica", "latest"),
+            what="the deployment row to show the completed install",
+        )
+        assert app._exception is None
+
+
+async def test_failing_workflow_shows_failed_and_its_error(manager: ManagerProcess) -> None:
+    app = make_app(manager)
+    async with app.run_test(size=(160, 40)) as pilot:
+        await start_workflow(pilot, app, "db-main", "backup")
+        seeded = set(executions_with(app, "backup"))
+        await pilot.press("ctrl+s")
+        new = await wait_until(
+            pilot,
+            lambda: [e for e in executions_with(app, "backup") if e not in seeded],
+            what="the new backup",
+        )
+        await wait_until(
+            pilot, lambda: status_of(app, new[0]) == "failed", timeout=30, what="the backup to fail"
+        )
+        await wait_until(
+            pilot,
+            lambda: "failed" in cell(app, "executions", new[0], "status"),
+            what="the status cell",
+        )
+        assert "✗ failed" in cell(app, "executions", new[0], "status")
+        error = cell(app, "executions", new[0], "error")
+        assert error.startswith("cloudify.exceptions.NonRecoverableError: pg_dump: error")
+
+
+async def test_start_form_reports_problems_and_keeps_the_text(manager: ManagerProcess) -> None:
+    app = make_app(manager)
+    async with app.run_test(size=(140, 40)) as pilot:
+        await start_workflow(pilot, app, "web-prod", "rotate_certificates")
+        form = app.screen
+        area = form.query_one("#start-params")
+        area.text = "validity_days: soon\nextra: 1\n"
+        await pilot.press("ctrl+s")
+        await pilot.pause(0.1)
+        assert screen_name(app) == "StartScreen"
+        problems = str(form.query_one("#start-problems").render())
+        assert "does not have the following parameters declared: extra" in problems
+        assert 'Parameter "validity_days" must be of type integer' in problems
+        assert "must be provided with the following parameters: common_name" in problems
+        assert area.text == "validity_days: soon\nextra: 1\n"
+        area.text = "common_name: a: b\n"
+        await pilot.press("ctrl+s")
+        await pilot.pause(0.1)
+        assert "YAML syntax error at line 1, column 15" in str(
+            form.query_one("#start-problems").render()
+        )
+        area.text = "common_name: shop.example.com\nvalidity_days: 30\n"
+        await pilot.pause(0.1)
+        command = str(form.query_one("#start-command").render())
+        assert "cfy executions start rotate_certificates -d web-prod" in command
+        assert '"validity_days":30' in command and "shop.example.com" in command
+        await pilot.press("ctrl+s")
+        await wait_until(
+            pilot, lambda: executions_with(app, "rotate_certificates"), what="the started execution"
+        )
+
+
+async def test_conflict_then_force_start(manager: ManagerProcess) -> None:
+    blocker = start_via_http(manager, "analytics", "reindex")
+    app = make_app(manager)
+    async with app.run_test(size=(140, 40)) as pilot:
+        await wait_until(
+            pilot,
+            lambda: any(e.id == blocker["id"] for e in main(app).snapshot.active),
+            what="the running reindex",
+        )
+        await start_workflow(pilot, app, "analytics", "check_status")
+        await pilot.press("ctrl+s")
+        dialog = await wait_until(
+            pilot,
+            lambda: isinstance(app.screen, ConfirmScreen) and app.screen,
+            what="the conflict dialog",
+        )
+        text = " ".join(str(w.render()) for w in dialog.query(".dialog-line"))
+        assert blocker["id"][:8] in text and "reindex" in text
+        assert app.focused is not None and app.focused.id == "choice-back"
+        await pilot.click("#choice-force")
+        forced = await wait_until(
+            pilot, lambda: executions_with(app, "check_status"), what="the forced execution"
+        )
+        await wait_until(
+            pilot,
+            lambda: status_of(app, forced[0]) == "terminated",
+            what="forced check_status to finish",
+            timeout=30,
+        )
+        assert status_of(app, blocker["id"]) == "started"
+    with http(manager) as client:
+        client.post(f"/executions/{blocker['id']}", json={"action": "kill"})
+
+
+async def test_queue_then_automatic_start(manager: ManagerProcess) -> None:
+    blocker = start_via_http(manager, "analytics", "reindex")
+    app = make_app(manager)
+    async with app.run_test(size=(140, 40)) as pilot:
+        await wait_until(pilot, lambda: main(app).snapshot.active, what="the running reindex")
+        await start_workflow(pilot, app, "analytics", "check_status")
+        await pilot.press("ctrl+s")
+        await wait_until(
+            pilot, lambda: isinstance(app.screen, ConfirmScreen), what="the conflict dialog"
+        )
+        await pilot.click("#choice-queue")
+        queued = await wait_until(
+            pilot, lambda: executions_with(app, "check_status"), what="the queued execution"
+        )
+        await wait_until(pilot, lambda: status_of(app, queued[0]) == "queued", what="queued")
+        assert "queued" in cell(app, "executions", queued[0], "status")
+        with http(manager) as client:
+            client.post(f"/executions/{blocker['id']}", json={"action": "force-cancel"})
+        await wait_until(
+            pilot,
+            lambda: status_of(app, queued[0]) == "terminated",
+            timeout=30,
+            what="the queued execution to start and finish by itself",
+        )
+
+
+async def test_the_cancel_ladder(manager: ManagerProcess) -> None:
+    running = start_via_http(manager, "analytics", "reindex")
+    app = make_app(manager)
+    async with app.run_test(size=(140, 40)) as pilot:
+        await select_deployment(pilot, app, "analytics")
+        executions = table(app, "executions")
+        await wait_until(
+            pilot, lambda: status_of(app, running["id"]) == "started", what="reindex started"
+        )
+        executions.focus()
+        assert executions.select_key(running["id"])
+        await pilot.press("c")
+        dialog = await wait_until(
+            pilot,
+            lambda: isinstance(app.screen, ConfirmScreen) and app.screen,
+            what="the cancel dialog",
+        )
+        body = " ".join(str(w.render()) for w in dialog.query(".dialog-line"))
+        assert running["id"][:8] in body and "reindex" in body and "analytics" in body
+        assert app.focused is not None and app.focused.id == "choice-back"
+        await pilot.click("#choice-cancel")
+        await wait_until(
+            pilot, lambda: status_of(app, running["id"]) == "cancelling", what="cancelling"
+        )
+        # Graceful cancel waits for the running operation; escalate to force-cancel.
+        executions.focus()
+        executions.select_key(running["id"])
+        await pilot.press("c")
+        dialog = await wait_until(
+            pilot,
+            lambda: isinstance(app.screen, ConfirmScreen) and app.screen,
+            what="the escalation dialog",
+        )
+        assert dialog.query("#choice-force-cancel")
+        await pilot.click("#choice-force-cancel")
+        await wait_until(
+            pilot,
+            lambda: status_of(app, running["id"]) == "cancelled",
+            what="cancelled",
+            timeout=20,
+        )
+
+        second = start_via_http(manager, "analytics", "reindex")
+        await wait_until(
+            pilot, lambda: status_of(app, second["id"]) == "started", what="second reindex"
+        )
+        executions.focus()
+        executions.select_key(second["id"])
+        await pilot.press("c")
+        await wait_until(pilot, lambda: isinstance(app.screen, ConfirmScreen), what="dialog")
+        await pilot.click("#choice-kill")
+        kill = await wait_until(
+            pilot,
+            lambda: (
+                isinstance(app.screen, ConfirmScreen)
+                and app.screen.query("#choice-kill")
+                and "abandoned"
+                in " ".join(str(w.render()) for w in app.screen.query(".dialog-line"))
+                and app.screen
+            ),
+            what="the kill confirmation",
+        )
+        assert app.focused is not None and app.focused.id == "choice-back"
+        await pilot.click("#choice-kill")
+        assert kill is not None
+        await wait_until(
+            pilot, lambda: status_of(app, second["id"]) == "cancelled", what="killed", timeout=20
+        )
+
+
+async def test_filter_on_the_server(manager: ManagerProcess) -> None:
+    app = make_app(manager)
+    async with app.run_test(size=(140, 40)) as pilot:
+        await ready(pilot, app)
+        table(app, "deployments").focus()
+        await pilot.press("slash")
+        await pilot.press("d", "b")
+        await wait_until(
+            pilot,
+            lambda: table(app, "deployments").keys == ["db-main", "db-replica"],
+            what="only db-* deployments",
+        )
+        await pilot.press("escape")
+        await wait_until(
+            pilot, lambda: len(table(app, "deployments").keys) == 5, what="the filter to clear"
+        )
+
+
+async def test_cursor_stays_on_its_object(manager: ManagerProcess) -> None:
+    app = make_app(manager)
+    async with app.run_test(size=(140, 40)) as pilot:
+        await select_deployment(pilot, app, "db-replica")
+        deployments = table(app, "deployments")
+        assert deployments.selected_key == "db-replica"
+        with http(manager) as client:
+            for name in ("aa-first", "ab-second", "zz-last"):
+                assert (
+                    client.put(f"/deployments/{name}", json={"blueprint_id": "webapp"}).status_code
+                    == 201
+                )
+        app.refresh_now()
+        await wait_until(pilot, lambda: "aa-first" in deployments.keys, what="new rows")
+        assert deployments.keys[:2] == ["aa-first", "ab-second"]
+        assert deployments.selected_key == "db-replica"
+        with http(manager) as client:
+            assert client.delete("/deployments/aa-first").status_code == 204
+            assert (
+                client.delete("/deployments/analytics", params={"force": "true"}).status_code == 204
+            )
+        app.refresh_now()
+        await wait_until(pilot, lambda: "aa-first" not in deployments.keys, what="removal")
+        assert deployments.selected_key == "db-replica"
+        assert main(app).snapshot.selected == "db-replica"
+
+
+async def test_outage_marks_data_stale_and_recovers(manager: ManagerProcess) -> None:
+    app = make_app(manager, fast_interval=0.1, slow_interval=0.2)
+    async with app.run_test(size=(140, 40)) as pilot:
+        await select_deployment(pilot, app, "web-prod")
+        manager.stop()
+        line = main(app).query_one("#status-line")
+        await wait_until(
+            pilot, lambda: "disconnected" in str(line.render()), what="disconnected shown"
+        )
+        text = str(line.render())
+        assert "retrying in" in text and "(stale)" in text
+        assert table(app, "deployments").row_count == 5
+        assert table(app, "deployments").selected_key == "web-prod"
+        manager.start()
+        await wait_until(
+            pilot,
+            lambda: "● connected" in str(line.render()),
+            timeout=40,
+            what="reconnected by itself",
+        )
+        assert table(app, "deployments").selected_key == "web-prod"
+
+
+async def test_read_only_has_no_mutating_binding_or_command(manager: ManagerProcess) -> None:
+    app = make_app(manager, read_only=True)
+    async with app.run_test(size=(140, 40)) as pilot:
+        await select_deployment(pilot, app, "db-replica")
+        table(app, "workflows").focus()
+        table(app, "workflows").select_key("install")
+        await pilot.press("s")
+        await pilot.press("S")
+        await pilot.pause(0.2)
+        assert screen_name(app) == "MainScreen"
+        names = [name for name, _, _ in main(app).command_actions()]
+        assert "Start" not in names and "Force start" not in names and "Cancel" not in names
+        assert "READ-ONLY" in str(main(app).query_one("#status-line").render())
+        active_keys = {b.binding.key for b in app.active_bindings.values()}
+        assert "s" not in active_keys and "c" not in active_keys
+
+
+async def test_server_text_is_inert(manager: ManagerProcess) -> None:
+    hostile = "[@click=app.quit]x[/] [link=https://evil.example]y[/link] \x1b]0;PWN\x07\x9b2J"
+    with http(manager) as client:
+        created = client.put(
+            "/deployments/hostile", json={"blueprint_id": "webapp", "display_name": hostile}
+        )
+        assert created.status_code == 201
+    app = make_app(manager)
+    async with app.run_test(size=(200, 40)) as pilot:
+        await select_deployment(pilot, app, "hostile")
+        shown = cell(app, "deployments", "hostile", "name")
+        assert "[@click=app.quit]x[/]" in shown and "[link=https://evil.example]" in shown
+        assert "\x1b" not in shown and "\x9b" not in shown and "\x07" not in shown
+        await pilot.click("#deployments", offset=(40, 1))
+        await pilot.pause(0.2)
+        assert app.is_running and app._exception is None
+        # An error message carrying markup is shown as text too.
+        request = StartRequest("[@click=app.quit]x[/]", "install", {})
+        app.run_worker(app._start(request), exit_on_error=False)
+        note = await wait_until(
+            pilot,
+            lambda: [n for n in app._notifications if "was not found" in n.message],
+            what="the not-found notification",
+        )
+        assert "[@click=app.quit]x[/]" in note[0].message and note[0].markup is False
+        await pilot.pause(0.2)
+        assert app.is_running and app._exception is None

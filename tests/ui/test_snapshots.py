@@ -1,0 +1,165 @@
+"""Pictures of every screen and dialog, with frozen clock and ids. The `snap` fixture
+fails the test if the app raised, even when the picture matches."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+from textual.pilot import Pilot
+
+from tests.manager_process import ManagerProcess
+from tests.ui.conftest import make_app, wait_until
+from tests.ui.helpers import main, select_deployment, start_via_http, start_workflow, table
+from tui.screens.confirm import ConfirmScreen
+
+Snap = Callable[..., bool]
+
+
+def on(dep_id: str) -> Callable[[Pilot[Any]], Any]:
+    async def run_before(pilot: Pilot[Any]) -> None:
+        await select_deployment(pilot, pilot.app, dep_id)  # type: ignore[arg-type]
+        await pilot.pause(0.2)
+
+    return run_before
+
+
+def test_main_screen(frozen_manager: ManagerProcess, snap: Snap) -> None:
+    app = make_app(frozen_manager, frozen=True)
+    assert snap(app, terminal_size=(140, 36), run_before=on("web-prod"))
+
+
+def test_main_screen_80x24(frozen_manager: ManagerProcess, snap: Snap) -> None:
+    app = make_app(frozen_manager, frozen=True)
+    assert snap(app, terminal_size=(80, 24), run_before=on("db-main"))
+
+
+def test_main_screen_no_color(
+    frozen_manager: ManagerProcess, snap: Snap, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("NO_COLOR", "1")
+    app = make_app(frozen_manager, frozen=True)
+    assert app.no_color
+    assert snap(app, terminal_size=(120, 30), run_before=on("db-main"))
+
+
+def test_main_screen_read_only(frozen_manager: ManagerProcess, snap: Snap) -> None:
+    app = make_app(frozen_manager, frozen=True, read_only=True)
+    assert snap(app, terminal_size=(120, 30), run_before=on("web-staging"))
+
+
+def test_start_form(frozen_manager: ManagerProcess, snap: Snap) -> None:
+    async def run_before(pilot: Pilot[Any]) -> None:
+        await start_workflow(pilot, pilot.app, "web-prod", "rolling_restart")  # type: ignore[arg-type]
+        await pilot.pause(0.2)
+
+    app = make_app(frozen_manager, frozen=True)
+    assert snap(app, terminal_size=(120, 36), run_before=run_before)
+
+
+def test_start_form_with_problems(frozen_manager: ManagerProcess, snap: Snap) -> None:
+    async def run_before(pilot: Pilot[Any]) -> None:
+        await start_workflow(pilot, pilot.app, "web-prod", "rotate_certificates")  # type: ignore[arg-type]
+        pilot.app.screen.query_one("#start-params").text = "validity_days: soon\nextra: 1\n"
+        await pilot.press("ctrl+s")
+        await pilot.pause(0.2)
+
+    app = make_app(frozen_manager, frozen=True)
+    assert snap(app, terminal_size=(120, 36), run_before=run_before)
+
+
+def _running_reindex(manager: ManagerProcess) -> dict[str, Any]:
+    return start_via_http(manager, "analytics", "reindex")
+
+
+async def _wait_active(pilot: Pilot[Any], exec_id: str) -> None:
+    app = pilot.app
+    await wait_until(
+        pilot,
+        lambda: any(e.id == exec_id and e.status == "started" for e in main(app).snapshot.active),  # type: ignore[arg-type]
+        what="the running reindex",
+    )
+
+
+def test_conflict_dialog(frozen_manager: ManagerProcess, snap: Snap) -> None:
+    running = _running_reindex(frozen_manager)
+
+    async def run_before(pilot: Pilot[Any]) -> None:
+        await _wait_active(pilot, running["id"])
+        await start_workflow(pilot, pilot.app, "analytics", "check_status")  # type: ignore[arg-type]
+        await pilot.press("ctrl+s")
+        await wait_until(
+            pilot, lambda: isinstance(pilot.app.screen, ConfirmScreen), what="the conflict dialog"
+        )
+        await pilot.pause(0.2)
+
+    app = make_app(frozen_manager, frozen=True)
+    assert snap(app, terminal_size=(120, 32), run_before=run_before)
+
+
+def test_force_start_confirmation(frozen_manager: ManagerProcess, snap: Snap) -> None:
+    running = _running_reindex(frozen_manager)
+
+    async def run_before(pilot: Pilot[Any]) -> None:
+        await _wait_active(pilot, running["id"])
+        await start_workflow(pilot, pilot.app, "analytics", "check_status", key="S")  # type: ignore[arg-type]
+        await pilot.press("ctrl+s")
+        await wait_until(
+            pilot,
+            lambda: isinstance(pilot.app.screen, ConfirmScreen),
+            what="the force-start confirmation",
+        )
+        await pilot.pause(0.2)
+
+    app = make_app(frozen_manager, frozen=True)
+    assert snap(app, terminal_size=(120, 32), run_before=run_before)
+
+
+def _cancel_dialog(running: dict[str, Any], kill: bool) -> Callable[[Pilot[Any]], Any]:
+    async def run_before(pilot: Pilot[Any]) -> None:
+        app = pilot.app
+        await _wait_active(pilot, running["id"])
+        await select_deployment(pilot, app, "analytics")  # type: ignore[arg-type]
+        executions = table(app, "executions")  # type: ignore[arg-type]
+        await wait_until(pilot, lambda: running["id"] in executions.keys, what="row")
+        executions.focus()
+        executions.select_key(running["id"])
+        await pilot.press("c")
+        await wait_until(pilot, lambda: isinstance(app.screen, ConfirmScreen), what="dialog")
+        if kill:
+            await pilot.click("#choice-kill")
+            await wait_until(
+                pilot,
+                lambda: (
+                    isinstance(app.screen, ConfirmScreen)
+                    and app.screen.query("#choice-kill")
+                    and not app.screen.query("#choice-cancel")
+                ),
+                what="the kill confirmation",
+            )
+        await pilot.pause(0.2)
+
+    return run_before
+
+
+def test_cancel_dialog(frozen_manager: ManagerProcess, snap: Snap) -> None:
+    running = _running_reindex(frozen_manager)
+    app = make_app(frozen_manager, frozen=True)
+    assert snap(app, terminal_size=(120, 32), run_before=_cancel_dialog(running, kill=False))
+
+
+def test_kill_confirmation(frozen_manager: ManagerProcess, snap: Snap) -> None:
+    running = _running_reindex(frozen_manager)
+    app = make_app(frozen_manager, frozen=True)
+    assert snap(app, terminal_size=(120, 32), run_before=_cancel_dialog(running, kill=True))
+
+
+def test_help_screen(frozen_manager: ManagerProcess, snap: Snap) -> None:
+    async def run_before(pilot: Pilot[Any]) -> None:
+        await select_deployment(pilot, pilot.app, "web-prod")  # type: ignore[arg-type]
+        await pilot.press("question_mark")
+        await pilot.pause(0.2)
+
+    app = make_app(frozen_manager, frozen=True)
+    assert snap(app, terminal_size=(100, 32), run_before=run_before)

@@ -1,0 +1,1 @@
+"""Screens: they read snapshots and ask the app to act; they never call HTTP."""

@@ -1,0 +1,206 @@
+"""The start form: declared parameters as editable YAML, prefilled with defaults,
+each parameter's type and description shown; force, dry run and queue options; the
+equivalent `cfy` command. Problems are reported in the form before anything is sent,
+and the form keeps what was typed."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from rich.text import Text
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.screen import ModalScreen
+from textual.widgets import Button, Checkbox, Static, TextArea
+
+from tui.api.models import Workflow
+from tui.api.params import (
+    ParameterProblems,
+    changed_parameters,
+    defaults_document,
+    equivalent_command,
+    parse_document,
+    validate,
+)
+from tui.widgets.safe import safe
+
+
+@dataclass(frozen=True)
+class StartRequest:
+    deployment_id: str
+    workflow_id: str
+    parameters: dict[str, Any]
+    force: bool = False
+    dry_run: bool = False
+    queue: bool = False
+    allow_custom: bool = False
+
+
+def parameter_help(workflow: Workflow) -> Text:
+    """One line per declared parameter: name, type, mandatory, description."""
+    text = Text()
+    if not workflow.parameters:
+        text.append("This workflow declares no parameters.", style="dim")
+        return text
+    for index, spec in enumerate(workflow.parameters):
+        if index:
+            text.append("\n")
+        text.append_text(safe(spec.name, "bold", limit=80))
+        kind = spec.type or "any"
+        if spec.item_type:
+            kind += f" of {spec.item_type}"
+        text.append(" (")
+        text.append_text(safe(kind, limit=60))
+        text.append(", mandatory)" if spec.mandatory else ")")
+        if spec.description:
+            text.append(" ")
+            text.append_text(safe(spec.description, "dim", limit=300))
+    return text
+
+
+class StartScreen(ModalScreen[StartRequest | None]):
+    BINDINGS = [
+        Binding("escape", "cancel", "Back", id="start.back"),
+        Binding("ctrl+s", "submit", "Start", id="start.submit", priority=True),
+    ]
+
+    def __init__(
+        self,
+        deployment_id: str,
+        workflow: Workflow,
+        *,
+        force: bool = False,
+        tenant: str | None = None,
+        values: dict[str, Any] | None = None,
+    ) -> None:
+        super().__init__(classes="dialog")
+        self.deployment_id = deployment_id
+        self.workflow = workflow
+        self._force = force
+        self._tenant = tenant
+        self._document = defaults_document(workflow, values)
+
+    def compose(self) -> ComposeResult:
+        title = Text("Force-start " if self._force else "Start ", style="bold")
+        title.append_text(safe(self.workflow.name, "bold", limit=100))
+        title.append(" on ")
+        title.append_text(safe(self.deployment_id, "bold", limit=100))
+        with Vertical(id="start-dialog"):
+            yield Static(title, id="start-title", markup=False)
+            with VerticalScroll(id="start-help"):
+                yield Static(parameter_help(self.workflow), markup=False)
+            yield TextArea(
+                self._document,
+                language=None,
+                id="start-params",
+                show_line_numbers=True,
+                soft_wrap=False,
+                tab_behavior="indent",
+            )
+            with Horizontal(id="start-options"):
+                yield Checkbox("force", value=self._force, id="opt-force")
+                yield Checkbox("dry run", id="opt-dry-run")
+                yield Checkbox("queue if busy", id="opt-queue")
+                yield Checkbox("allow custom parameters", id="opt-custom")
+            yield Static("", id="start-problems", markup=False)
+            yield Static("", id="start-command", markup=False)
+            with Horizontal(id="dialog-buttons"):
+                yield Button("Back", id="start-back")
+                yield Button(
+                    "Force start" if self._force else "Start",
+                    id="start-go",
+                    variant="warning" if self._force else "primary",
+                )
+
+    def on_mount(self) -> None:
+        area = self.query_one("#start-params", TextArea)
+        # A blinking cursor makes headless screenshots (tests) differ from run to run.
+        area.cursor_blink = not self.app.is_headless
+        area.focus()
+        self._refresh_command()
+
+    # -- reading the form -------------------------------------------------------------
+    def _flag(self, name: str) -> bool:
+        return self.query_one(f"#opt-{name}", Checkbox).value
+
+    def _request(self) -> StartRequest:
+        """Parse and validate; raises ParameterProblems with every problem found."""
+        values = parse_document(self.query_one("#start-params", TextArea).text)
+        problems: list[str] = []
+        if self._flag("queue") and (self._flag("force") or self._flag("dry-run")):
+            problems.append("Queue cannot be combined with force or dry run.")
+        try:
+            parameters = validate(self.workflow, values, allow_custom=self._flag("custom"))
+        except ParameterProblems as exc:
+            problems.extend(exc.problems)
+            parameters = values
+        if problems:
+            raise ParameterProblems(tuple(problems))
+        return StartRequest(
+            deployment_id=self.deployment_id,
+            workflow_id=self.workflow.name,
+            parameters=parameters,
+            force=self._flag("force"),
+            dry_run=self._flag("dry-run"),
+            queue=self._flag("queue"),
+            allow_custom=self._flag("custom"),
+        )
+
+    def _refresh_command(self) -> None:
+        command = self.query_one("#start-command", Static)
+        try:
+            values = parse_document(self.query_one("#start-params", TextArea).text)
+        except ParameterProblems:
+            values = None
+        if values is None:
+            command.update(Text("(fix the YAML to see the equivalent command)", style="dim"))
+            return
+        line = equivalent_command(
+            self.deployment_id,
+            self.workflow.name,
+            changed_parameters(self.workflow, values),
+            force=self._flag("force"),
+            dry_run=self._flag("dry-run"),
+            queue=self._flag("queue"),
+            allow_custom=self._flag("custom"),
+            tenant=self._tenant,
+        )
+        text = Text("$ ", style="dim")
+        text.append_text(safe(line, limit=4000, single_line=False))
+        command.update(text)
+
+    def _show_problems(self, problems: tuple[str, ...]) -> None:
+        text = Text()
+        for index, problem in enumerate(problems):
+            if index:
+                text.append("\n")
+            text.append("✗ ", style="bold")
+            text.append_text(safe(problem, limit=500))
+        self.query_one("#start-problems", Static).update(text)
+
+    # -- events --------------------------------------------------------------------------
+    def on_text_area_changed(self, event: TextArea.Changed) -> None:
+        self._refresh_command()
+
+    def on_checkbox_changed(self, event: Checkbox.Changed) -> None:
+        self._refresh_command()
+
+    def on_button_pressed(self, event: Button.Pressed) -> None:
+        event.stop()
+        if event.button.id == "start-go":
+            self.action_submit()
+        else:
+            self.action_cancel()
+
+    def action_submit(self) -> None:
+        try:
+            request = self._request()
+        except ParameterProblems as exc:
+            self._show_problems(exc.problems)
+            return
+        self.dismiss(request)
+
+    def action_cancel(self) -> None:
+        self.dismiss(None)

@@ -1,0 +1,1 @@
+"""Widgets: they render snapshots and post messages; they never call HTTP."""

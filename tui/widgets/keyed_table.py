@@ -1,0 +1,156 @@
+"""A DataTable whose rows are keyed by object id and updated in place.
+
+Textual's DataTable keeps its cursor on a *coordinate*: removing a row above it or
+sorting moves the selection to another object. This table applies a keyed diff
+(update changed cells, add new rows, remove gone ones), orders rows as the data
+says, and puts the cursor back on the object it was on. Columns drop in priority
+order when the table is too narrow; the id and status columns never drop.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, replace
+from typing import ClassVar
+
+from rich.text import Text
+from textual import events
+from textual.binding import Binding
+from textual.widgets import DataTable
+
+Cells = dict[str, Text]
+
+
+@dataclass(frozen=True)
+class Column:
+    key: str
+    label: str
+    width: int
+    priority: int = 0  # 0 never drops; higher numbers drop first
+
+
+class RankedText(Text):
+    """The first cell of a row carries the row's position, for sorting by key."""
+
+    rank: int = 0
+
+
+class KeyedTable(DataTable[Text]):
+    COLUMNS: ClassVar[tuple[Column, ...]] = ()
+    BINDINGS: ClassVar = [
+        Binding("j", "cursor_down", "Down", show=False, id="table.down"),
+        Binding("k", "cursor_up", "Up", show=False, id="table.up"),
+    ]
+
+    def __init__(self, *, id: str | None = None, classes: str | None = None) -> None:
+        super().__init__(id=id, classes=classes, cursor_type="row", zebra_stripes=False)
+        self._rows: list[tuple[str, Cells]] = []
+        self._visible: tuple[Column, ...] = ()
+
+    # -- columns --------------------------------------------------------------------
+    def _columns_for(self, width: int) -> tuple[Column, ...]:
+        chosen = list(self.COLUMNS)
+        budget = max(width - 2, 10)
+        while len(chosen) > 1 and sum(c.width + 2 for c in chosen) > budget:
+            droppable = [c for c in chosen if c.priority > 0]
+            if not droppable:
+                break
+            chosen.remove(max(droppable, key=lambda c: (c.priority, chosen.index(c))))
+        spare = budget - sum(c.width + 2 for c in chosen)
+        if spare > 0:  # the last column takes what is left, so long text shows whole
+            chosen[-1] = replace(chosen[-1], width=chosen[-1].width + spare)
+        return tuple(chosen)
+
+    def on_mount(self) -> None:
+        self._set_columns(self._columns_for(self.size.width or 200))
+
+    def on_resize(self, event: events.Resize) -> None:
+        wanted = self._columns_for(event.size.width)
+        if wanted != self._visible:
+            self._set_columns(wanted)
+
+    def _set_columns(self, columns: tuple[Column, ...]) -> None:
+        selected = self.selected_key
+        self.clear(columns=True)
+        self._visible = columns
+        for column in columns:
+            self.add_column(column.label, width=column.width, key=column.key)
+        rows, self._rows = self._rows, []
+        self.apply_rows(rows, keep=selected)
+
+    @property
+    def visible_columns(self) -> tuple[str, ...]:
+        return tuple(c.key for c in self._visible)
+
+    # -- rows ---------------------------------------------------------------------------
+    @property
+    def selected_key(self) -> str | None:
+        if not self.row_count:
+            return None
+        try:
+            key = self.coordinate_to_cell_key(self.cursor_coordinate).row_key
+        except Exception:  # cursor outside the rows while they change
+            return None
+        return None if key.value is None else str(key.value)
+
+    @property
+    def keys(self) -> list[str]:
+        return [key for key, _ in self._rows]
+
+    def apply_rows(self, rows: Sequence[tuple[str, Cells]], keep: str | None = None) -> None:
+        """Make the table show `rows` in this order, changing only what changed."""
+        if not self._visible:
+            self._rows = list(rows)
+            return
+        anchor = keep if keep is not None else self.selected_key
+        anchor_index = self.cursor_row
+        old = dict(self._rows)
+        old_rank = {key: index for index, (key, _) in enumerate(self._rows)}
+        wanted = {key for key, _ in rows}
+        first = self._visible[0].key
+        with self.app.batch_update():
+            for key in [k for k in old if k not in wanted]:
+                self.remove_row(key)
+            for rank, (key, cells) in enumerate(rows):
+                previous = old.get(key)
+                if previous is None:
+                    values = [self._cell(cells, c.key, rank, first) for c in self._visible]
+                    self.add_row(*values, key=key)
+                    continue
+                for column in self._visible:
+                    new = cells.get(column.key, Text(""))
+                    moved = column.key == first and old_rank.get(key) != rank
+                    if previous.get(column.key) != new or moved:
+                        self.update_cell(
+                            key,
+                            column.key,
+                            self._cell(cells, column.key, rank, first),
+                            update_width=False,
+                        )
+            if [k for k, _ in rows] != [k for k in self._ordered_keys()]:
+                self.sort(first, key=lambda cell: getattr(cell, "rank", 0))
+        self._rows = list(rows)
+        if anchor is not None and anchor in wanted:
+            self.move_cursor(row=self.get_row_index(anchor), animate=False, scroll=False)
+        elif self.row_count:
+            self.move_cursor(row=min(anchor_index, self.row_count - 1), animate=False)
+
+    def _ordered_keys(self) -> list[str]:
+        return [str(row.key.value) for row in self.ordered_rows]
+
+    @staticmethod
+    def _cell(cells: Cells, column: str, rank: int, first: str) -> Text:
+        value = cells.get(column, Text(""))
+        if column != first:
+            return value
+        ranked = RankedText(value.plain, style=value.style, no_wrap=True, overflow="ellipsis")
+        ranked.spans = list(value.spans)
+        ranked.rank = rank
+        return ranked
+
+    def select_key(self, key: str) -> bool:
+        """Put the cursor on the row of `key`; False when there is no such row."""
+        if key not in dict(self._rows):
+            return False
+        self.move_cursor(row=self.get_row_index(key), animate=False)
+        return True

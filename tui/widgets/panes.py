@@ -1,0 +1,121 @@
+"""The three panes of the main screen: deployments, workflows, executions.
+
+Each row is built from an immutable model by a pure function, so what a row shows
+is testable without a screen, and every server string goes through `safe`.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from rich.text import Text
+
+from tui.api.models import Deployment, Execution, Workflow
+from tui.widgets import fmt
+from tui.widgets.keyed_table import Cells, Column, KeyedTable
+from tui.widgets.safe import safe
+from tui.widgets.status import Palette, status_text
+
+
+def short_id(exec_id: str) -> str:
+    return exec_id[:8]
+
+
+class DeploymentsTable(KeyedTable):
+    COLUMNS = (
+        Column("id", "Deployment", 16),
+        Column("name", "Name", 20, priority=3),
+        Column("blueprint", "Blueprint", 10, priority=2),
+        Column("latest", "Latest execution", 26),
+        Column("status", "Status", 18, priority=1),
+        Column("install", "Installed", 9, priority=4),
+    )
+
+
+def deployment_cells(
+    dep: Deployment, active: Execution | None, palette: Palette, ascii_only: bool
+) -> Cells:
+    """A deployment row; a running execution overrides the lagging latest status."""
+    if active is not None:
+        latest = status_text(
+            active.status, palette=palette, ascii_only=ascii_only, dry_run=active.is_dry_run
+        )
+        workflow = active.workflow_id
+    else:
+        latest = status_text(dep.latest_execution_status, palette=palette, ascii_only=ascii_only)
+        workflow = dep.latest_execution_workflow_id or ""
+    if workflow:
+        latest.append(" ")
+        latest.append_text(safe(workflow, "dim", limit=60))
+    installed = {"active": "yes", "inactive": "no"}.get(
+        dep.installation_status, dep.installation_status
+    )
+    return {
+        "id": safe(dep.id, limit=200),
+        "name": safe(dep.display_name, limit=200),
+        "blueprint": safe(dep.blueprint_id, limit=200),
+        "latest": latest,
+        "status": safe(dep.deployment_status.replace("_", " "), limit=40),
+        "install": safe(installed, limit=20),
+    }
+
+
+class WorkflowsTable(KeyedTable):
+    COLUMNS = (
+        Column("name", "Workflow", 20),
+        Column("params", "Params", 9, priority=1),
+        Column("available", "Available", 24),
+    )
+
+
+def workflow_cells(workflow: Workflow) -> Cells:
+    count = len(workflow.parameters)
+    params = f"{count} param" + ("" if count == 1 else "s")
+    if workflow.is_available:
+        available = Text("✓ yes", no_wrap=True)
+    else:
+        available = Text("✗ no: ", style="bold", no_wrap=True, overflow="ellipsis")
+        available.append_text(safe(workflow.unavailable_reason, limit=120))
+    return {
+        "name": safe(workflow.name, limit=200),
+        "params": Text(params, no_wrap=True),
+        "available": available,
+    }
+
+
+class ExecutionsTable(KeyedTable):
+    COLUMNS = (
+        Column("id", "Id", 8),
+        Column("workflow", "Workflow", 18),
+        Column("status", "Status", 22),
+        Column("started", "Started", 14, priority=3),
+        Column("duration", "Duration", 8, priority=1),
+        Column("ops", "Ops", 7, priority=2),
+        Column("error", "Error", 40, priority=4),
+    )
+
+
+def execution_cells(
+    execution: Execution, now: datetime, palette: Palette, ascii_only: bool
+) -> Cells:
+    ops = ""
+    if execution.total_operations:
+        ops = f"{execution.finished_operations}/{execution.total_operations}"
+    return {
+        "id": safe(short_id(execution.id)),
+        "workflow": safe(execution.workflow_id, limit=200),
+        "status": status_text(
+            execution.status, palette=palette, ascii_only=ascii_only, dry_run=execution.is_dry_run
+        ),
+        "started": Text(
+            fmt.clock_time(execution.started_at or execution.created_at, now), no_wrap=True
+        ),
+        "duration": Text(
+            fmt.elapsed(execution.started_at, execution.ended_at, now)
+            if execution.started_at
+            else "",
+            no_wrap=True,
+        ),
+        "ops": Text(ops, no_wrap=True),
+        "error": safe(execution.error_summary, "bold", limit=400),
+    }

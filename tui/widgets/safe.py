@@ -1,0 +1,55 @@
+"""The one sanitising helper: every string that came from a server reaches the
+screen through here.
+
+Rich and Textual interpret markup in plain strings (`[@click=app.quit]` runs an
+action) and pass ESC, C1 controls, NUL and DEL through to the terminal. A
+`rich.text.Text` is never parsed as markup; the regexes below replace control
+characters, bidirectional overrides and zero-width characters, so server data can
+neither act on the app nor on the terminal.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from rich.style import Style
+from rich.text import Text
+
+REPLACEMENT = "\N{REPLACEMENT CHARACTER}"
+# C0 except tab and newline, DEL, C1; bidi embeddings/overrides/isolates.
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
+# Zero-width and invisible formatting characters that can hide or reorder text.
+_INVISIBLE = re.compile(r"[\u200b-\u200f\u2060-\u2064\ufeff]")
+_WHITESPACE = re.compile(r"[\t\n]+")
+DEFAULT_LIMIT = 2000
+
+
+def clean(value: Any, *, limit: int | None = DEFAULT_LIMIT, single_line: bool = True) -> str:
+    """Server text made inert: control characters replaced, invisible ones dropped,
+    newlines folded to spaces (unless `single_line` is False), length capped."""
+    if value is None:
+        return ""
+    text = value if isinstance(value, str) else str(value)
+    if limit is not None and len(text) > limit:
+        text = text[:limit] + "…"
+    text = _INVISIBLE.sub("", _CONTROL.sub(REPLACEMENT, text))
+    if single_line:
+        text = _WHITESPACE.sub(" ", text)
+    return text
+
+
+def safe(
+    value: Any,
+    style: str | Style = "",
+    *,
+    limit: int | None = DEFAULT_LIMIT,
+    single_line: bool = True,
+) -> Text:
+    """A `Text` of server data: never markup, never a control sequence."""
+    return Text(
+        clean(value, limit=limit, single_line=single_line),
+        style=style,
+        no_wrap=single_line,
+        overflow="ellipsis",
+    )
