@@ -6,10 +6,12 @@ import contextlib
 import functools
 import json
 import logging
+import re
 import time
 import traceback
 from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from starlette.applications import Starlette
@@ -32,10 +34,10 @@ from tui.manager.errors import (
     PayloadTooLarge,
     UnsupportedContentType,
 )
-from tui.manager.events import list_events
+from tui.manager.events import create_events, list_events
 from tui.manager.listing import build_where, envelope, order_by, parse_bool, parse_list_query
 from tui.manager.recovery import recover_interrupted
-from tui.manager.state import MANAGER_EDITION, MANAGER_VERSION, ManagerState
+from tui.manager.state import END_STATES, MANAGER_EDITION, MANAGER_VERSION, ManagerState
 from tui.manager.store import loads
 
 access_log = logging.getLogger("tui.manager.access")
@@ -290,13 +292,51 @@ def _user_role(ctx: Ctx, username: str) -> str:
     return row["role"] if row else "default"
 
 
+_DELTA_RE = re.compile(r"\+(\d+) ?([a-z]+) ?")
+_DELTA_UNIT_RE = re.compile(r"^(min(ute)?|h(our)?|d(ay)?|w(eek)?|mo(nth)?|y(ear)?)s?$")
+
+
+def _parse_expiration(text: str, now: float) -> float:
+    """What the real server's `parse_utc_datetime` accepts (and the official client
+    sends as given): `+<n> <unit>` deltas such as `+10h` or `+1 day+30min`,
+    `YYYY-MM-DD HH:MM` and `HH:MM` (UTC), plus ISO timestamps."""
+    text = text.strip()
+    if re.fullmatch(r"\d{1,2}:\d{2}", text):
+        today = datetime.fromtimestamp(now, UTC).strftime("%Y-%m-%d")
+        return parse_timestamp(f"{today} {text.zfill(5)}")
+    if not text.startswith("+"):
+        return parse_timestamp(text)
+    deltas = _DELTA_RE.findall(text)
+    if not deltas:
+        raise ValueError(text)
+    when = datetime.fromtimestamp(now, UTC).replace(second=0, microsecond=0)
+    for number, unit in deltas:
+        if not _DELTA_UNIT_RE.match(unit):
+            raise ValueError(text)
+        n = int(number)
+        if unit.startswith("mi"):
+            when += timedelta(minutes=n)
+        elif unit.startswith("mo"):
+            months = when.month - 1 + n
+            when = when.replace(year=when.year + months // 12, month=months % 12 + 1)
+        elif unit.startswith("h"):
+            when += timedelta(hours=n)
+        elif unit.startswith("d"):
+            when += timedelta(days=n)
+        elif unit.startswith("w"):
+            when += timedelta(weeks=n)
+        else:
+            when = when.replace(year=when.year + n)
+    return when.timestamp()
+
+
 @endpoint(None, tenant=False, body=True)
 async def tokens_create(request: Request, ctx: Ctx) -> Any:
     state = ctx.state
     expiration = ctx.body.get("expiration_date")
     if expiration:
         try:
-            when = parse_timestamp(str(expiration))
+            when = _parse_expiration(str(expiration), state.clock.now())
         except ValueError:
             raise BadParameters(f"Invalid expiration date: {expiration}") from None
         if when <= state.clock.now():
@@ -351,7 +391,7 @@ async def tokens_list(request: Request, ctx: Ctx) -> Any:
 def _own_token(ctx: Ctx, token_id: str) -> Any:
     row = ctx.state.store.one("SELECT * FROM tokens WHERE id = ?", (token_id,))
     if row is None or (not ctx.identity.is_admin and row["username"] != ctx.identity.username):
-        raise NotFound(f"Requested `Token` with ID `{token_id}` was not found")
+        raise NotFound(f"Could not find token {token_id}")
     return row
 
 
@@ -377,6 +417,9 @@ def _tenant_clause(tenants: list[str], column: str = "tenant") -> str:
 
 
 def _query_deployments(request: Request, ctx: Ctx, q: Any) -> tuple[list[Any], int]:
+    filter_id = (q.flags.get("_filter_id") or [""])[-1]
+    if filter_id:  # this manager has no saved filters: the real lookup's 404
+        raise NotFound(f"Requested `DeploymentsFilter` with ID `{filter_id}` was not found")
     tenants = ctx.tenants(request)
     clauses, args = build_where(deps.DEPLOYMENT_FIELDS, q.filters)
     clauses.insert(0, _tenant_clause(tenants))
@@ -387,14 +430,29 @@ def _query_deployments(request: Request, ctx: Ctx, q: Any) -> tuple[list[Any], i
             args.append(value)
     where = " AND ".join(clauses)
     store = ctx.state.store
-    total = store.one(f"SELECT COUNT(*) AS n FROM deployments_v WHERE {where}", args)["n"]
+    # Count, filter, sort and skip on `pk` only, then read the page's rows: SQLite then
+    # drops the join to the latest execution where no filter or sort key needs it, and
+    # never reads (nor sorts) the large rows of deployments outside the page. The
+    # `LIMIT -1` keeps the count's subquery from being flattened back into a join.
+    total = store.one(
+        f"SELECT COUNT(*) AS n FROM (SELECT pk FROM deployments_v WHERE {where} LIMIT -1)", args
+    )["n"]
     order = order_by(deps.DEPLOYMENT_FIELDS, q.sort, ["created_at ASC", "pk ASC"])
     limit = (-1, 0) if q.get_all else (q.size, q.offset)
-    rows = store.all(
-        f"SELECT * FROM deployments_v WHERE {where} ORDER BY {order} LIMIT ? OFFSET ?",
-        [*args, *limit],
-    )
-    return rows, total
+    pks = [
+        r["pk"]
+        for r in store.all(
+            f"SELECT pk FROM deployments_v WHERE {where} ORDER BY {order} LIMIT ? OFFSET ?",
+            [*args, *limit],
+        )
+    ]
+    by_pk = {}
+    for start in range(0, len(pks), 500):
+        chunk = pks[start : start + 500]
+        marks = ",".join("?" for _ in chunk)
+        for row in store.all(f"SELECT * FROM deployments_v WHERE pk IN ({marks})", chunk):
+            by_pk[row["pk"]] = row
+    return [by_pk[pk] for pk in pks], total
 
 
 @endpoint("deployment_list")
@@ -544,8 +602,14 @@ async def executions_list(request: Request, ctx: Ctx) -> Any:
     total = store.one(f"SELECT COUNT(*) AS n FROM executions WHERE {where}", args)["n"]
     order = order_by(execs.EXECUTION_FIELDS, q.sort, ["created_at ASC", "rowid ASC"])
     limit = (-1, 0) if q.get_all else (q.size, q.offset)
+    # Executions that have not ended are few: find them by status and sort them, rather
+    # than let SQLite walk every execution in created_at order to avoid that sort.
+    statuses = q.filters.get("status")
+    hint = ""
+    if statuses and "deployment_id" not in q.filters and not set(statuses) & set(END_STATES):
+        hint = " INDEXED BY executions_by_status"
     rows = store.all(
-        f"SELECT * FROM executions WHERE {where} ORDER BY {order} LIMIT ? OFFSET ?",
+        f"SELECT * FROM executions{hint} WHERE {where} ORDER BY {order} LIMIT ? OFFSET ?",
         [*args, *limit],
     )
     return envelope([execs.render_execution(r, q.include) for r in rows], total, q)
@@ -583,9 +647,34 @@ async def execution_patch(request: Request, ctx: Ctx) -> Any:
     return execs.render_execution(row)
 
 
+@endpoint("execution_should_start")
+async def execution_should_start(request: Request, ctx: Ctx) -> Any:
+    return execs.should_start(ctx.state, [ctx.tenant or ""], request.path_params["exec_id"])
+
+
+@endpoint("execution_delete", body=True)
+async def executions_delete(request: Request, ctx: Ctx) -> Any:
+    q = parse_list_query(
+        request.query_params,
+        filterable=execs.EXECUTION_FIELDS,
+        sortable=execs.EXECUTION_FIELDS,
+        includable=execs.EXECUTION_INCLUDES,
+    )
+    count = execs.delete_executions(ctx.state, ctx.tenants(request), q.filters, ctx.body)
+    return envelope([{"count": count}], 1, q, with_filtered=False)
+
+
 @endpoint("event_list")
 async def events_list(request: Request, ctx: Ctx) -> Any:
     return list_events(ctx.state, ctx.tenants(request), request.query_params)
+
+
+@endpoint("event_create", body=True)
+async def events_create(request: Request, ctx: Ctx) -> Any:
+    stored = create_events(
+        ctx.state, [ctx.tenant or ""], ctx.body, ctx.identity.username, ctx.identity.is_admin
+    )
+    return JSONResponse(None, status_code=201) if stored else Response(status_code=204)
 
 
 # -- blueprints (read-only: they come from seeds and --blueprints) --------------------
@@ -706,10 +795,13 @@ def routes() -> list[Route]:
         Route(f"{v}/workflows", workflows_list, methods=["GET"]),
         Route(f"{v}/executions", executions_list, methods=["GET"]),
         Route(f"{v}/executions", execution_start, methods=["POST"]),
+        Route(f"{v}/executions", executions_delete, methods=["DELETE"]),
         Route(f"{v}/executions/{{exec_id}}", execution_get, methods=["GET"]),
         Route(f"{v}/executions/{{exec_id}}", execution_action, methods=["POST"]),
         Route(f"{v}/executions/{{exec_id}}", execution_patch, methods=["PATCH"]),
+        Route(f"{v}/executions/{{exec_id}}/should-start", execution_should_start, methods=["GET"]),
         Route(f"{v}/events", events_list, methods=["GET"]),
+        Route(f"{v}/events", events_create, methods=["POST"]),
     ]
 
 

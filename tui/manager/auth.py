@@ -26,8 +26,15 @@ READ_PERMISSIONS = {
     "event_list",
     "workflow_list",
     "blueprint_list",
+    "execution_should_start",
 }
-OPERATE_PERMISSIONS = {"execution_start", "execution_cancel", "execution_status_update"}
+OPERATE_PERMISSIONS = {
+    "execution_start",
+    "execution_cancel",
+    "execution_status_update",
+    "execution_delete",
+    "event_create",
+}
 CREATE_PERMISSIONS = {"deployment_create", "deployment_delete"}
 ROLE_PERMISSIONS = {
     "viewer": READ_PERMISSIONS,

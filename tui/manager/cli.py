@@ -4,9 +4,12 @@ from __future__ import annotations
 
 import argparse
 import os
+import signal
 import sys
+import threading
 from pathlib import Path
 
+from tui.manager.clock import parse_timestamp
 from tui.manager.server import ServerOptions, is_loopback, serve
 
 
@@ -15,6 +18,13 @@ def _speed(text: str) -> float:
     if value <= 0:
         raise argparse.ArgumentTypeError("speed must be greater than 0")
     return value
+
+
+def _timestamp(text: str) -> float:
+    try:
+        return parse_timestamp(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not an ISO timestamp: {text}") from None
 
 
 def _seed(text: str) -> str:
@@ -80,9 +90,41 @@ def build_parser(prog: str = "cfy-tui manager") -> argparse.ArgumentParser:
         help="directory of blueprint YAML files to load into every tenant",
     )
     parser.add_argument(
+        "--frozen-time",
+        type=_timestamp,
+        default=None,
+        metavar="ISO",
+        help="for reproducible tests and screenshots: the clock stays at this time",
+    )
+    parser.add_argument(
+        "--sequential-ids",
+        action="store_true",
+        help="for reproducible tests and screenshots: ids count up instead of being random",
+    )
+    parser.add_argument(
+        "--watch-stdin",
+        action="store_true",
+        help="shut down when standard input closes (used by cfy-tui --demo, so the manager "
+        "never outlives the app)",
+    )
+    parser.add_argument(
         "--log-level", default="warning", choices=["critical", "error", "warning", "info", "debug"]
     )
     return parser
+
+
+def watch_stdin() -> None:
+    """Stop the server (as SIGTERM would) once standard input reaches end of file."""
+
+    def wait_for_eof() -> None:
+        try:
+            while sys.stdin.buffer.read(4096):
+                pass
+        except (OSError, ValueError):
+            pass
+        os.kill(os.getpid(), signal.SIGTERM)
+
+    threading.Thread(target=wait_for_eof, name="watch-stdin", daemon=True).start()
 
 
 def main(argv: list[str] | None = None, prog: str = "python -m tui.manager") -> int:
@@ -109,7 +151,11 @@ def main(argv: list[str] | None = None, prog: str = "python -m tui.manager") -> 
         },
         blueprints=args.blueprints,
         log_level=args.log_level,
+        frozen_time=args.frozen_time,
+        sequential_ids=args.sequential_ids,
     )
+    if args.watch_stdin:
+        watch_stdin()
     try:
         return serve(options, announce=lambda line: print(line, flush=True))
     except OSError as exc:

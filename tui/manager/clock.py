@@ -51,7 +51,13 @@ def uuid_ids() -> Callable[[], str]:
     return lambda: str(uuid.uuid4())
 
 
-def sequential_ids(prefix: str = "00000000-0000-4000-8000-") -> Callable[[], str]:
-    """Deterministic uuid-shaped ids for reproducible tests and screenshots."""
+def sequential_ids(seed: int = 0x3F2A0000) -> Callable[[], str]:
+    """Deterministic uuid-shaped ids for reproducible tests and screenshots; the
+    first eight characters differ from one id to the next, as short ids need."""
     counter = itertools.count(1)
-    return lambda: f"{prefix}{next(counter):012d}"
+
+    def next_id() -> str:
+        n = next(counter)
+        return f"{(seed + n * 0x1F1D) & 0xFFFFFFFF:08x}-0000-4000-8000-{n:012x}"
+
+    return next_id

@@ -210,12 +210,9 @@ def recompute_status(state: ManagerState, dep_pk: int) -> None:
 
 
 def _resolve_inputs(declared: dict[str, Any], given: dict[str, Any]) -> dict[str, Any]:
+    """Declared defaults plus what was given; missing inputs are reported before unknown
+    ones, with the real messages (`Deployment._validate_inputs`)."""
     unknown = sorted(set(given) - set(declared))
-    if unknown:
-        raise UnknownInput(
-            f"Unknown input(s) specified: {', '.join(unknown)}. Expected inputs: "
-            f"{', '.join(sorted(declared))}"
-        )
     resolved = {}
     missing = []
     for name, spec in declared.items():
@@ -227,9 +224,9 @@ def _resolve_inputs(declared: dict[str, Any], given: dict[str, Any]) -> dict[str
         elif spec.get("required", True) is not False:
             missing.append(name)
     if missing:
-        raise MissingRequiredInput(
-            f"Required inputs {missing} were not specified - expected inputs: {sorted(declared)}"
-        )
+        raise MissingRequiredInput(f"missing inputs: {', '.join(missing)}")
+    if unknown:
+        raise UnknownInput(f"Cannot create deployment - unknown inputs: {', '.join(unknown)}")
     return resolved
 
 
@@ -330,20 +327,20 @@ def delete_deployment(state: ManagerState, tenant: str, dep_id: str, force: bool
         (tenant, dep_id, *ACTIVE_STATES, *WAITING_STATES),
     )
     if running:
-        ids = ", ".join(r["id"] for r in running)
+        ids = ",".join(r["id"] for r in running)
         raise DependentExists(
             f"Can't delete deployment {dep_id} - There are running or queued executions for "
             f"this deployment. Running executions ids: {ids}"
         )
-    live = state.store.one(
-        "SELECT COUNT(*) AS n FROM node_instances WHERE deployment_pk = ? "
-        "AND state NOT IN ('uninitialized', 'deleted')",
+    live = state.store.all(
+        "SELECT id FROM node_instances WHERE deployment_pk = ? "
+        "AND state NOT IN ('uninitialized', 'deleted') ORDER BY rowid",
         (row["pk"],),
-    )["n"]
+    )
     if live and not force:
         raise DependentExists(
-            f"Can't delete deployment {dep_id} - Deployment still has active nodes; "
-            "use force to delete it anyway"
+            f"Can't delete deployment {dep_id} - There are live nodes for this deployment. "
+            f"Live nodes ids: {','.join(r['id'] for r in live)}"
         )
     with state.store.tx():
         state.store.execute(

@@ -8,7 +8,7 @@ from typing import Any
 from starlette.datastructures import QueryParams
 
 from tui.manager.clock import format_timestamp, parse_timestamp
-from tui.manager.errors import BadParameters
+from tui.manager.errors import BadParameters, Conflict, Forbidden, NotFound
 from tui.manager.listing import ListQuery, _pagination_int, envelope
 from tui.manager.state import MANAGER_NAME, ManagerState
 from tui.manager.store import dumps, loads
@@ -212,3 +212,97 @@ def list_events(state: ManagerState, tenants: list[str], params: QueryParams) ->
         items = [{k: v for k, v in item.items() if k in include} for item in items]
     query = ListQuery(size, offset, False, [], None, {})
     return envelope(items, total, query, with_filtered=False)
+
+
+def _text(message: Any) -> str:
+    text = message.get("text") if isinstance(message, dict) else message
+    return str(text if text is not None else "").replace("\x00", "<NUL>")
+
+
+def _stamp(value: Any, default: str) -> str:
+    if not value:
+        return default
+    try:
+        return format_timestamp(parse_timestamp(str(value)))
+    except ValueError:
+        raise BadParameters(f"Invalid timestamp: {value}") from None
+
+
+def create_events(
+    state: ManagerState, tenants: list[str], body: dict[str, Any], username: str, is_admin: bool
+) -> int:
+    """`POST /events` (what workers send): store events and logs of one execution.
+
+    Returns how many were stored. In this format `context.node_id` is the node
+    *instance* id; the node name is looked up from it.
+    """
+    raw_events = body.get("events") or []
+    raw_logs = body.get("logs") or []
+    if not isinstance(raw_events, list) or not isinstance(raw_logs, list):
+        raise BadParameters("events and logs must be lists")
+    exec_id = body.get("execution_id")
+    if exec_id and body.get("execution_group_id"):
+        raise Conflict("Cannot provide both execution_id and execution_group_id.")
+    if body.get("execution_group_id"):
+        group = body["execution_group_id"]
+        raise NotFound(f"Requested `ExecutionGroup` with ID `{group}` was not found")
+    if not exec_id:
+        raise Conflict("No execution passed, and not authenticated by an execution token")
+    execution = state.store.one(
+        f"SELECT * FROM executions WHERE id = ? AND tenant IN ({','.join('?' for _ in tenants)})",
+        (exec_id, *tenants),
+    )
+    if execution is None:
+        raise NotFound(f"Requested `Execution` with ID `{exec_id}` was not found")
+    items = [(True, item) for item in raw_events] + [(False, item) for item in raw_logs]
+    if not all(isinstance(item, dict) for _, item in items):
+        raise BadParameters("every event and log must be an object")
+    if not is_admin and any(item.get("reported_timestamp") for _, item in items):
+        raise Forbidden(
+            f"User `{username}` is not permitted to perform the action set_timestamp in the "
+            f"tenant `{execution['tenant']}`"
+        )
+    if not items:
+        return 0
+    names = {
+        r["id"]: r["node_id"]
+        for r in state.store.all(
+            "SELECT ni.id, ni.node_id FROM node_instances ni JOIN deployments d "
+            "ON d.pk = ni.deployment_pk WHERE d.tenant = ? AND d.id = ?",
+            (execution["tenant"], execution["deployment_id"]),
+        )
+    }
+    now = state.clock.stamp()
+    rows = []
+    for is_event, item in items:
+        context = item.get("context") or {}
+        instance = context.get("node_id")
+        causes = context.get("task_error_causes") if is_event else None
+        rows.append(
+            (
+                execution["tenant"],
+                "cloudify_event" if is_event else "cloudify_log",
+                execution["id"],
+                execution["deployment_id"],
+                execution["deployment_display_name"],
+                execution["workflow_id"],
+                execution["blueprint_id"],
+                _stamp(item.get("timestamp"), now),
+                _stamp(item.get("reported_timestamp"), now),
+                _text(item.get("message")),
+                item.get("event_type") if is_event else None,
+                None if is_event else item.get("level"),
+                None if is_event else item.get("logger"),
+                instance,
+                names.get(instance),
+                item.get("operation") if is_event else context.get("operation"),
+                context.get("source_id"),
+                context.get("target_id"),
+                dumps(causes) if causes is not None else None,
+                body.get("manager_name"),
+                body.get("agent_name"),
+            )
+        )
+    with state.store.tx():
+        insert_events(state, rows)
+    return len(rows)

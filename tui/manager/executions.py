@@ -8,6 +8,7 @@ import sqlite3
 from typing import Any
 
 from tui.manager.blueprints import workflow_is_available
+from tui.manager.clock import format_timestamp, parse_timestamp
 from tui.manager.deployments import get_deployment, instance_states, node_type_set, recompute_status
 from tui.manager.errors import (
     BadParameters,
@@ -22,7 +23,7 @@ from tui.manager.errors import (
     NotFound,
     UnavailableWorkflow,
 )
-from tui.manager.listing import BOOL, INT, Field
+from tui.manager.listing import BOOL, INT, Field, build_where
 from tui.manager.params import DeploymentFacts, merge_parameters
 from tui.manager.state import (
     ACTIVE_STATES,
@@ -248,7 +249,9 @@ def _check_environment(state: ManagerState, dep: sqlite3.Row) -> None:
     if row is None:
         return
     status = row["status"]
-    if status in ("pending", "queued"):
+    if status == "terminated":
+        return
+    if status == "pending":
         raise DeploymentEnvironmentPending(
             "Deployment environment creation is still pending, try again in a minute"
         )
@@ -262,11 +265,15 @@ def _check_environment(state: ManagerState, dep: sqlite3.Row) -> None:
             f"Can't launch executions since environment creation for deployment {dep['id']} "
             f"has failed: {last[0]}"
         )
-    if status in ("cancelled", "cancelling", "force_cancelling", "kill_cancelling"):
+    if status in ("cancelled", "cancelling", "force_cancelling"):
         raise DeploymentCreation(
-            f"Can't launch executions since environment creation for deployment {dep['id']} "
-            f"has been cancelled [status={status}]"
+            f"Can't launch executions since the environment creation for deployment "
+            f"{dep['id']} has been cancelled [status={status}]"
         )
+    # queued, scheduled, kill_cancelling: the real server has no better message
+    raise DeploymentCreation(
+        f"Unexpected deployment status for deployment {dep['id']} [status={status}]"
+    )
 
 
 def start_execution(
@@ -425,14 +432,17 @@ def execution_action(
     if "action" not in body:
         raise BadParameters("Missing action in json request body")
     action = body["action"]
+    if action not in VALID_ACTIONS:
+        raise BadParameters(f"Invalid action: {action}, Valid action values are: {VALID_ACTIONS}")
     row = state.store.one(
         f"SELECT * FROM executions WHERE id = ? AND tenant IN ({','.join('?' for _ in tenants)})",
         (exec_id, *tenants),
     )
     if row is None:
+        # resume looks the execution up by id, cancel with a list query: two messages
+        if action in ("resume", "force-resume"):
+            raise NotFound(f"Requested `Execution` with ID `{exec_id}` was not found")
         raise NotFound(f"Requested `Execution` ['{exec_id}'] was not found")
-    if action not in VALID_ACTIONS:
-        raise BadParameters(f"Invalid action: {action}, Valid action values are: {VALID_ACTIONS}")
     status = row["status"]
     engine = state.engine
     if action in ("cancel", "requeue"):
@@ -530,3 +540,103 @@ def dequeue(state: ManagerState) -> None:
             store.execute("UPDATE executions SET status = 'pending' WHERE id = ?", (row["id"],))
         if state.engine is not None:
             state.engine.launch(row["id"])
+
+
+def should_start(state: ManagerState, tenants: list[str], exec_id: str) -> bool:
+    """`GET /executions/<id>/should-start`: the concurrency check with queue semantics."""
+    row = get_execution(state, tenants, exec_id)
+    marks = ",".join("?" for _ in ACTIVE_STATES)
+    system = state.store.one(
+        f"SELECT 1 FROM executions WHERE is_system_workflow = 1 AND status IN ({marks}, "
+        "'queued') LIMIT 1",
+        ACTIVE_STATES,
+    )
+    if system is not None:
+        return False
+    if row["deployment_id"] is None:
+        return True
+    blocker = state.store.one(
+        "SELECT 1 FROM executions WHERE tenant = ? AND deployment_id = ? AND id != ? AND "
+        f"(status IN ({marks}) OR (status = 'queued' AND created_at < ?)) LIMIT 1",
+        (row["tenant"], row["deployment_id"], exec_id, *ACTIVE_STATES, row["created_at"]),
+    )
+    return blocker is None
+
+
+def delete_executions(
+    state: ManagerState, tenants: list[str], filters: dict[str, list[str]], body: dict[str, Any]
+) -> int:
+    """`DELETE /executions`: delete ended executions (and their events), oldest first.
+
+    As the real server does, a deployment's only successful environment creation is
+    never deleted, and `keep_last` counts it among the executions it keeps.
+    """
+    keep_last = body.get("keep_last")
+    to_datetime = body.get("to_datetime")
+    if keep_last is not None:
+        if to_datetime is not None:
+            raise BadParameters(
+                "Must provide either a `to_datetime` timestamp or a `keep_last` number of "
+                "executions to keep"
+            )
+        if not isinstance(keep_last, int) or isinstance(keep_last, bool) or keep_last <= 0:
+            raise BadParameters(
+                f"`keep_last` must be an integer greater than 0. got {keep_last} instead."
+            )
+    cutoff = None
+    if to_datetime is not None:
+        try:
+            cutoff = format_timestamp(parse_timestamp(str(to_datetime)))
+        except ValueError:
+            raise BadParameters(f"{to_datetime} is not a legal time format") from None
+    for status in filters.get("status", []):
+        if status not in END_STATES:
+            raise BadParameters(
+                f"Can't filter by execution status `{status}`. Allowed statuses are: "
+                f"{list(END_STATES)}"
+            )
+    filters = {"status": list(END_STATES), **filters}
+    clauses, args = build_where(EXECUTION_FIELDS, filters)
+    clauses.insert(0, f"tenant IN ({','.join('?' for _ in tenants)})")
+    args[:0] = tenants
+    store = state.store
+    rows = store.all(
+        f"SELECT * FROM executions WHERE {' AND '.join(clauses)} ORDER BY created_at, rowid",
+        args,
+    )
+    creations: dict[tuple[str, str], int] = {}
+    for row in rows:
+        if row["workflow_id"] == "create_deployment_environment" and row["status"] == "terminated":
+            key = (row["tenant"], row["deployment_id"])
+            creations[key] = creations.get(key, 0) + 1
+
+    def deletable(row: sqlite3.Row) -> bool:
+        if row["workflow_id"] != "create_deployment_environment":
+            return True
+        key = (row["tenant"], row["deployment_id"])
+        if creations.get(key, 0) <= 1:
+            return False
+        creations[key] -= 1
+        return True
+
+    doomed: list[str] = []
+    limit = len(rows) - keep_last if keep_last else None
+    for row in rows:
+        if cutoff is not None and not row["created_at"] < cutoff:
+            continue
+        if limit is not None and len(doomed) >= limit:
+            break
+        if deletable(row):
+            doomed.append(row["id"])
+    with store.tx():
+        for start in range(0, len(doomed), 500):
+            chunk = doomed[start : start + 500]
+            marks = ",".join("?" for _ in chunk)
+            store.execute(f"DELETE FROM events WHERE execution_id IN ({marks})", chunk)
+            store.execute(f"DELETE FROM executions WHERE id IN ({marks})", chunk)
+            store.execute(
+                f"UPDATE deployments SET latest_execution = NULL "
+                f"WHERE latest_execution IN ({marks})",
+                chunk,
+            )
+    return len(doomed)

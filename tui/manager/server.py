@@ -13,7 +13,7 @@ from pathlib import Path
 import uvicorn
 
 from tui.manager.app import create_app
-from tui.manager.clock import Clock, uuid_ids
+from tui.manager.clock import Clock, FrozenClock, sequential_ids, uuid_ids
 from tui.manager.seed import apply_seed, init_identity, load_blueprint_dir
 from tui.manager.state import ManagerState
 from tui.manager.store import Store
@@ -31,6 +31,10 @@ class ServerOptions:
     passwords: dict[str, str | None] = field(default_factory=dict)
     blueprints: Path | None = None
     log_level: str = "warning"
+    # For reproducible tests and screenshots: a clock that never moves, and
+    # sequential ids.
+    frozen_time: float | None = None
+    sequential_ids: bool = False
 
 
 def is_loopback(host: str) -> bool:
@@ -42,10 +46,14 @@ def is_loopback(host: str) -> bool:
         return False
 
 
-def build_state(data_dir: Path, speed: float) -> ManagerState:
+def build_state(
+    data_dir: Path, speed: float, frozen_time: float | None = None, sequential: bool = False
+) -> ManagerState:
     data_dir.mkdir(parents=True, exist_ok=True)
     store = Store(data_dir / "manager.sqlite3")
-    return ManagerState(store=store, clock=Clock(), new_id=uuid_ids(), speed=speed)
+    clock = Clock() if frozen_time is None else FrozenClock(frozen_time)
+    ids = sequential_ids() if sequential else uuid_ids()
+    return ManagerState(store=store, clock=clock, new_id=ids, speed=speed)
 
 
 def prepare(options: ServerOptions, state: ManagerState) -> dict[str, str]:
@@ -67,7 +75,10 @@ def prepare(options: ServerOptions, state: ManagerState) -> dict[str, str]:
 
 def bind(host: str, port: int) -> socket.socket:
     family = socket.AF_INET6 if ":" in host else socket.AF_INET
-    sock = socket.socket(family, socket.SOCK_STREAM)
+    # IPPROTO_TCP explicitly: asyncio sets TCP_NODELAY on accepted connections only when
+    # the socket's proto says TCP; without it Nagle + delayed ACK add ~40 ms to every
+    # request after the first on a keep-alive connection.
+    sock = socket.socket(family, socket.SOCK_STREAM, socket.IPPROTO_TCP)
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     sock.bind((host, port))
     sock.listen(128)
@@ -87,7 +98,7 @@ def serve(options: ServerOptions, announce: callable = print) -> int:  # type: i
     if data_dir is None:
         temp_dir = tempfile.mkdtemp(prefix="cfy-tui-manager-")
         data_dir = Path(temp_dir)
-    state = build_state(data_dir, options.speed)
+    state = build_state(data_dir, options.speed, options.frozen_time, options.sequential_ids)
     try:
         generated = prepare(options, state)
         sock = bind(options.host, options.port)

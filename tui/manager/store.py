@@ -48,6 +48,9 @@ CREATE TABLE IF NOT EXISTS deployments (
     UNIQUE (tenant, id)
 );
 CREATE INDEX IF NOT EXISTS deployments_by_created ON deployments (tenant, created_at, pk);
+-- Covers counts, searches by id and pages sorted by id, and the join to the latest
+-- execution, without reading the (large) deployment rows.
+CREATE INDEX IF NOT EXISTS deployments_by_id ON deployments (tenant, id, latest_execution);
 CREATE TABLE IF NOT EXISTS node_instances (
     deployment_pk INTEGER NOT NULL, id TEXT NOT NULL, node_id TEXT NOT NULL,
     state TEXT NOT NULL, idx INTEGER NOT NULL, PRIMARY KEY (deployment_pk, id)
@@ -75,6 +78,9 @@ CREATE TABLE IF NOT EXISTS events (
 CREATE INDEX IF NOT EXISTS events_by_execution
     ON events (execution_id, reported_timestamp, storage_id);
 CREATE INDEX IF NOT EXISTS events_by_deployment ON events (tenant, deployment_id);
+-- One execution's events, as `/events` lists them (tenant first, in list order).
+CREATE INDEX IF NOT EXISTS events_by_tenant_execution
+    ON events (tenant, execution_id, reported_timestamp, timestamp, storage_id);
 CREATE VIEW IF NOT EXISTS deployments_v AS
     SELECT d.*,
         e.workflow_id AS latest_execution_workflow_id,
