@@ -354,3 +354,22 @@ async def test_server_text_is_inert(manager: ManagerProcess) -> None:
         assert "[@click=app.quit]x[/]" in note[0].message and note[0].markup is False
         await pilot.pause(0.2)
         assert app.is_running and app._exception is None
+
+
+async def test_every_action_is_a_command(manager: ManagerProcess) -> None:
+    app = make_app(manager)
+    async with app.run_test(size=(140, 40)) as pilot:
+        await select_deployment(pilot, app, "web-prod")
+        names = {name for name, _, _ in main(app).command_actions()}
+        assert {"Start", "Force start", "Cancel", "Filter", "Refresh", "Pause", "Help"} <= names
+        await pilot.press("ctrl+p")
+        await wait_until(pilot, lambda: screen_name(app) == "CommandPalette", what="palette")
+        await pilot.press(*"pause")
+        await pilot.pause(0.3)
+        await pilot.press("enter")
+        await wait_until(pilot, lambda: main(app).snapshot.paused, what="paused by command")
+        assert "PAUSED" in str(main(app).query_one("#status-line").render())
+        await pilot.press("question_mark")
+        await wait_until(pilot, lambda: screen_name(app) == "HelpScreen", what="help")
+        described = {description for _, description, _ in app.screen._rows}
+        assert {"Start", "Force start", "Cancel", "Filter", "Refresh", "Pause"} <= described

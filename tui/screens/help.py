@@ -37,7 +37,7 @@ class HelpScreen(ModalScreen[None]):
         with Vertical(id="help-dialog"):
             yield Static(Text("Keys", style="bold"), markup=False)
             with VerticalScroll():
-                yield Static(help_table(self._rows), markup=False)
+                yield Static(help_table(self._rows), markup=False, classes="help-table")
             if self._note:
                 yield Static(Text(self._note, style="dim"), markup=False)
 
