@@ -15,13 +15,14 @@ import time
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any, TypeVar
-from urllib.parse import quote
+from urllib.parse import quote, unquote, urlsplit, urlunsplit
 
 import httpx
 
 from tui.api.errors import (
     BadResponse,
     ConnectionRefused,
+    InvalidRequest,
     RequestTimeout,
     TLSFailure,
     TransportError,
@@ -98,7 +99,12 @@ class ManagerClient:
         transport: httpx.AsyncBaseTransport | None = None,
         on_request: Callable[[str, str, int | None, float], None] | None = None,
     ) -> None:
-        self.url = url.rstrip("/")
+        # Credentials in the URL (https://user:pw@host) are used, never shown: `url`
+        # appears in every error message and on the status line.
+        url_user, url_password = _userinfo(url)
+        if username is None and password is None and token is None and url_user is not None:
+            username, password = url_user, url_password or ""
+        self.url = redact_url(url).rstrip("/")
         self.tenant = tenant
         self.username = username
         headers = {"Content-Type": "application/json", "Accept": "application/json"}
@@ -144,11 +150,16 @@ class ManagerClient:
     ) -> Any:
         """One request; the decoded JSON body, or a ManagerError / TransportError."""
         content = None if body is None else json.dumps(body).encode()
+        if params is not None:
+            params = [(key, _wire(value)) for key, value in params]
         loop_time = _now()
         status: int | None = None
         try:
             response = await self._http.request(method, path, params=params, content=content)
             status = response.status_code
+        except (httpx.InvalidURL, UnicodeError) as exc:
+            # Ids come from the server: one too long for a URL is refused before sending.
+            raise InvalidRequest(f"{method} {path[:80]}… not sent: {_reason(exc)}") from None
         except httpx.TimeoutException as exc:
             raise RequestTimeout(
                 f"{self.url} did not answer in time ({type(exc).__name__})"
@@ -168,7 +179,7 @@ class ManagerClient:
             return None
         try:
             payload = response.json() if response.content else None
-        except (ValueError, UnicodeDecodeError):
+        except (ValueError, UnicodeDecodeError, RecursionError):  # too deeply nested
             payload = _NOT_JSON
         if response.status_code not in tuple(expect):
             data = as_mapping(payload) if payload is not _NOT_JSON else {}
@@ -191,7 +202,11 @@ class ManagerClient:
         return payload
 
     async def _page(
-        self, path: str, params: list[tuple[str, str]], parse: Callable[[Any], T | None]
+        self,
+        path: str,
+        params: list[tuple[str, str]],
+        parse: Callable[[Any], T | None],
+        key: Callable[[T], str] | None = None,
     ) -> Page[T]:
         payload = await self.request("GET", path, params=params)
         data = as_mapping(payload)
@@ -200,6 +215,11 @@ class ManagerClient:
             raise BadResponse(f"GET {path} answered without an items list")
         pagination = as_mapping(as_mapping(data.get("metadata")).get("pagination"))
         parsed = tuple(x for x in (parse(item) for item in items) if x is not None)
+        if key is not None:  # ids key the UI's rows: a repeated id keeps its first item
+            first: dict[str, T] = {}
+            for x in parsed:
+                first.setdefault(key(x), x)
+            parsed = tuple(first.values())
         return Page(
             items=parsed,
             total=integer(pagination, "total", len(parsed)),
@@ -227,7 +247,9 @@ class ManagerClient:
             params.append(("_include", ",".join(include)))
         if search:
             params.append(("_search", search))
-        return await self._page("/api/v3.1/deployments", params, Deployment.from_json)
+        return await self._page(
+            "/api/v3.1/deployments", params, Deployment.from_json, key=lambda d: d.id
+        )
 
     async def get_deployment(self, deployment_id: str) -> Deployment:
         payload = await self.request("GET", f"/api/v3.1/deployments/{_segment(deployment_id)}")
@@ -246,16 +268,20 @@ class ManagerClient:
         sort: Sequence[str] = ("-created_at",),
         include_system: bool = False,
         include: Sequence[str] = EXECUTION_FIELDS,
+        ids: Iterable[str] = (),
     ) -> Page[Execution]:
         params = [("_include_system_workflows", "true" if include_system else "false")]
         if deployment_id is not None:
             params.append(("deployment_id", deployment_id))
+        params += [("id", i) for i in ids]
         params += [("status", s) for s in statuses]
         params += [("_size", str(size)), ("_offset", str(offset))]
         params += [("_sort", s) for s in sort]
         if include:
             params.append(("_include", ",".join(include)))
-        return await self._page("/api/v3.1/executions", params, Execution.from_json)
+        return await self._page(
+            "/api/v3.1/executions", params, Execution.from_json, key=lambda e: e.id
+        )
 
     async def get_execution(self, execution_id: str) -> Execution:
         payload = await self.request("GET", f"/api/v3.1/executions/{_segment(execution_id)}")
@@ -333,7 +359,37 @@ def _execution(payload: Any) -> Execution:
 
 def _segment(value: str) -> str:
     """A path segment: ids with `/`, `?` or `#` must not change the URL's meaning."""
-    return quote(value, safe="")
+    return quote(_wire(value), safe="")
+
+
+def _wire(value: str) -> str:
+    """Text that can be sent: a lone surrogate (JSON allows `"\\ud800"`) is not UTF-8."""
+    try:
+        value.encode()
+    except UnicodeEncodeError:
+        return value.encode("utf-8", "surrogatepass").decode("utf-8", "replace")
+    return value
+
+
+def _userinfo(url: str) -> tuple[str | None, str | None]:
+    try:
+        parts = urlsplit(url)
+    except ValueError:
+        return None, None
+    if parts.username is None:
+        return None, None
+    return unquote(parts.username), None if parts.password is None else unquote(parts.password)
+
+
+def redact_url(url: str) -> str:
+    """`url` without the `user:password@` part, for messages, logs and the screen."""
+    try:
+        parts = urlsplit(url)
+    except ValueError:
+        return url
+    if "@" not in parts.netloc:
+        return url
+    return urlunsplit(parts._replace(netloc=parts.netloc.rpartition("@")[2]))
 
 
 def _reason(exc: BaseException) -> str:

@@ -44,9 +44,12 @@ class RunningExecutionConflict(ManagerError):
     @property
     def blocking_ids(self) -> list[str]:
         """Execution ids named in the message (a repr list, or a plain id list)."""
-        ids = re.findall(r"<Execution id=`([^`]+)`", self.message)
+        # Bounded and without nested brackets: the message comes from the server, and
+        # `\[([^\]]*)\]` takes quadratic time on a long run of `[`.
+        message = self.message[:20000]
+        ids = re.findall(r"<Execution id=`([^`]+)`", message)
         if not ids:
-            inner = re.search(r"\[([^\]]*)\]", self.message)
+            inner = re.search(r"\[([^\[\]]*)\]", message)
             if inner:
                 ids = re.findall(r"'([^']+)'", inner.group(1))
         return ids
@@ -138,3 +141,8 @@ class TLSFailure(TransportError):
 
 class BadResponse(TransportError):
     """An answer that is not what the contract promises (not JSON, wrong shape)."""
+
+
+class InvalidRequest(ApiError):
+    """The request could not be built (an id from the server too long for a URL, or not
+    text); nothing was sent, so nothing happened."""

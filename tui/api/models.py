@@ -39,8 +39,11 @@ def integer(data: Mapping[str, Any], key: str, default: int = 0) -> int:
         return default
     if isinstance(value, int):
         return value
-    if isinstance(value, str) and value.strip().lstrip("-").isdigit():
-        return int(value)
+    if isinstance(value, str):
+        try:  # not isdigit(): "²" and "--5" pass it, and int() refuses them
+            return int(value)
+        except ValueError:
+            return default
     return default
 
 
@@ -69,6 +72,9 @@ def parse_time(value: str | None) -> datetime | None:
     try:
         parsed = datetime.fromisoformat(value.replace("Z", "+00:00"))
     except ValueError:
+        return None
+    # Years 1 and 9999 overflow as soon as a time zone moves them (OverflowError).
+    if not 1 < parsed.year < 9999:
         return None
     return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
 
@@ -188,11 +194,12 @@ class Deployment:
         if not dep_id:
             return None
         workflows = data.get("workflows")
-        parsed = (
-            tuple(w for w in (Workflow.from_json(x) for x in workflows) if w is not None)
-            if isinstance(workflows, list)
-            else ()
-        )
+        by_name: dict[str, Workflow] = {}  # names are keys: the first of a duplicate wins
+        for item in workflows if isinstance(workflows, list) else ():
+            workflow = Workflow.from_json(item)
+            if workflow is not None:
+                by_name.setdefault(workflow.name, workflow)
+        parsed = tuple(by_name.values())
         return cls(
             id=dep_id,
             display_name=text(data, "display_name", dep_id),

@@ -30,8 +30,29 @@ class ParameterProblems(Exception):
 
 
 def _yaml_value(value: Any) -> str:
-    dumped = yaml.safe_dump(value, default_flow_style=True, sort_keys=False, width=1000)
+    try:
+        dumped = yaml.safe_dump(value, default_flow_style=True, sort_keys=False, width=1000)
+    except RecursionError:  # a default nested deeper than the YAML emitter goes
+        try:
+            return json.dumps(value)  # JSON is YAML too
+        except (RecursionError, ValueError):
+            return "null  # the default is nested too deeply to show"
     return dumped.strip().removesuffix("...").strip()
+
+
+def _comment(text: str) -> str:
+    """Server text in a YAML comment: one line, nothing a terminal would act on (the
+    values themselves are escaped by the YAML emitter)."""
+    return "".join(ch if ch.isprintable() else " " for ch in text[:2000])
+
+
+def _yaml_key(name: str) -> str:
+    """A mapping key on one line: a key may not span lines, so a name with a line
+    break is written double-quoted, where breaks are escapes."""
+    key = _yaml_value(name)
+    if any(ch in key for ch in "\n\r\x85\u2028\u2029"):
+        key = yaml.safe_dump(name, default_style='"', width=2**30).strip()
+    return key
 
 
 def defaults_document(workflow: Workflow, values: dict[str, Any] | None = None) -> str:
@@ -49,8 +70,8 @@ def defaults_document(workflow: Workflow, values: dict[str, Any] | None = None) 
         note = kind + (", mandatory" if spec.mandatory else "")
         if spec.description:
             note += f": {' '.join(spec.description.split())}"
-        lines.append(f"# {note}")
-        key = _yaml_value(spec.name)
+        lines.append(f"# {' '.join(_comment(note).split())}")
+        key = _yaml_key(spec.name)
         if spec.name in values:
             lines.append(f"{key}: {_yaml_value(values[spec.name])}")
         elif spec.has_default:
@@ -61,17 +82,33 @@ def defaults_document(workflow: Workflow, values: dict[str, Any] | None = None) 
     extra = {k: v for k, v in values.items() if k not in declared}
     if extra:
         lines.append("# not declared by the workflow (needs custom parameters allowed)")
-        lines += [f"{_yaml_value(k)}: {_yaml_value(v)}" for k, v in extra.items()]
+        lines += [f"{_yaml_key(k)}: {_yaml_value(v)}" for k, v in extra.items()]
     return "\n".join(lines) + "\n"
 
 
+class _Loader(yaml.SafeLoader):
+    """`safe_load`, except that timestamps stay text: parameters travel as JSON, which
+    has no dates (`when: 2024-01-01` is the string the user typed)."""
+
+
+_Loader.yaml_implicit_resolvers = {
+    first: [(tag, regexp) for tag, regexp in resolvers if tag != "tag:yaml.org,2002:timestamp"]
+    for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
+}
+
+
 def parse_document(text: str) -> dict[str, Any]:
-    """The YAML as a mapping, or ParameterProblems with the line of a syntax error."""
+    """The YAML as a mapping, or ParameterProblems with the line of a syntax error.
+    Values come back as JSON would carry them (nested keys become strings)."""
     try:
-        data = yaml.safe_load(text)
+        data = yaml.load(text, Loader=_Loader)  # a SafeLoader
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark else ""
+        if isinstance(exc, yaml.reader.ReaderError):  # a character YAML refuses
+            before = text[: exc.position]
+            line, column = before.count("\n") + 1, exc.position - before.rfind("\n")
+            where = f" at line {line}, column {column}"
         problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
         raise ParameterProblems((f"YAML syntax error{where}: {problem}",)) from None
     if data is None:
@@ -80,7 +117,19 @@ def parse_document(text: str) -> dict[str, Any]:
         raise ParameterProblems(
             (f"Parameters must be a YAML mapping of name: value, not a {type(data).__name__}",)
         )
-    return {str(k): v for k, v in data.items()}
+    values: dict[str, Any] = {}
+    problems = []
+    for key, value in data.items():
+        try:
+            values[str(key)] = json.loads(json.dumps(value))
+        except (TypeError, ValueError, RecursionError):
+            problems.append(
+                f'Parameter "{key}" has a value JSON cannot carry ({type(value).__name__}); '
+                "quote it to send text"
+            )
+    if problems:
+        raise ParameterProblems(tuple(problems))
+    return values
 
 
 def _type_problem(spec: ParameterSpec, value: Any) -> str | None:
@@ -93,7 +142,11 @@ def _type_problem(spec: ParameterSpec, value: Any) -> str | None:
             return None
         if isinstance(value, float) and value.is_integer():
             return None
-        if isinstance(value, str) and value.strip().lstrip("-").isdigit():
+        if isinstance(value, str):
+            try:  # what the manager does; not isdigit(), which "²" and "--5" pass
+                int(value)
+            except ValueError:
+                return f'Parameter "{name}" must be of type integer'
             return None
         return f'Parameter "{name}" must be of type integer'
     if kind == "float":

@@ -1,0 +1,617 @@
+"""`tui/api/params.py`: the start form's YAML, client-side validation and the
+equivalent `cfy` command.
+
+The workflows come from a real embedded manager (`GET /deployments/<id>`), and
+client-side validation is checked against what that manager accepts or refuses for
+the same parameters.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import shlex
+import subprocess
+from pathlib import Path
+from typing import Any
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from tests.cfy_cli import Cfy, CliInstallError, ensure_cfy_cli
+from tests.conftest import admin_client
+from tests.manager_process import PASSWORDS, ManagerProcess
+from tui.api import BadParameters, Deployment, ManagerClient, ParameterSpec, Workflow
+from tui.api.params import (
+    ParameterProblems,
+    changed_parameters,
+    defaults_document,
+    equivalent_command,
+    parse_document,
+    validate,
+)
+
+DEMO = {"default_tenant": ["web-prod", "db-main", "analytics", "db-replica"]}
+
+
+@pytest.fixture(scope="module")
+def workflows(module_manager: ManagerProcess) -> dict[tuple[str, str], Workflow]:
+    """Every workflow of the demo deployments, as the client parses them."""
+    found: dict[tuple[str, str], Workflow] = {}
+    with admin_client(module_manager) as http:
+        for dep_id in DEMO["default_tenant"]:
+            deployment = Deployment.from_json(http.get(f"/deployments/{dep_id}").json())
+            assert deployment is not None
+            for workflow in deployment.workflows:
+                found[(dep_id, workflow.name)] = workflow
+    return found
+
+
+def declared(workflow: Workflow) -> dict[str, Any]:
+    """What the defaults document should read back as."""
+    return {s.name: (s.default if s.has_default else None) for s in workflow.parameters}
+
+
+def problems_of(workflow: Workflow, values: dict[str, Any], **kw: Any) -> tuple[str, ...]:
+    with pytest.raises(ParameterProblems) as info:
+        validate(workflow, values, **kw)
+    return info.value.problems
+
+
+# -- the defaults document -----------------------------------------------------------------
+
+
+def test_defaults_document_of_reindex(workflows: dict[tuple[str, str], Workflow]) -> None:
+    assert defaults_document(workflows[("analytics", "reindex")]) == (
+        "# boolean: Rebuild from scratch instead of incrementally.\n"
+        "full: false\n"
+        "# list: Shard names to rebuild; empty means all.\n"
+        "shards: []\n"
+        "# string\n"
+        "priority: normal\n"
+    )
+
+
+def test_defaults_document_marks_mandatory_parameters(
+    workflows: dict[tuple[str, str], Workflow],
+) -> None:
+    assert defaults_document(workflows[("web-prod", "rotate_certificates")]) == (
+        "# string, mandatory: The certificate's common name, for example shop.example.com.\n"
+        "common_name:   # required: fill in\n"
+        "# integer: How long the new certificate is valid.\n"
+        "validity_days: 90\n"
+    )
+    backup = defaults_document(workflows[("db-main", "backup")])
+    assert "# list of string: Only these tables; empty means all.\ntables: []\n" in backup
+    assert "destination: s3://backups/postgres\n" in backup
+    assert "compress: true\n" in backup
+    # Optional without a default (`required: false`) is not mandatory.
+    heal = defaults_document(workflows[("web-prod", "heal")])
+    assert "# node_instance: Which node instance has failed." in heal
+    assert "mandatory" not in heal
+
+
+def test_defaults_document_round_trips_for_every_demo_workflow(
+    workflows: dict[tuple[str, str], Workflow],
+) -> None:
+    assert len(workflows) > 30
+    for workflow in workflows.values():
+        document = defaults_document(workflow)
+        assert parse_document(document) == declared(workflow), (workflow.name, document)
+        for line in document.splitlines():
+            assert line.startswith("#") or ":" in line, line
+
+
+def test_defaults_document_with_values_and_undeclared_extras(
+    workflows: dict[tuple[str, str], Workflow],
+) -> None:
+    restart = workflows[("web-prod", "rolling_restart")]
+    values = {"batch_size": 4, "note": "it's: #not a comment", "tags": ["a", "b"]}
+    document = defaults_document(restart, values)
+    assert "batch_size: 4\n" in document
+    assert "drain_timeout: 30\n" in document
+    assert "# not declared by the workflow (needs custom parameters allowed)\n" in document
+    assert parse_document(document) == {"batch_size": 4, "drain_timeout": 30, **values}
+
+
+def test_defaults_document_without_parameters(
+    workflows: dict[tuple[str, str], Workflow],
+) -> None:
+    archive = workflows[("analytics", "archive_old_data")]
+    document = defaults_document(archive)
+    assert document == "# This workflow declares no parameters.\n"
+    assert parse_document(document) == {}
+    assert parse_document(defaults_document(archive, {"x": 1})) == {"x": 1}
+
+
+def test_defaults_that_look_like_other_yaml_types_stay_what_they_are() -> None:
+    defaults = [
+        "yes",
+        "no",
+        "on",
+        "null",
+        "~",
+        "1.0",
+        "0x10",
+        "2024-01-01",
+        "12:30",
+        "",
+        " padded ",
+        "#hash",
+        "a: b",
+        "- item",
+        "{not: a dict}",
+        "multi\nline\n\ntext",
+        "tab\there",
+        "quote ' and \" both",
+        "\x07bell",
+        "x" * 3000,
+        "word " * 400,
+        1,
+        -0.5,
+        1e300,
+        True,
+        None,
+        [],
+        {},
+        {"nested": [1, {"deep": None}], "2": "two"},
+    ]
+    specs = tuple(ParameterSpec(f"p{i}", default=d) for i, d in enumerate(defaults))
+    workflow = Workflow("w", specs)
+    assert parse_document(defaults_document(workflow)) == declared(workflow)
+
+
+def test_server_strings_cannot_break_the_document() -> None:
+    """Names, types and descriptions come from the blueprint: the document must stay
+    parseable and keep its shape whatever they contain."""
+    workflow = Workflow(
+        "w",
+        (
+            ParameterSpec("a", type="string\ninjected: 1", description="line\nbreak"),
+            ParameterSpec("b", default=1, description="bell\x07 nul\x00 esc\x1b[31m end"),
+            ParameterSpec("c", default=2, item_type="x\r\ny: 2", type="list"),
+            ParameterSpec("d: e", default=3, description="sep\u2028 nel\x85 bom\ufeff"),
+            ParameterSpec("#f", default=4),
+        ),
+    )
+    document = defaults_document(workflow)
+    assert parse_document(document) == {"a": None, "b": 1, "c": 2, "d: e": 3, "#f": 4}
+    assert len(document.splitlines()) == 10
+
+
+NAMES = st.text(min_size=1, max_size=12)
+VALUES = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | st.text(max_size=30),
+    lambda children: (
+        st.lists(children, max_size=3) | st.dictionaries(st.text(max_size=6), children, max_size=3)
+    ),
+    max_leaves=8,
+)
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    st.dictionaries(NAMES, st.tuples(VALUES, st.booleans(), st.text(max_size=40)), max_size=5),
+    st.dictionaries(NAMES, VALUES, max_size=3),
+)
+def test_defaults_document_round_trips_anything(
+    params: dict[str, tuple[Any, bool, str]], values: dict[str, Any]
+) -> None:
+    specs = tuple(
+        ParameterSpec(name, type=description[:8] or None, description=description)
+        if not has_default
+        else ParameterSpec(name, default=default, description=description)
+        for name, (default, has_default, description) in params.items()
+    )
+    workflow = Workflow("w", specs)
+    expected = {**declared(workflow), **values}
+    assert parse_document(defaults_document(workflow, values)) == expected
+
+
+# -- parsing what the user typed ----------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("text", "where"),
+    [
+        ("a: 1\nb: [1, 2\nc: 3\n", "line 3, column 2"),
+        ("a: 1\n  b: 2\n", "line 2, column 4"),
+        ("a: 'open\n", "line 2, column 1"),
+        ("a: 1\nb: {x: 1\n", "line 3, column 1"),
+        ("a: *nowhere\n", "line 1, column 4"),
+        ("a:\n\t- 1\n", "line 2, column 1"),
+        ("ok: 1\nbad: \x07\n", "line 2, column 6"),
+    ],
+)
+def test_parse_errors_name_line_and_column(text: str, where: str) -> None:
+    with pytest.raises(ParameterProblems) as info:
+        parse_document(text)
+    (problem,) = info.value.problems
+    assert problem.startswith(f"YAML syntax error at {where}: "), problem
+
+
+@pytest.mark.parametrize(
+    ("text", "kind"),
+    [("- a\n- b\n", "list"), ("just text\n", "str"), ("42\n", "int"), ("true\n", "bool")],
+)
+def test_parse_refuses_anything_but_a_mapping(text: str, kind: str) -> None:
+    with pytest.raises(ParameterProblems) as info:
+        parse_document(text)
+    assert info.value.problems == (
+        f"Parameters must be a YAML mapping of name: value, not a {kind}",
+    )
+
+
+def test_parse_empty_and_comment_only_documents() -> None:
+    assert parse_document("") == {}
+    assert parse_document("# nothing here\n\n") == {}
+    assert parse_document("a:   # required: fill in\n") == {"a": None}
+
+
+def test_parse_keeps_what_json_can_carry() -> None:
+    """Whatever comes back goes on the wire as JSON and into the equivalent command."""
+    parsed = parse_document(
+        "when: 2024-01-01\nat: 2024-01-01 10:00:00\nmixed: {1: a, b: c, null: d}\n"
+    )
+    assert parsed == {
+        "when": "2024-01-01",
+        "at": "2024-01-01 10:00:00",
+        "mixed": {"1": "a", "b": "c", "null": "d"},
+    }
+    json.dumps(parsed, sort_keys=True)
+    equivalent_command("d", "w", parsed)
+
+    for text, name in [
+        ("blob: !!binary aGVsbG8=\n", "blob"),
+        ("ok: 1\nset: !!set {a, b}\n", "set"),
+        ("t: !!timestamp 2024-01-01\n", "t"),
+    ]:
+        with pytest.raises(ParameterProblems) as info:
+            parse_document(text)
+        assert len(info.value.problems) == 1
+        assert f'"{name}"' in info.value.problems[0]
+
+
+# -- validation ----------------------------------------------------------------------------
+
+TYPED = Workflow(
+    "typed",
+    (
+        ParameterSpec("count", type="integer", default=1),
+        ParameterSpec("ratio", type="float", default=0.5),
+        ParameterSpec("enabled", type="boolean", default=False),
+        ParameterSpec("name", type="string", default="x"),
+        ParameterSpec("tables", type="list", item_type="string", default=[]),
+        ParameterSpec("ports", type="list", item_type="integer", default=[]),
+        ParameterSpec("anything", type="list", default=[]),
+        ParameterSpec("options", type="dict", default={}),
+        ParameterSpec("free", default=None),
+        ParameterSpec("required_one", type="string"),
+        ParameterSpec("optional_one", type="string", required=False),
+        ParameterSpec(
+            "size", type="string", default="m", constraints=({"valid_values": ["s", "m", "l"]},)
+        ),
+    ),
+)
+BASE = {"required_one": "here"}
+
+GOOD = [
+    ("count", 3),
+    ("count", "3"),
+    ("count", "-2"),
+    ("count", " 7 "),
+    ("count", 4.0),
+    ("ratio", 1),
+    ("ratio", "1.5"),
+    ("ratio", 2.25),
+    ("enabled", True),
+    ("enabled", "false"),
+    ("enabled", "TRUE"),
+    ("name", ""),
+    ("name", "plain"),
+    ("tables", []),
+    ("tables", ["a", "b"]),
+    ("ports", [1, "2"]),
+    ("anything", [1, "a", None, {"k": []}]),
+    ("options", {}),
+    ("options", {"a": [1]}),
+    ("free", None),
+    ("free", {"any": "thing"}),
+    ("size", "l"),
+]
+BAD = [
+    ("count", "three", "integer"),
+    ("count", "--5", "integer"),
+    ("count", "²", "integer"),
+    ("count", "", "integer"),
+    ("count", 2.5, "integer"),
+    ("count", True, "integer"),
+    ("count", None, "integer"),
+    ("count", [1], "integer"),
+    ("ratio", "fast", "float"),
+    ("ratio", True, "float"),
+    ("ratio", None, "float"),
+    ("enabled", "yes", "boolean"),
+    ("enabled", 1, "boolean"),
+    ("enabled", None, "boolean"),
+    ("name", 5, "string"),
+    ("name", True, "string"),
+    ("name", ["x"], "string"),
+    ("name", None, "string"),
+    ("tables", "a", "list of strings"),
+    ("tables", ["a", 1], "list of strings"),
+    ("tables", [None], "list of strings"),
+    ("ports", ["x"], "list of integers"),
+    ("anything", {"a": 1}, "list"),
+    ("anything", "a,b", "list"),
+    ("options", [], "dict"),
+    ("options", "a=1", "dict"),
+]
+
+
+@pytest.mark.parametrize(("name", "value"), GOOD, ids=[f"{n}={v!r}" for n, v in GOOD])
+def test_validate_accepts_values_of_the_declared_type(name: str, value: Any) -> None:
+    values = {**BASE, name: value}
+    assert validate(TYPED, values) == values
+
+
+@pytest.mark.parametrize(("name", "value", "kind"), BAD, ids=[f"{n}={v!r}" for n, v, _ in BAD])
+def test_validate_reports_type_mismatches(name: str, value: Any, kind: str) -> None:
+    assert problems_of(TYPED, {**BASE, name: value}) == (
+        f'Parameter "{name}" must be of type {kind}',
+    )
+
+
+def test_validate_reports_unknown_parameters_unless_allowed() -> None:
+    values = {**BASE, "zzz": 1, "yyy": 2}
+    assert problems_of(TYPED, values) == (
+        'Workflow "typed" does not have the following parameters declared: zzz, yyy. '
+        "Remove them or allow custom parameters.",
+    )
+    assert validate(TYPED, values, allow_custom=True) == values
+
+
+def test_validate_reports_missing_mandatory_parameters() -> None:
+    missing = ('Workflow "typed" must be provided with the following parameters: required_one',)
+    assert problems_of(TYPED, {}) == missing
+    assert problems_of(TYPED, {"required_one": None}) == (
+        'Parameter "required_one" must be of type string',
+        *missing,
+    )
+    assert validate(TYPED, {"required_one": ""}) == {"required_one": ""}
+
+
+def test_validate_checks_valid_values() -> None:
+    assert problems_of(TYPED, {**BASE, "size": "xl"}) == (
+        'Parameter "size" must be one of: s, m, l',
+    )
+
+
+def test_validate_reports_every_problem_at_once() -> None:
+    problems = problems_of(TYPED, {"count": "x", "enabled": "maybe", "size": "xl", "zzz": 1})
+    assert len(problems) == 5
+    assert problems[0].startswith('Workflow "typed" does not have the following')
+    assert problems[-1].startswith('Workflow "typed" must be provided')
+    assert str(ParameterProblems(problems)) == "\n".join(problems)
+
+
+AGREEMENT = [
+    ("web-prod", "rolling_restart", {}, False),
+    ("web-prod", "rolling_restart", {"batch_size": "3"}, False),
+    ("web-prod", "rolling_restart", {"batch_size": "abc"}, False),
+    ("web-prod", "rolling_restart", {"batch_size": "--5"}, False),
+    ("web-prod", "rolling_restart", {"zzz": 1}, False),
+    ("web-prod", "rolling_restart", {"zzz": 1}, True),
+    ("web-prod", "rotate_certificates", {}, False),
+    ("web-prod", "rotate_certificates", {"common_name": "shop.example.com"}, False),
+    ("web-prod", "rotate_certificates", {"common_name": 5}, False),
+    ("analytics", "reindex", {"full": "TRUE", "priority": "high"}, False),
+    ("analytics", "reindex", {"full": "yes"}, False),
+    ("analytics", "reindex", {"priority": "urgent"}, False),
+    ("analytics", "reindex", {"shards": "a"}, False),
+    ("analytics", "reindex", {"shards": ["a", 1]}, False),
+    ("db-main", "backup", {"tables": ["users"], "compress": "false"}, False),
+    ("db-main", "backup", {"tables": ["users", 1]}, False),
+    ("db-main", "backup", {"tables": "users"}, False),
+    ("db-main", "backup", {"destination": None}, False),
+]
+
+
+@pytest.mark.parametrize(
+    ("dep_id", "workflow_id", "values", "allow_custom"),
+    AGREEMENT,
+    ids=[f"{w}-{json.dumps(v)}-{c}" for _, w, v, c in AGREEMENT],
+)
+async def test_validate_agrees_with_the_manager(
+    module_manager: ManagerProcess,
+    workflows: dict[tuple[str, str], Workflow],
+    dep_id: str,
+    workflow_id: str,
+    values: dict[str, Any],
+    allow_custom: bool,
+) -> None:
+    workflow = workflows[(dep_id, workflow_id)]
+    try:
+        validate(workflow, values, allow_custom=allow_custom)
+        client_problem = None
+    except ParameterProblems as exc:
+        client_problem = exc
+    async with ManagerClient(
+        module_manager.url, username="admin", password=PASSWORDS["admin"]
+    ) as client:
+        try:
+            started = await client.start_execution(
+                dep_id,
+                workflow_id,
+                values,
+                dry_run=True,
+                force=True,
+                allow_custom_parameters=allow_custom,
+            )
+            manager_problem = None
+        except BadParameters as exc:
+            manager_problem = exc
+            started = None
+    if manager_problem is None:
+        assert client_problem is None, client_problem
+        assert started is not None and started.is_dry_run
+    else:
+        assert manager_problem.error_code == "illegal_execution_parameters_error"
+        assert client_problem is not None, manager_problem.message
+        # Every parameter the manager names, the client names too.
+        candidates = set(values) | {s.name for s in workflow.parameters}
+        named = {n for n in candidates if re.search(rf"\b{n}\b", manager_problem.message)}
+        assert named, manager_problem.message
+        for name in named:
+            assert any(name in p for p in client_problem.problems), (
+                manager_problem.message,
+                client_problem.problems,
+            )
+
+
+# -- what changed, and the equivalent command ---------------------------------------------
+
+
+def test_changed_parameters_keeps_only_differences(
+    workflows: dict[tuple[str, str], Workflow],
+) -> None:
+    restart = workflows[("web-prod", "rolling_restart")]
+    assert changed_parameters(restart, {"batch_size": 1, "drain_timeout": 30}) == {}
+    assert changed_parameters(restart, {"batch_size": 1, "drain_timeout": 45}) == {
+        "drain_timeout": 45
+    }
+    assert changed_parameters(restart, {"batch_size": 1, "custom": 1}) == {"custom": 1}
+    certs = workflows[("web-prod", "rotate_certificates")]
+    assert changed_parameters(certs, {"common_name": "x", "validity_days": 90}) == {
+        "common_name": "x"
+    }
+    reindex = workflows[("analytics", "reindex")]
+    assert changed_parameters(reindex, parse_document(defaults_document(reindex))) == {}
+    assert changed_parameters(reindex, {"shards": ["a"], "full": False}) == {"shards": ["a"]}
+
+
+def test_equivalent_command_plain_and_with_flags() -> None:
+    assert equivalent_command("web-prod", "install", {}) == (
+        "cfy executions start install -d web-prod"
+    )
+    assert equivalent_command(
+        "web-prod",
+        "rolling_restart",
+        {"drain_timeout": 45, "batch_size": 2},
+        force=True,
+        dry_run=True,
+        allow_custom=True,
+        tenant="team-eu",
+    ) == (
+        "cfy executions start rolling_restart -d web-prod "
+        """-p '{"batch_size":2,"drain_timeout":45}' """
+        "--allow-custom-parameters --force --dry-run -t team-eu"
+    )
+    assert equivalent_command("db-main", "backup", {}, queue=True).endswith(" --queue")
+
+
+ODD_TEXT = st.text(
+    alphabet=st.characters(blacklist_categories=("Cs",), blacklist_characters="\x00"),
+    max_size=20,
+)
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    st.dictionaries(ODD_TEXT, VALUES, max_size=4),
+    ODD_TEXT.filter(bool),
+    ODD_TEXT.filter(bool),
+    st.one_of(st.none(), ODD_TEXT.filter(bool)),
+)
+def test_equivalent_command_quotes_odd_values(
+    parameters: dict[str, Any], deployment: str, workflow: str, tenant: str | None
+) -> None:
+    command = equivalent_command(deployment, workflow, parameters, tenant=tenant)
+    argv = shlex.split(command)
+    assert argv[:4] == ["cfy", "executions", "start", workflow]
+    assert argv[4:6] == ["-d", deployment]
+    rest = argv[6:]
+    if parameters:
+        assert rest[0] == "-p"
+        assert json.loads(rest[1]) == parameters
+        rest = rest[2:]
+    assert rest == (["-t", tenant] if tenant else [])
+
+
+def test_equivalent_command_never_carries_credentials() -> None:
+    command = equivalent_command(
+        "web-prod",
+        "rolling_restart",
+        {"batch_size": 2},
+        force=True,
+        dry_run=True,
+        queue=True,
+        allow_custom=True,
+        tenant="team-eu",
+    )
+    options = {a for a in shlex.split(command) if a.startswith("-")}
+    assert options == {
+        "-d",
+        "-p",
+        "-t",
+        "--force",
+        "--dry-run",
+        "--queue",
+        "--allow-custom-parameters",
+    }
+    for secret in PASSWORDS.values():
+        assert secret not in command
+    for word in ("password", "token", "-u", "--manager", "Authorization"):
+        assert word not in command.split()
+
+
+@pytest.mark.slow
+def test_equivalent_command_runs_in_the_real_cli(manager: ManagerProcess, tmp_path: Path) -> None:
+    """The command, pasted into a shell with a `cfy` profile, starts the same execution."""
+    try:
+        executable = ensure_cfy_cli()
+    except CliInstallError as exc:
+        pytest.fail(f"could not install the cfy CLI:\n{exc}", pytrace=False)
+    cfy = Cfy(executable, tmp_path / "cfy-home")
+    profile = cfy(
+        "profiles",
+        "use",
+        "127.0.0.1",
+        "-u",
+        "admin",
+        "-p",
+        PASSWORDS["admin"],
+        "-t",
+        "default_tenant",
+        "--rest-port",
+        str(manager.port),
+    )
+    assert profile.returncode == 0, str(profile)
+    parameters = {
+        "batch_size": 3,
+        "note": 'it\'s $HOME `echo x` "quoted" ünïcödé; a=b, c',
+        "tags": ["a b", "*.yaml"],
+    }
+    command = equivalent_command(
+        "web-eu", "rolling_restart", parameters, dry_run=True, allow_custom=True, tenant="team-eu"
+    )
+    env = dict(cfy.env, PATH=f"{executable.parent}{os.pathsep}{os.environ.get('PATH', '')}")
+    proc = subprocess.run(
+        ["sh", "-c", command],
+        env=env,
+        cwd=cfy.workdir,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert proc.returncode == 0, f"$ {command}\n{proc.stdout}\n{proc.stderr}"
+    with admin_client(manager, tenant="team-eu") as http:
+        items = http.get(
+            "/executions",
+            params={"deployment_id": "web-eu", "workflow_id": "rolling_restart"},
+        ).json()["items"]
+    assert len(items) == 1
+    assert items[0]["is_dry_run"] is True
+    assert items[0]["parameters"] == {**parameters, "drain_timeout": 30}
