@@ -22,18 +22,26 @@ from tui.api.errors import (
     RunningExecutionConflict,
     TransportError,
 )
-from tui.api.models import Execution, Workflow, parse_time
+from tui.api.models import END_STATES, Execution, Workflow, parse_time
+from tui.config import ConfigError
+from tui.connections import Connection, Connections, NeedsPassword
 from tui.live.poller import Poller
 from tui.live.snapshot import Snapshot
-from tui.messages import SnapshotReady
+from tui.live.tail import ExecutionFollower, TailState
+from tui.messages import SnapshotReady, TailUpdated, WorkflowLoaded
 from tui.screens.confirm import Choice, ConfirmScreen
+from tui.screens.execution import ExecutionScreen
 from tui.screens.help import HelpScreen
 from tui.screens.main import MainScreen
+from tui.screens.prompt import PromptScreen
+from tui.screens.raw import RawScreen
+from tui.screens.settings import SettingsScreen
 from tui.screens.start import StartRequest, StartScreen
 from tui.widgets.panes import short_id
 from tui.widgets.safe import clean, safe
 from tui.widgets.status import Palette, palette_from_theme
 from tui.widgets.status_line import Identity
+from tui.widgets.watch_bar import WatchBar, watch_text
 
 
 def styles_dir() -> Path:
@@ -53,7 +61,7 @@ class ActionsProvider(Provider):
         if main is None:
             return
         matcher = self.matcher(query)
-        for name, help_text, callback in main.command_actions():
+        for name, help_text, callback in [*main.command_actions(), *app.app_commands()]:
             score = matcher.match(name)
             if score > 0:
                 yield Hit(score, matcher.highlight(name), callback, help=help_text)
@@ -77,8 +85,30 @@ class CfyTuiApp(App[None]):
         clock: Callable[[], float] = time.time,
         fast_interval: float = 1.0,
         slow_interval: float = 5.0,
+        open_after_start: bool = True,
+        bell: bool = False,
+        settings_rows: list[tuple[str, str, str]] | None = None,
+        warnings: list[str] | None = None,
+        connections: Connections | None = None,
     ) -> None:
         super().__init__()
+        # How to connect again to another tenant or profile (None: no switching).
+        self.connections = connections
+        # (setting, shown value with secrets masked, where it came from): tui/config.py
+        self.settings_rows: list[tuple[str, str, str]] = list(settings_rows or [])
+        self.warnings: list[str] = list(warnings or [])
+        self.open_after_start = open_after_start
+        self.bell_on_end = bell
+        self.fast_interval = fast_interval
+        # The watch list: executions pinned with `m`, and those the user started
+        # (watched until they end). A toast reports each end.
+        self.pinned: dict[str, Execution] = {}
+        self.started_here: dict[str, Execution] = {}
+        self._last_status: dict[str, str] = {}
+        self._followers: dict[str, Any] = {}
+        # Executions this app started or found after an ambiguous start: never taken
+        # for the outcome of a later ambiguous start.
+        self._claimed: set[str] = set()
         self.client = client
         self.identity = identity
         self.read_only = read_only
@@ -105,6 +135,8 @@ class CfyTuiApp(App[None]):
             self.poller.run(), name="poller", group="poll", exclusive=True, exit_on_error=False
         )
         self.run_worker(self._load_version(), name="version", exit_on_error=False)
+        for warning in self.warnings:
+            self.notify(warning, title="Warning", severity="warning", markup=False, timeout=15)
 
     def _theme_changed(self, theme: Any) -> None:
         self.palette = palette_from_theme(theme)
@@ -128,9 +160,276 @@ class CfyTuiApp(App[None]):
     def _on_snapshot(self, snapshot: Snapshot) -> None:
         if self.main_screen is not None:
             self.main_screen.post_message(SnapshotReady(snapshot))
+        self._report_ends(snapshot.watched)
+        self.refresh_watch_bar()
+
+    # -- the watch list ---------------------------------------------------------------------
+    def _watch_ids(self) -> list[str]:
+        return list(dict.fromkeys([*self.pinned, *self.started_here]))
+
+    def _report_ends(self, watched: tuple[Execution, ...]) -> None:
+        """A toast (and the bell, if asked for) when a watched execution ends."""
+        finished = []
+        for execution in watched:
+            before = self._last_status.get(execution.id)
+            self._last_status[execution.id] = execution.status
+            if execution.id in self.pinned:
+                self.pinned[execution.id] = execution
+            if execution.id in self.started_here:
+                self.started_here[execution.id] = execution
+            if execution.status in END_STATES and before is not None and before not in END_STATES:
+                finished.append(execution)
+        for execution in finished:
+            outcome = {"terminated": "completed", "failed": "failed", "cancelled": "was cancelled"}[
+                execution.status
+            ]
+            severity = {"terminated": "information", "failed": "error", "cancelled": "warning"}[
+                execution.status
+            ]
+            self.notify(
+                f"{execution.workflow_id} on {execution.deployment_id} {outcome} "
+                f"({short_id(execution.id)}).",
+                title="Execution ended",
+                severity=severity,
+                markup=False,
+                timeout=8,
+            )
+            if self.bell_on_end:
+                self.bell()
+            self.started_here.pop(execution.id, None)
+        if finished:
+            self.poller.watch(self._watch_ids())
+
+    def watched_executions(self) -> list[Execution]:
+        known = {e.id: e for e in self.poller.snapshot.watched}
+        return [
+            known.get(i) or self.pinned.get(i) or self.started_here[i] for i in self._watch_ids()
+        ]
+
+    def refresh_watch_bar(self) -> None:
+        executions = self.watched_executions()
+        text = (
+            watch_text(executions, set(self.pinned), self.palette, self.ascii_only)
+            if executions
+            else None
+        )
+        for screen in self.screen_stack:
+            for bar in screen.query(WatchBar):
+                bar.show(text)
+
+    def toggle_pin(self, execution: Execution) -> None:
+        if execution.id in self.pinned:
+            del self.pinned[execution.id]
+            self.notify(f"Unpinned {short_id(execution.id)}.", markup=False)
+        else:
+            self.pinned[execution.id] = execution
+            self._last_status.setdefault(execution.id, execution.status)
+            self.notify(
+                f"Pinned {short_id(execution.id)}: you will be told when it ends.", markup=False
+            )
+        self.poller.watch(self._watch_ids())
+        self.refresh_watch_bar()
+
+    # -- settings, tenants and profiles ---------------------------------------------------
+    def app_commands(self) -> list[tuple[str, str, Any]]:
+        commands: list[tuple[str, str, Any]] = [
+            (
+                "Settings",
+                "Each effective setting and where it came from",
+                self.action_show_settings,
+            ),
+        ]
+        if self.connections is not None:
+            commands.append(
+                (
+                    "Switch tenant…",
+                    "Connect to another tenant of this manager",
+                    self.action_switch_tenant,
+                )
+            )
+            for profile in self.connections.profiles():
+                commands.append(
+                    (
+                        f"Switch to profile {profile.name}",
+                        f"{profile.kind} profile: {clean(profile.manager or '?', limit=80)}",
+                        lambda name=profile.name: self.switch_profile(name),
+                    )
+                )
+        return commands
+
+    def action_show_settings(self) -> None:
+        self.push_screen(SettingsScreen(self.settings_rows, self.warnings))
+
+    def action_switch_tenant(self) -> None:
+        connections = self.connections
+        if connections is None:
+            return
+
+        def chosen(tenant: str | None) -> None:
+            if tenant and tenant != self.identity.tenant:
+                self.reconnect(connections.for_tenant(tenant))
+
+        self.push_screen(PromptScreen("Switch to tenant", placeholder=self.identity.tenant), chosen)
+
+    def switch_profile(self, name: str, password: str | None = None) -> None:
+        connections = self.connections
+        if connections is None:
+            return
+        try:
+            connection = connections.for_profile(name, password)
+        except NeedsPassword as need:
+
+            def entered(value: str | None) -> None:
+                if value:
+                    self.switch_profile(name, value)
+
+            self.push_screen(
+                PromptScreen(
+                    f"Password of {clean(need.username, limit=60)} for profile "
+                    f"{clean(name, limit=60)}",
+                    password=True,
+                ),
+                entered,
+            )
+            return
+        except ConfigError as error:
+            self.notify(
+                clean(str(error), limit=600),
+                title="Cannot switch profile",
+                severity="error",
+                markup=False,
+                timeout=12,
+            )
+            return
+        self.reconnect(connection)
+
+    def reconnect(self, connection: Connection) -> None:
+        """Another tenant or profile: the old data is cleared, never mixed with the new."""
+        old = self.client
+        self.workers.cancel_group(self, "poll")
+        self.workers.cancel_group(self, "tail")
+        self._followers.clear()
+        while len(self.screen_stack) > 2:  # the default screen, then the main screen
+            self.pop_screen()
+        self.client = connection.client
+        self.identity = connection.identity
+        self.read_only = connection.identity.read_only or self.read_only
+        self.settings_rows = connection.resolved.rows()
+        self.pinned.clear()
+        self.started_here.clear()
+        self._last_status.clear()
+        self.manager_version = None
+        self.poller = Poller(
+            self.client,
+            on_snapshot=self._on_snapshot,
+            fast_interval=self.fast_interval,
+            slow_interval=self.poller.slow_interval,
+            clock=self.clock,
+        )
+        if self.main_screen is not None:
+            self.main_screen.reset()
+        self.refresh_watch_bar()
+        self.run_worker(
+            self.poller.run(), name="poller", group="poll", exclusive=True, exit_on_error=False
+        )
+        self.run_worker(self._load_version(), name="version", exit_on_error=False)
+        self.run_worker(old.aclose(), exit_on_error=False)
+        self.notify(
+            f"Connected to tenant {connection.identity.tenant} at {connection.identity.url}.",
+            markup=False,
+        )
+
+    # -- small things ---------------------------------------------------------------------
+    def show_raw(self, title: str, data: Any) -> None:
+        self.push_screen(RawScreen(title, dict(data) if data else {}))
+
+    def copy_id(self, value: str) -> None:
+        """OSC 52: works over SSH in terminals that allow it."""
+        self.copy_to_clipboard(value)
+        self.notify(f"Copied {clean(value, limit=80)} to the clipboard.", markup=False)
+
+    # -- the execution screen ---------------------------------------------------------------
+    def open_execution(self, execution: Execution) -> None:
+        self.push_screen(ExecutionScreen(execution))
+
+    def follow_execution(self, execution_id: str, screen: Any) -> None:
+        def update(state: TailState) -> None:
+            screen.post_message(TailUpdated(state))
+
+        follower = ExecutionFollower(
+            self.client,
+            execution_id,
+            on_update=update,
+            interval=self.fast_interval,
+            clock=self.clock,
+        )
+        self._followers[execution_id] = self.run_worker(
+            follower.run(), name=f"tail-{execution_id}", group="tail", exit_on_error=False
+        )
+
+    def stop_following(self, execution_id: str) -> None:
+        worker = self._followers.pop(execution_id, None)
+        if worker is not None:
+            worker.cancel()
+
+    def request_workflow(self, deployment_id: str, workflow_id: str, screen: Any) -> None:
+        async def load() -> None:
+            workflow = await self._workflow(deployment_id, workflow_id)
+            screen.post_message(WorkflowLoaded(workflow))
+
+        self.run_worker(load(), group="lookups", exit_on_error=False)
+
+    async def _workflow(self, deployment_id: str, workflow_id: str) -> Workflow | None:
+        detail = self.poller.snapshot.detail
+        if detail is None or detail.id != deployment_id:
+            try:
+                detail = await self.client.get_deployment(deployment_id)
+            except ApiError:
+                return None
+        return next((w for w in detail.workflows if w.name == workflow_id), None)
+
+    def rerun(self, execution: Execution) -> None:
+        """`R`: the start form for the same workflow, prefilled with the same values."""
+        if self.read_only:
+            self.notify("Read-only mode: starting is disabled.", severity="warning")
+            return
+
+        async def load() -> None:
+            workflow = await self._workflow(execution.deployment_id, execution.workflow_id)
+            if workflow is None:
+                self.notify(
+                    f"{execution.workflow_id} is no longer declared by {execution.deployment_id}.",
+                    severity="warning",
+                    markup=False,
+                )
+                return
+            self.open_start(
+                execution.deployment_id, workflow, force=False, values=dict(execution.parameters)
+            )
+
+        self.run_worker(load(), group="lookups", exit_on_error=False)
 
     def now(self) -> datetime:
         return datetime.fromtimestamp(self.clock(), tz=UTC)
+
+    def notify(
+        self,
+        message: str,
+        *,
+        title: str = "",
+        severity: Any = "information",
+        timeout: float | None = None,
+        markup: bool = True,
+    ) -> None:
+        """Every toast goes through the sanitiser: messages carry ids, statuses and
+        errors from the server, and a toast passes ESC and C1 bytes to the terminal."""
+        super().notify(
+            clean(message, limit=4000, single_line=False),
+            title=clean(title, limit=200),
+            severity=severity,
+            timeout=timeout,
+            markup=markup,
+        )
 
     def select_deployment(self, deployment_id: str | None) -> None:
         self.poller.select(deployment_id)
@@ -221,6 +520,8 @@ class CfyTuiApp(App[None]):
 
     async def _start(self, request: StartRequest) -> None:
         sent_at = self.clock()
+        snap = self.poller.snapshot
+        known = {e.id for e in (*snap.executions, *snap.active, *snap.watched)} | self._claimed
         try:
             execution = await self.client.start_execution(
                 request.deployment_id,
@@ -244,12 +545,19 @@ class CfyTuiApp(App[None]):
             )
             return
         except TransportError as error:
-            await self._after_ambiguous_start(request, error, sent_at)
+            await self._after_ambiguous_start(request, error, sent_at, known)
             return
         self._started(request, execution)
 
     def _started(self, request: StartRequest, execution: Execution) -> None:
+        self._claimed.add(execution.id)
         self.poller.note_started(execution)
+        self.started_here[execution.id] = execution
+        self._last_status[execution.id] = execution.status
+        self.poller.watch(self._watch_ids())
+        self.refresh_watch_bar()
+        if self.open_after_start:
+            self.open_execution(execution)
         what = f"{request.workflow_id} on {request.deployment_id} ({short_id(execution.id)})"
         if execution.status == "queued":
             self.notify(
@@ -299,9 +607,14 @@ class CfyTuiApp(App[None]):
         )
 
     async def _after_ambiguous_start(
-        self, request: StartRequest, error: TransportError, sent_at: float
+        self,
+        request: StartRequest,
+        error: TransportError,
+        sent_at: float,
+        known: set[str] | frozenset[str] = frozenset(),
     ) -> None:
-        """The start may or may not have happened: look, never retry blindly."""
+        """The start may or may not have happened: look, never retry blindly. `known`:
+        executions that existed before the request, so cannot be its outcome."""
         message = f"No answer to the start of {request.workflow_id} on {request.deployment_id} "
         message += f"({clean(error.message, limit=200)}). "
         try:
@@ -319,11 +632,13 @@ class CfyTuiApp(App[None]):
             e
             for e in page.items
             if e.workflow_id == request.workflow_id
+            and e.id not in known
             and (created := _epoch(e.created_at)) is not None
             and created >= sent_at - 5
         ]
         if candidates:
             found = candidates[0]
+            self._claimed.add(found.id)
             self.notify(
                 message + f"It did start: execution {short_id(found.id)} is {found.status}.",
                 title="Start outcome checked",

@@ -16,3 +16,23 @@ class SnapshotReady(Message):
 
     def can_replace(self, message: Message) -> bool:
         return isinstance(message, SnapshotReady)
+
+
+class TailUpdated(Message):
+    """A new state of a followed execution (status and events)."""
+
+    def __init__(self, state: object) -> None:
+        super().__init__()
+        self.state = state
+
+    def can_replace(self, message: Message) -> bool:
+        return isinstance(message, TailUpdated)
+
+
+class WorkflowLoaded(Message):
+    """The declared workflow of an execution, to mark parameters that differ from
+    their defaults."""
+
+    def __init__(self, workflow: object) -> None:
+        super().__init__()
+        self.workflow = workflow

@@ -373,3 +373,82 @@ async def test_every_action_is_a_command(manager: ManagerProcess) -> None:
         await wait_until(pilot, lambda: screen_name(app) == "HelpScreen", what="help")
         described = {description for _, description, _ in app.screen._rows}
         assert {"Start", "Force start", "Cancel", "Filter", "Refresh", "Pause"} <= described
+
+
+async def test_execution_screen_tails_events(manager: ManagerProcess) -> None:
+    app = make_app(manager)
+    async with app.run_test(size=(160, 45)) as pilot:
+        await start_workflow(pilot, app, "db-main", "backup")
+        await pilot.press("ctrl+s")
+        screen = await wait_until(
+            pilot,
+            lambda: screen_name(app) == "ExecutionScreen" and app.screen,
+            what="the execution screen to open after the start",
+        )
+        await wait_until(pilot, lambda: screen.state.finished, timeout=30, what="tail end")
+        state = screen.state
+        assert state.execution is not None and state.execution.status == "failed"
+        kinds = [e.event_type for e in state.events if e.type == "cloudify_event"]
+        assert kinds[0] == "workflow_started" and kinds[-1] == "workflow_failed"
+        assert len({e.key for e in state.events}) == len(state.events)
+        header = str(screen.query_one("#exec-header").render())
+        assert "failed" in header and "backup" in header and "db-main" in header
+        assert "pg_dump: error" in header
+        # jump to the first failure; tracebacks expand
+        await pilot.press("e")
+        await pilot.pause(0.1)
+        assert screen.follow is False and screen._failure_line is not None
+        lines_before = screen._lines
+        await pilot.press("t")
+        await pilot.pause(0.1)
+        assert screen._lines > lines_before
+        # level filter: errors only
+        while screen.level != "error":
+            await pilot.press("l")
+        await pilot.pause(0.1)
+        assert screen._lines >= 2 and screen._lines < len(state.events)
+        # R: the start form, prefilled with the same parameters
+        await pilot.press("R")
+        form = await wait_until(
+            pilot,
+            lambda: screen_name(app) == "StartScreen" and app.screen,
+            what="the prefilled start form",
+        )
+        assert "destination: s3://backups/postgres" in form.query_one("#start-params").text
+        await pilot.press("escape")
+        await wait_until(pilot, lambda: screen_name(app) == "ExecutionScreen", what="back")
+        await pilot.press("escape")
+        await wait_until(pilot, lambda: screen_name(app) == "MainScreen", what="main again")
+
+
+async def test_pinned_execution_end_is_reported(manager: ManagerProcess) -> None:
+    running = start_via_http(manager, "analytics", "reindex")
+    app = make_app(manager)
+    async with app.run_test(size=(160, 45), notifications=True) as pilot:
+        await select_deployment(pilot, app, "analytics")
+        executions = table(app, "executions")
+        await wait_until(pilot, lambda: running["id"] in executions.keys, what="row")
+        executions.focus()
+        executions.select_key(running["id"])
+        await pilot.press("m")
+        assert running["id"] in app.pinned
+        bar = main(app).query_one("#watch-bar")
+        await wait_until(
+            pilot, lambda: bar.display and "reindex" in str(bar.render()), what="the watch bar"
+        )
+        with http(manager) as client:
+            client.post(f"/executions/{running['id']}", json={"action": "kill"})
+        note = await wait_until(
+            pilot,
+            lambda: [n for n in app._notifications if "was cancelled" in n.message],
+            what="the toast for the end",
+            timeout=20,
+        )
+        assert running["id"][:8] in note[0].message
+        await wait_until(pilot, lambda: "cancelled" in str(bar.render()), what="bar status")
+        # enter on an execution opens its screen
+        executions.focus()
+        executions.select_key(running["id"])
+        await pilot.press("enter")
+        await wait_until(pilot, lambda: screen_name(app) == "ExecutionScreen", what="screen")
+        assert "reindex" in str(app.screen.query_one("#watch-bar").render())

@@ -10,8 +10,16 @@ import pytest
 from textual.pilot import Pilot
 
 from tests.manager_process import ManagerProcess
+from tests.polling import wait_for
 from tests.ui.conftest import make_app, wait_until
-from tests.ui.helpers import main, select_deployment, start_via_http, start_workflow, table
+from tests.ui.helpers import (
+    http,
+    main,
+    select_deployment,
+    start_via_http,
+    start_workflow,
+    table,
+)
 from tui.screens.confirm import ConfirmScreen
 
 Snap = Callable[..., bool]
@@ -70,7 +78,17 @@ def test_start_form_with_problems(frozen_manager: ManagerProcess, snap: Snap) ->
 
 
 def _running_reindex(manager: ManagerProcess) -> dict[str, Any]:
-    return start_via_http(manager, "analytics", "reindex")
+    """A long execution, already `started` (and its deployment `in_progress`) before
+    the app's first tick, so that the picture does not depend on timing."""
+    execution = start_via_http(manager, "analytics", "reindex")
+    with http(manager) as client:
+        wait_for(
+            lambda: (
+                client.get("/deployments/analytics").json()["deployment_status"] == "in_progress"
+            ),
+            what="analytics in progress",
+        )
+    return execution
 
 
 async def _wait_active(pilot: Pilot[Any], exec_id: str) -> None:
@@ -163,3 +181,56 @@ def test_help_screen(frozen_manager: ManagerProcess, snap: Snap) -> None:
 
     app = make_app(frozen_manager, frozen=True)
     assert snap(app, terminal_size=(100, 32), run_before=run_before)
+
+
+def _open_seeded(workflow: str, dep_id: str, keys: tuple[str, ...] = ()) -> Any:
+    async def run_before(pilot: Pilot[Any]) -> None:
+        app = pilot.app
+        await select_deployment(pilot, app, dep_id)  # type: ignore[arg-type]
+        executions = table(app, "executions")  # type: ignore[arg-type]
+        await wait_until(pilot, lambda: executions.row_count > 0, what="executions")
+        target = next(
+            e.id
+            for e in main(app).snapshot.executions  # type: ignore[arg-type]
+            if e.workflow_id == workflow
+        )
+        executions.focus()
+        executions.select_key(target)
+        await pilot.press("enter")
+        await wait_until(
+            pilot,
+            lambda: type(app.screen).__name__ == "ExecutionScreen",
+            what="the execution screen",
+        )
+        await wait_until(pilot, lambda: app.screen.state.finished, what="the tail")
+        await wait_until(pilot, lambda: app.screen.workflow is not None, what="the workflow")
+        for key in keys:
+            await pilot.press(key)
+        await pilot.pause(0.3)
+
+    return run_before
+
+
+def test_execution_screen(frozen_manager: ManagerProcess, snap: Snap) -> None:
+    app = make_app(frozen_manager, frozen=True)
+    assert snap(app, terminal_size=(130, 36), run_before=_open_seeded("backup", "db-main"))
+
+
+def test_execution_screen_with_tracebacks(frozen_manager: ManagerProcess, snap: Snap) -> None:
+    app = make_app(frozen_manager, frozen=True)
+    assert snap(
+        app, terminal_size=(130, 36), run_before=_open_seeded("backup", "db-main", ("t", "e"))
+    )
+
+
+def test_raw_view(frozen_manager: ManagerProcess, snap: Snap) -> None:
+    async def run_before(pilot: Pilot[Any]) -> None:
+        await select_deployment(pilot, pilot.app, "web-prod")  # type: ignore[arg-type]
+        await pilot.press("y")
+        await wait_until(
+            pilot, lambda: type(pilot.app.screen).__name__ == "RawScreen", what="the raw view"
+        )
+        await pilot.pause(0.2)
+
+    app = make_app(frozen_manager, frozen=True)
+    assert snap(app, terminal_size=(110, 32), run_before=run_before)

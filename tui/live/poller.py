@@ -47,6 +47,8 @@ class _Fetched:
     gone: bool  # the selected deployment answered 404
     deployments: tuple[Deployment, ...] | None  # None: not due this tick
     deployments_total: int
+    watched: tuple[Execution, ...] = ()
+    deployments_offset: int = 0
 
 
 class Poller:
@@ -62,7 +64,7 @@ class Poller:
         deployments_interval: float = 10.0,
         max_backoff: float = 30.0,
         executions_page: int = 50,
-        deployments_page: int = 1000,
+        deployments_page: int = 200,
         clock: Callable[[], float] = time.monotonic,
         sleep: Callable[[float], Awaitable[None]] | None = None,
         first_backoff: float = 1.0,
@@ -82,6 +84,7 @@ class Poller:
         # What the UI asked for. The selection itself is `snapshot.selected`, published
         # at once; `_selection_seq` tells a tick whether it changed while in flight.
         self._search = ""
+        self._deployments_offset = 0
         self._paused = False
         self._refresh_pending = False
         self._selection_seq = 0
@@ -96,6 +99,7 @@ class Poller:
         self._ticks = 0
         self._requests = 0
         self._last_requests = 0
+        self._watched: tuple[str, ...] = ()
 
     # -- what the UI calls ---------------------------------------------------------------
     @property
@@ -116,6 +120,17 @@ class Poller:
         if text == self._search:
             return
         self._search = text
+        self._deployments_offset = 0
+        self._deployments_wanted += 1
+        self._wake.set()
+
+    def show_deployments_from(self, offset: int) -> None:
+        """Page through deployments: the list holds one page (`deployments_page` rows)
+        from `offset`, fetched from the manager, never every deployment at once."""
+        offset = max(0, offset)
+        if offset == self._deployments_offset:
+            return
+        self._deployments_offset = offset
         self._deployments_wanted += 1
         self._wake.set()
 
@@ -149,6 +164,18 @@ class Poller:
         if execution.deployment_id == snap.selected:
             fields["executions"] = _with_first(snap.executions, [execution])
         self._publish(**fields)
+        self._wake.set()
+
+    def watch(self, execution_ids: Iterable[str]) -> None:
+        """Keep these executions' states in `snapshot.watched`, whatever deployment they
+        belong to. Costs one request on ticks where a watched execution is not in the
+        active list and its end state is not known yet, whatever their number."""
+        ids = tuple(dict.fromkeys(execution_ids))
+        if ids == self._watched:
+            return
+        self._watched = ids
+        known = {e.id: e for e in self.snapshot.watched}
+        self._publish(watched=tuple(known[i] for i in ids if i in known))
         self._wake.set()
 
     # -- the loop ------------------------------------------------------------------------
@@ -262,12 +289,57 @@ class Poller:
 
         deployments: tuple[Deployment, ...] | None = None
         total = 0
+        deployments_offset = 0
         if deployments_due:
+            offset = self._deployments_offset
             page = await self._call(
-                client.list_deployments(size=self.deployments_page, search=search or None)
+                client.list_deployments(
+                    size=self.deployments_page, offset=offset, search=search or None
+                )
             )
+            if not page.items and offset and page.total:
+                # Past the end (deployments were deleted): show the last page instead.
+                offset = max(0, page.total - self.deployments_page)
+                self._deployments_offset = offset
+                page = await self._call(
+                    client.list_deployments(
+                        size=self.deployments_page, offset=offset, search=search or None
+                    )
+                )
             deployments, total = page.items, page.total
-        return _Fetched(active, executions, detail, detail_fetched, gone, deployments, total)
+            deployments_offset = offset
+        watched = await self._fetch_watched(active, executions or ())
+        return _Fetched(
+            active,
+            executions,
+            detail,
+            detail_fetched,
+            gone,
+            deployments,
+            total,
+            watched,
+            deployments_offset,
+        )
+
+    async def _fetch_watched(
+        self, active: tuple[Execution, ...], executions: tuple[Execution, ...]
+    ) -> tuple[Execution, ...]:
+        if not self._watched:
+            return ()
+        fresh = {e.id: e for e in (*executions, *active)}
+        known = {e.id: e for e in self.snapshot.watched}
+        missing = [
+            i
+            for i in self._watched
+            if i not in fresh and (i not in known or known[i].is_unfinished)
+        ]
+        if missing:
+            page = await self._call(
+                self._client.list_executions(ids=missing, size=len(missing), sort=())
+            )
+            fresh.update({e.id: e for e in page.items})
+        merged = {**known, **fresh}
+        return tuple(merged[i] for i in self._watched if i in merged)
 
     def _pinned(self) -> list[Execution]:
         """Executions noted since the current tick began; older notes are answered."""
@@ -285,6 +357,8 @@ class Poller:
             "connection": ConnectionState(connected=True),
             "updated_at": now,
         }
+        if self._watched:
+            fields["watched"] = tuple(e for e in fetched.watched if e.id in self._watched)
         # Data about a selection the user has already left must not reach the screen.
         if selection_seq == self._selection_seq and selected is not None:
             if fetched.gone:
@@ -299,6 +373,7 @@ class Poller:
             fields.update(
                 deployments=fetched.deployments,
                 deployments_total=fetched.deployments_total,
+                deployments_offset=fetched.deployments_offset,
                 search=search,
             )
             self._deployments_done = max(self._deployments_done, wanted)

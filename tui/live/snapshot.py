@@ -69,6 +69,8 @@ class Snapshot:
 
     deployments: tuple[Deployment, ...] = ()
     deployments_total: int = 0
+    # The list is one page of the manager's deployments, from this offset.
+    deployments_offset: int = 0
     # The `_search` the `deployments` list was fetched with (it changes when that list
     # arrives, not when `set_search` is called, so rows and filter always agree).
     search: str = ""
@@ -80,6 +82,9 @@ class Snapshot:
     updated_at: float | None = None
     paused: bool = False
     generation: int = 0
+    # Executions the UI watches (started by the user or pinned), newest state of each,
+    # in the order they were asked for; any deployment, any status.
+    watched: tuple[Execution, ...] = ()
 
     def age(self, now: float) -> float | None:
         """Seconds since the last successful tick ("updated 2s ago"); None before one."""

@@ -62,7 +62,7 @@ def parameter_help(workflow: Workflow) -> Text:
 
 class StartScreen(ModalScreen[StartRequest | None]):
     BINDINGS = [
-        Binding("escape", "cancel", "Back", id="start.back"),
+        Binding("escape", "cancel", "Back", id="start.back", priority=True),
         Binding("ctrl+s", "submit", "Start", id="start.submit", priority=True),
     ]
 
@@ -97,7 +97,7 @@ class StartScreen(ModalScreen[StartRequest | None]):
                 id="start-params",
                 show_line_numbers=True,
                 soft_wrap=False,
-                tab_behavior="indent",
+                tab_behavior="focus",
             )
             with Horizontal(id="start-options"):
                 yield Checkbox("force", value=self._force, id="opt-force")

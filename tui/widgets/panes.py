@@ -9,6 +9,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from rich.text import Text
+from textual.message import Message
 
 from tui.api.models import Deployment, Execution, Workflow
 from tui.widgets import fmt
@@ -22,6 +23,47 @@ def short_id(exec_id: str) -> str:
 
 
 class DeploymentsTable(KeyedTable):
+    """One page of deployments; moving past either end asks for the next page."""
+
+    class PageRequested(Message):
+        def __init__(self, forward: bool) -> None:
+            super().__init__()
+            self.forward = forward
+
+    more_before = False
+    more_after = False
+
+    def _at_end(self, forward: bool) -> bool:
+        if not self.row_count:
+            return False
+        if forward:
+            return self.more_after and self.cursor_row >= self.row_count - 1
+        return self.more_before and self.cursor_row <= 0
+
+    def action_cursor_down(self) -> None:
+        if self._at_end(True):
+            self.post_message(self.PageRequested(True))
+            return
+        super().action_cursor_down()
+
+    def action_cursor_up(self) -> None:
+        if self._at_end(False):
+            self.post_message(self.PageRequested(False))
+            return
+        super().action_cursor_up()
+
+    def action_page_down(self) -> None:
+        if self._at_end(True):
+            self.post_message(self.PageRequested(True))
+            return
+        super().action_page_down()
+
+    def action_page_up(self) -> None:
+        if self._at_end(False):
+            self.post_message(self.PageRequested(False))
+            return
+        super().action_page_up()
+
     COLUMNS = (
         Column("id", "Deployment", 16),
         Column("name", "Name", 20, priority=3),

@@ -17,10 +17,12 @@ from rich.style import Style
 from rich.text import Text
 
 REPLACEMENT = "\N{REPLACEMENT CHARACTER}"
-# C0 except tab and newline, DEL, C1; bidi embeddings/overrides/isolates.
-_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
-# Zero-width and invisible formatting characters that can hide or reorder text.
-_INVISIBLE = re.compile(r"[\u200b-\u200f\u2060-\u2064\ufeff]")
+# C0 except tab and newline, DEL, C1; bidi embeddings/overrides/isolates; lone
+# surrogates (JSON can carry "\ud800": not text, and no terminal encoding takes it).
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069\ud800-\udfff]")
+# Zero-width and invisible formatting characters that can hide or reorder text
+# (U+061C is the Arabic letter mark, a bidi control like U+200E/U+200F).
+_INVISIBLE = re.compile(r"[\u061c\u200b-\u200f\u2060-\u2064\ufeff]")
 _WHITESPACE = re.compile(r"[\t\n]+")
 DEFAULT_LIMIT = 2000
 

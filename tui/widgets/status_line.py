@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from rich.text import Text
 from textual.widgets import Static
 
+from tui.api.client import redact_url
 from tui.live.snapshot import Snapshot
 from tui.widgets import fmt
 from tui.widgets.safe import safe
@@ -41,7 +42,7 @@ def status_line_text(
             line.append(": ")
             line.append_text(safe(conn.error, limit=120))
     line.append(" · ")
-    line.append_text(safe(identity.url, limit=80))
+    line.append_text(safe(redact_url(identity.url), limit=80))  # no user:password@
     if version:
         line.append(" · manager ")
         line.append_text(safe(version, limit=20))

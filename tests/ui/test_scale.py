@@ -1,0 +1,84 @@
+"""A large installation (the scale seed): the deployments pane holds one page from the
+manager, turns pages on demand, filters on the server, and each poll tick costs the
+same number of requests as with six deployments."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+
+from tests.manager_process import ManagerProcess
+from tests.ui.conftest import make_app, wait_until
+from tests.ui.helpers import main, table
+
+COUNT = 2000
+
+
+@pytest.fixture(scope="module")
+def scale_manager(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ManagerProcess]:
+    proc = ManagerProcess(
+        data=tmp_path_factory.mktemp("scale"), seed=f"scale:{COUNT}", speed=50
+    ).start(timeout=120)
+    try:
+        yield proc
+    finally:
+        proc.stop()
+
+
+async def test_pages_filters_and_constant_requests(scale_manager: ManagerProcess) -> None:
+    paths: list[str] = []
+    app = make_app(scale_manager)
+    app.client._on_request = lambda method, path, status, took: paths.append(path)
+    async with app.run_test(size=(140, 40)) as pilot:
+        deployments = table(app, "deployments")
+        await wait_until(pilot, lambda: deployments.row_count > 0, what="first page")
+        page = app.poller.deployments_page
+        assert deployments.row_count == page < COUNT
+        assert main(app).snapshot.deployments_total == COUNT
+        title = main(app).query_one("#deployments-pane").border_title
+        assert f"1–{page} of {COUNT}" in str(title)
+        assert deployments.keys[0] == "dep-00000"
+
+        # Moving past the last row fetches the next page from the manager.
+        deployments.focus()
+        deployments.move_cursor(row=deployments.row_count - 1)
+        await pilot.press("down")
+        await wait_until(
+            pilot, lambda: main(app).snapshot.deployments_offset == page, what="the second page"
+        )
+        await wait_until(
+            pilot,
+            lambda: deployments.selected_key == f"dep-{page:05d}",
+            what="the cursor on the first row of the new page",
+        )
+        assert deployments.row_count == page
+        await pilot.press("up")
+        await wait_until(
+            pilot, lambda: main(app).snapshot.deployments_offset == 0, what="back to the first page"
+        )
+        await wait_until(
+            pilot,
+            lambda: deployments.selected_key == f"dep-{page - 1:05d}",
+            what="the cursor on the last row",
+        )
+
+        # `/` filters on the server.
+        await pilot.press("slash", *"dep-0123")
+        await wait_until(
+            pilot,
+            lambda: deployments.keys == [f"dep-0123{i}" for i in range(10)],
+            what="server-side filter results",
+        )
+        await pilot.press("escape")
+        await wait_until(pilot, lambda: deployments.row_count == page, what="filter cleared")
+
+        # The same requests per tick as with the demo's six deployments.
+        app.poller.refresh_now()
+        await pilot.pause(1.0)
+        counts = []
+        for _ in range(3):
+            await pilot.pause(app.poller.slow_interval + 0.1)
+            counts.append(app.poller.requests_per_tick)
+        assert max(counts) <= 4
+        assert all(p.startswith("/api/v3.1/") or p == "/api/version" for p in paths)

@@ -1,0 +1,84 @@
+"""The effective settings and where each came from (flag, environment, config file,
+cfy CLI profile, default), secrets masked, warnings on top."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from rich.table import Table
+from rich.text import Text
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Vertical, VerticalScroll
+from textual.screen import ModalScreen
+from textual.widgets import Static
+
+from tui.widgets.safe import safe
+
+PRECEDENCE = "First wins: flags, environment, config file profile, cfy CLI profile, default."
+
+
+def settings_table(rows: Sequence[tuple[str, str, str]]) -> Table:
+    table = Table(show_header=True, header_style="bold", box=None, pad_edge=False, expand=True)
+    table.add_column("Setting", no_wrap=True)
+    table.add_column("Value", ratio=2)
+    table.add_column("From", ratio=3, style="dim")
+    for name, value, source in rows:
+        table.add_row(safe(name, limit=80), _wrapping(value, 400), _wrapping(source, 400))
+    return table
+
+
+def _wrapping(value: str, limit: int) -> Text:
+    """`safe()` text that may wrap (long paths and URLs) rather than be cut."""
+    text = safe(value, limit=limit)
+    text.no_wrap = False
+    text.overflow = "fold"
+    return text
+
+
+def warning_line(warning: str) -> Text:
+    line = Text("Warning: ", style="bold")
+    return line.append_text(_wrapping(warning, 600))
+
+
+class SettingsScreen(ModalScreen[None]):
+    """Read-only view of `CfyTuiApp.settings_rows` and `.warnings`."""
+
+    DEFAULT_CSS = """
+    SettingsScreen #settings-dialog {
+        width: 110;
+        max-width: 98%;
+        height: 85%;
+        padding: 0 1;
+    }
+    SettingsScreen #settings-warnings {
+        height: auto;
+        max-height: 10;
+    }
+    SettingsScreen .settings-warning {
+        height: auto;
+    }
+    """
+
+    BINDINGS = [Binding("escape,q", "close", "Close", id="settings.close")]
+
+    def __init__(self, rows: Sequence[tuple[str, str, str]], warnings: Sequence[str] = ()) -> None:
+        super().__init__(classes="dialog")
+        self._rows = list(rows)
+        self._warnings = list(warnings)
+
+    def compose(self) -> ComposeResult:
+        with Vertical(id="settings-dialog"):
+            yield Static(Text("Settings", style="bold"), id="settings-title", markup=False)
+            if self._warnings:
+                with VerticalScroll(id="settings-warnings"):
+                    for warning in self._warnings:
+                        yield Static(
+                            warning_line(warning), classes="settings-warning", markup=False
+                        )
+            with VerticalScroll(id="settings-body"):
+                yield Static(settings_table(self._rows), id="settings-table", markup=False)
+            yield Static(Text(f"{PRECEDENCE} esc closes.", style="dim"), markup=False)
+
+    def action_close(self) -> None:
+        self.dismiss(None)
