@@ -39,3 +39,25 @@ def admin_client(manager: ManagerProcess, tenant: str = "default_tenant") -> htt
         headers={"Tenant": tenant, "Content-Type": "application/json"},
         timeout=30,
     )
+
+
+@pytest.fixture(autouse=True)
+def isolated_user_config(
+    tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Tests never read the developer's own cfy-tui config, `cfy` profiles or
+    credentials from the environment."""
+    home = tmp_path_factory.mktemp("home")
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(home / ".config"))
+    monkeypatch.setenv("CFY_WORKDIR", str(home))
+    for name in (
+        "CLOUDIFY_USERNAME",
+        "CLOUDIFY_PASSWORD",
+        "CLOUDIFY_TENANT",
+        "CLOUDIFY_TOKEN",
+        "CFY_TUI_MANAGER",
+        "CFY_TUI_PROFILE",
+        "CFY_TUI_CONFIG",
+        "CFY_TUI_READ_ONLY",
+    ):
+        monkeypatch.delenv(name, raising=False)

@@ -118,3 +118,19 @@ def _alive(pid: int) -> bool:
             return stat.read().split()[2] != "Z"
     except FileNotFoundError:
         return False
+
+
+def test_manager_stops_cleanly_and_removes_its_temporary_data() -> None:
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "tui.manager", "--port", "0", "--seed", "none"],
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    assert proc.stdout is not None
+    line = proc.stdout.readline()
+    data_dir = line.split("data: ", 1)[1].split(" ", 1)[0]
+    assert os.path.isdir(data_dir)
+    proc.send_signal(signal.SIGTERM)
+    assert proc.wait(20) == 0
+    proc.stdout.close()
+    assert not os.path.exists(data_dir)

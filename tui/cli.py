@@ -2,18 +2,21 @@
 
 `cfy-tui --demo` runs the TUI on the embedded manager; `cfy-tui --manager URL ...`
 on a real one; `cfy-tui manager ...` runs the embedded manager alone. The manager's
-code is imported only on that last path.
+code is imported only on that last path. Settings also come from the environment,
+our config file and the cfy CLI's profiles (tui/config.py); a bad setting exits 2.
 """
 
 from __future__ import annotations
 
 import argparse
 import getpass
+import logging
 import os
 import sys
-from urllib.parse import urlparse
+from typing import Any
 
 from tui import __version__
+from tui.config import ConfigError, Resolved, default_config_path, resolve
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -21,11 +24,30 @@ def build_parser() -> argparse.ArgumentParser:
         prog="cfy-tui",
         description="Operate Cloudify deployment workflows from the terminal.",
         epilog="Commands:\n  manager    run the embedded Cloudify manager alone "
-        "(see: cfy-tui manager --help)\n\nThe password comes from $CLOUDIFY_PASSWORD or a "
-        "prompt; a token from $CLOUDIFY_TOKEN or --token.",
+        "(see: cfy-tui manager --help)\n\n"
+        "Each setting comes from the first of: flags; the environment ($CLOUDIFY_USERNAME,\n"
+        "$CLOUDIFY_PASSWORD, $CLOUDIFY_TENANT, $CLOUDIFY_TOKEN, $CFY_TUI_MANAGER,\n"
+        "$CFY_TUI_PROFILE, $CFY_TUI_CONFIG, $CFY_TUI_READ_ONLY); a profile of the config\n"
+        f"file ({default_config_path()}); the cfy CLI's active profile\n"
+        "($CFY_WORKDIR/.cloudify or ~/.cloudify, only read); defaults.\n"
+        "The password comes from $CLOUDIFY_PASSWORD, the config file or a prompt, never\n"
+        "the command line; a token from $CLOUDIFY_TOKEN or the config file (or --token).",
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     parser.add_argument("--version", action="version", version=f"cfy-tui {__version__}")
+    parser.add_argument(
+        "--config",
+        metavar="PATH",
+        default=None,
+        help="the config file (default: $CFY_TUI_CONFIG or the file named below)",
+    )
+    parser.add_argument(
+        "--profile",
+        metavar="NAME",
+        default=None,
+        help="a profile of the config file, or else of the cfy CLI "
+        "(default: $CFY_TUI_PROFILE, the config's default_profile, the cfy CLI's active one)",
+    )
     target = parser.add_mutually_exclusive_group()
     target.add_argument(
         "--demo",
@@ -33,7 +55,10 @@ def build_parser() -> argparse.ArgumentParser:
         help="start the embedded manager with demo data and connect to it",
     )
     target.add_argument(
-        "--manager", metavar="URL", help="the manager to connect to, e.g. https://cfy.example.com"
+        "--manager",
+        metavar="URL",
+        help="the manager to connect to, e.g. https://cfy.example.com "
+        "(default: $CFY_TUI_MANAGER or the profile's)",
     )
     parser.add_argument(
         "--demo-speed",
@@ -43,7 +68,9 @@ def build_parser() -> argparse.ArgumentParser:
         help="with --demo: how much faster than real life workflows run (default 2)",
     )
     parser.add_argument(
-        "--tenant", default=None, help="tenant (default: $CLOUDIFY_TENANT or default_tenant)"
+        "--tenant",
+        default=None,
+        help="tenant (default: $CLOUDIFY_TENANT, the profile's, or default_tenant)",
     )
     parser.add_argument(
         "--username", default=None, help="user for Basic auth (default: $CLOUDIFY_USERNAME)"
@@ -62,16 +89,29 @@ def build_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument(
         "--insecure",
-        action="store_true",
+        action=argparse.BooleanOptionalAction,
+        default=None,
         help="do not verify TLS certificates (a warning stays on screen)",
     )
     parser.add_argument(
         "--read-only",
-        action="store_true",
-        help="no starting or cancelling: every mutating action is removed",
+        action=argparse.BooleanOptionalAction,
+        default=None,
+        help="no starting or cancelling: every mutating action is removed "
+        "(default: $CFY_TUI_READ_ONLY or the profile's read_only)",
     )
     parser.add_argument(
-        "--ascii", action="store_true", help="ASCII status glyphs for terminals without Unicode"
+        "--ascii",
+        action=argparse.BooleanOptionalAction,
+        default=None,
+        help="ASCII status glyphs for terminals without Unicode",
+    )
+    parser.add_argument(
+        "--log",
+        metavar="FILE",
+        default=None,
+        help="append a debug log to FILE for support: each request's method, path, status "
+        "and time (never a password, a token, a header or a body)",
     )
     return parser
 
@@ -84,29 +124,67 @@ def main(argv: list[str] | None = None) -> int:
         return manager_main(argv[1:], prog="cfy-tui manager")
     parser = build_parser()
     args = parser.parse_args(argv)
-    if not args.demo and not args.manager:
-        parser.print_usage(sys.stderr)
-        print("cfy-tui: error: give --demo, or --manager URL (see cfy-tui --help)", file=sys.stderr)
+    try:
+        resolved = resolve(args, os.environ)
+    except ConfigError as exc:
+        print(f"cfy-tui: error: {exc}", file=sys.stderr)
         return 2
-    if args.manager:
-        parsed = urlparse(args.manager)
-        if parsed.scheme not in ("http", "https") or not parsed.netloc:
+    for warning in resolved.warnings:
+        print(f"cfy-tui: warning: {warning}", file=sys.stderr)
+    if not args.demo:
+        settings = resolved.settings
+        url = settings.manager
+        if not url:
+            parser.print_usage(sys.stderr)
             print(
-                f"cfy-tui: error: --manager must be an http(s) URL, got {args.manager!r}",
+                "cfy-tui: error: give --demo, or --manager URL, or a profile (--profile NAME, "
+                "a config file or a cfy CLI profile; see cfy-tui --help)",
                 file=sys.stderr,
             )
             return 2
-        if args.ca_cert and not os.path.isfile(args.ca_cert):
-            print(f"cfy-tui: error: --ca-cert {args.ca_cert}: no such file", file=sys.stderr)
+        if settings.auth == "token":
+            if not settings.token:
+                print(
+                    f"cfy-tui: error: auth is token ({resolved.source('auth')}) but no token: "
+                    "set $CLOUDIFY_TOKEN or token: in the profile",
+                    file=sys.stderr,
+                )
+                return 2
+        elif not settings.username:
+            print(
+                "cfy-tui: error: give --username (or $CLOUDIFY_USERNAME, or username: in the "
+                "profile), or a token",
+                file=sys.stderr,
+            )
             return 2
-    return run(args)
+        elif settings.password is None:
+            if not sys.stdin.isatty():
+                print(
+                    "cfy-tui: error: no password: set $CLOUDIFY_PASSWORD (or password: in the "
+                    "profile)",
+                    file=sys.stderr,
+                )
+                return 2
+            password = getpass.getpass(f"Password for {settings.username} at {url}: ")
+            resolved = resolved.with_value("password", password, "prompt")
+    return run(args, resolved)
 
 
-def run(args: argparse.Namespace) -> int:
-    from tui.api.client import ManagerClient
+def run(args: argparse.Namespace, resolved: Resolved) -> int:
+    from tui.api.client import redact_url
     from tui.app import CfyTuiApp
-    from tui.widgets.status_line import Identity
+    from tui.connections import Connections
 
+    on_request = None
+    if getattr(args, "log", None):
+        from tui.api.debuglog import log_request, open_log
+
+        try:
+            open_log(args.log)
+        except OSError as exc:
+            print(f"cfy-tui: error: --log {args.log}: {exc.strerror or exc}", file=sys.stderr)
+            return 2
+        on_request = log_request
     demo = None
     if args.demo:
         from tui.demo import start_demo_manager
@@ -116,50 +194,88 @@ def run(args: argparse.Namespace) -> int:
         except (OSError, RuntimeError) as exc:
             print(f"cfy-tui: error: {exc}", file=sys.stderr)
             return 1
-        url, username, password, token = demo.url, "admin", demo.password, None
-        tenant = args.tenant or "default_tenant"
-    else:
-        url = args.manager
-        tenant = args.tenant or os.environ.get("CLOUDIFY_TENANT") or "default_tenant"
-        token = args.token or os.environ.get("CLOUDIFY_TOKEN")
-        username = args.username or os.environ.get("CLOUDIFY_USERNAME")
-        password = None
-        if not token:
-            if not username:
-                print(
-                    "cfy-tui: error: give --username (or $CLOUDIFY_USERNAME), or a token",
-                    file=sys.stderr,
-                )
-                return 2
-            password = os.environ.get("CLOUDIFY_PASSWORD")
-            if password is None:
-                if not sys.stdin.isatty():
-                    print("cfy-tui: error: no password: set $CLOUDIFY_PASSWORD", file=sys.stderr)
-                    return 2
-                password = getpass.getpass(f"Password for {username} at {url}: ")
+        source = "--demo (the embedded manager)"
+        resolved = resolved.with_value("manager", demo.url, source)
+        resolved = resolved.with_value("username", "admin", source)
+        resolved = resolved.with_value("password", demo.password, source)
+    settings = resolved.settings
+    url = settings.manager or ""
+    if on_request is not None:
+        logging.getLogger("tui").info(
+            "cfy-tui %s: manager %s, tenant %s", __version__, redact_url(url), settings.tenant
+        )
     try:
-        client = ManagerClient(
-            url,
-            username=None if token else username,
-            password=password,
-            token=token,
-            tenant=tenant,
-            ca_cert=args.ca_cert,
-            verify=not args.insecure,
+        connections = Connections(
+            resolved, on_request=on_request, switchable_profiles=not args.demo
         )
-        identity = Identity(
-            url=url,
-            tenant=tenant,
-            user=(username or "") if not token else "",
-            read_only=args.read_only,
-            insecure=args.insecure,
+        connection = connections.connect(resolved)
+        app = CfyTuiApp(
+            connection.client,
+            connection.identity,
+            read_only=settings.read_only,
+            ascii_only=settings.ascii,
+            fast_interval=settings.fast_interval,
+            slow_interval=settings.slow_interval,
+            settings_rows=resolved.rows(),
+            warnings=list(resolved.warnings),
+            connections=connections,
+            bell=settings.bell,
+            open_after_start=settings.open_execution,
         )
-        app = CfyTuiApp(client, identity, read_only=args.read_only, ascii_only=args.ascii)
+        for warning in apply_appearance(app, resolved):
+            print(f"cfy-tui: warning: {warning}", file=sys.stderr)
+            app.warnings.append(warning)
         app.run()
         return app.return_code or 0
     finally:
         if demo is not None:
             demo.stop()
+
+
+def apply_appearance(app: Any, resolved: Resolved) -> list[str]:
+    """The theme and key overrides of the settings, applied to a not yet running app.
+    Returns warnings: an unknown theme, binding ids that no binding has."""
+    settings = resolved.settings
+    warnings: list[str] = []
+    if settings.theme:
+        if settings.theme in app.available_themes:
+            app.theme = settings.theme
+        else:
+            known = ", ".join(sorted(app.available_themes))
+            warnings.append(
+                f"theme {settings.theme!r} ({resolved.source('theme')}) is not known; "
+                f"themes: {known}"
+            )
+    if settings.keys:
+        app.set_keymap(dict(settings.keys))
+        known_ids = binding_ids()
+        for binding_id in sorted(set(settings.keys) - known_ids):
+            warnings.append(
+                f"keys: no binding has the id {binding_id!r} "
+                f"({resolved.source('keys.' + binding_id)})"
+            )
+    return warnings
+
+
+def binding_ids() -> set[str]:
+    """The ids of every binding declared by the app's screens and widgets (those
+    imported so far)."""
+    from textual.binding import Binding
+    from textual.dom import DOMNode
+
+    ids: set[str] = set()
+    pending: list[type] = [DOMNode]
+    seen: set[type] = set()
+    while pending:
+        cls = pending.pop()
+        if cls in seen:
+            continue
+        seen.add(cls)
+        pending.extend(cls.__subclasses__())
+        for binding in cls.__dict__.get("BINDINGS", []):
+            if isinstance(binding, Binding) and binding.id:
+                ids.add(binding.id)
+    return ids
 
 
 if __name__ == "__main__":
