@@ -835,6 +835,9 @@ class RequestLog:
                 "ms": round((time.perf_counter() - started) * 1000, 2),
             }
             self.state.request_log.append(entry)
+            if self.state.request_log_file is not None:
+                self.state.request_log_file.write(json.dumps(entry) + "\n")
+                self.state.request_log_file.flush()
             access_log.debug("%(method)s %(path)s %(status)s %(ms)sms", entry)
 
 

@@ -108,6 +108,14 @@ def build_parser(prog: str = "cfy-tui manager") -> argparse.ArgumentParser:
         "never outlives the app)",
     )
     parser.add_argument(
+        "--request-log",
+        type=Path,
+        default=None,
+        metavar="FILE",
+        help="append one JSON line per request to FILE: method, path, status, ms (never "
+        "headers, bodies or query strings)",
+    )
+    parser.add_argument(
         "--log-level", default="warning", choices=["critical", "error", "warning", "info", "debug"]
     )
     return parser
@@ -153,6 +161,7 @@ def main(argv: list[str] | None = None, prog: str = "python -m tui.manager") -> 
         log_level=args.log_level,
         frozen_time=args.frozen_time,
         sequential_ids=args.sequential_ids,
+        request_log=args.request_log,
     )
     if args.watch_stdin:
         watch_stdin()

@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import contextlib
 import ipaddress
 import secrets
 import shutil
+import signal
 import socket
 import tempfile
+import threading
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -35,6 +39,33 @@ class ServerOptions:
     # sequential ids.
     frozen_time: float | None = None
     sequential_ids: bool = False
+    # Append one JSON line per request (method, path, status, ms) to this file.
+    request_log: Path | None = None
+
+
+class QuietExitServer(uvicorn.Server):
+    """uvicorn re-raises SIGINT/SIGTERM after a graceful shutdown, which kills the
+    process before `serve()` can close the store and remove a temporary data
+    directory. This one handles the signals the same way and then returns."""
+
+    @contextlib.contextmanager
+    def capture_signals(self) -> Iterator[None]:
+        if threading.current_thread() is not threading.main_thread():
+            yield
+            return
+        previous = {sig: signal.signal(sig, self.handle_exit) for sig in HANDLED_SIGNALS}
+        try:
+            yield
+        finally:
+            for sig, handler in previous.items():
+                signal.signal(sig, handler)
+
+
+HANDLED_SIGNALS = (signal.SIGINT, signal.SIGTERM)
+
+
+def _exit_now(signum: int, frame: object) -> None:
+    raise SystemExit(0)
 
 
 def is_loopback(host: str) -> bool:
@@ -98,8 +129,14 @@ def serve(options: ServerOptions, announce: callable = print) -> int:  # type: i
     if data_dir is None:
         temp_dir = tempfile.mkdtemp(prefix="cfy-tui-manager-")
         data_dir = Path(temp_dir)
+    # A stop request before uvicorn takes over the signals (while seeding, say) must
+    # still run the clean-up below.
+    for sig in HANDLED_SIGNALS:
+        signal.signal(sig, _exit_now)
     state = build_state(data_dir, options.speed, options.frozen_time, options.sequential_ids)
     try:
+        if options.request_log is not None:
+            state.request_log_file = open(options.request_log, "a", encoding="utf-8")  # noqa: SIM115
         generated = prepare(options, state)
         sock = bind(options.host, options.port)
         creds = ", ".join(f"{user} password: {pw}" for user, pw in generated.items())
@@ -115,9 +152,11 @@ def serve(options: ServerOptions, announce: callable = print) -> int:  # type: i
             lifespan="on",
             timeout_graceful_shutdown=3,
         )
-        uvicorn.Server(config).run(sockets=[sock])
+        QuietExitServer(config).run(sockets=[sock])
     finally:
         state.store.close()
+        if state.request_log_file is not None:
+            state.request_log_file.close()
         if temp_dir is not None:
             shutil.rmtree(temp_dir, ignore_errors=True)
     return 0

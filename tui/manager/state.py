@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import IO, TYPE_CHECKING, Any
 
 from tui.manager.clock import Clock
 from tui.manager.store import Store
@@ -33,3 +33,5 @@ class ManagerState:
     engine: Engine | None = field(default=None)
     # method, path, status and duration of recent requests (never headers or bodies)
     request_log: deque[dict[str, Any]] = field(default_factory=lambda: deque(maxlen=20000))
+    # `--request-log FILE`: the same entries, one JSON line each, for other processes.
+    request_log_file: IO[str] | None = None
