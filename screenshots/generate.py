@@ -30,10 +30,10 @@ from tests.ui.helpers import (  # noqa: E402
     table,
     wait_until,
 )
-from tui.api.client import ManagerClient  # noqa: E402
 from tui.app import CfyTuiApp  # noqa: E402
+from tui.config import resolve  # noqa: E402
+from tui.connections import Connections  # noqa: E402
 from tui.screens.confirm import ConfirmScreen  # noqa: E402
-from tui.widgets.status_line import Identity  # noqa: E402
 
 OUT = Path(__file__).resolve().parent
 SIZE = (140, 38)
@@ -80,11 +80,31 @@ async def cancel_dialog(pilot: Any, app: CfyTuiApp, manager: ManagerProcess) -> 
     await wait_until(pilot, lambda: isinstance(app.screen, ConfirmScreen), what="dialog")
 
 
+async def execution_screen(pilot: Any, app: CfyTuiApp, manager: ManagerProcess) -> None:
+    await select_deployment(pilot, app, "db-main")
+    executions = table(app, "executions")
+    backup = next(e.id for e in app.poller.snapshot.executions if e.workflow_id == "backup")
+    executions.focus()
+    executions.select_key(backup)
+    await pilot.press("enter")
+    await wait_until(pilot, lambda: type(app.screen).__name__ == "ExecutionScreen", what="tail")
+    await wait_until(pilot, lambda: app.screen.state.finished, what="the tail to end")
+    await pilot.press("t")
+
+
+async def settings_view(pilot: Any, app: CfyTuiApp, manager: ManagerProcess) -> None:
+    await select_deployment(pilot, app, "web-prod")
+    await pilot.press("comma")
+    await wait_until(pilot, lambda: type(app.screen).__name__ == "SettingsScreen", what="view")
+
+
 SCENES: dict[str, Scene] = {
     "main": main_screen,
     "start-form": start_form,
     "conflict-dialog": conflict_dialog,
     "cancel-dialog": cancel_dialog,
+    "execution": execution_screen,
+    "settings": settings_view,
 }
 
 
@@ -97,10 +117,23 @@ async def shoot(name: str, scene: Scene) -> None:
         extra_args=["--frozen-time", FROZEN_ISO, "--sequential-ids"],
     ).start()
     try:
-        client = ManagerClient(manager.url, username="admin", password=PASSWORDS["admin"])
-        identity = Identity(url=manager.url, tenant="default_tenant", user="admin")
+        resolved = resolve(
+            {"manager": manager.url, "username": "admin"},
+            {"CLOUDIFY_PASSWORD": PASSWORDS["admin"]},
+            # stable, absent paths: the pictures must not depend on this machine
+            config_path=Path("/home/operator/.config/cfy-tui/config.yaml"),
+            cfy_home=Path("/home/operator/.cloudify"),
+        )
+        connections = Connections(resolved, switchable_profiles=False)
+        connection = connections.connect()
         app = CfyTuiApp(
-            client, identity, clock=lambda: FROZEN, fast_interval=0.2, slow_interval=0.5
+            connection.client,
+            connection.identity,
+            clock=lambda: FROZEN,
+            fast_interval=0.2,
+            slow_interval=0.5,
+            settings_rows=resolved.rows(),
+            connections=connections,
         )
         async with app.run_test(size=SIZE) as pilot:
             await scene(pilot, app, manager)
