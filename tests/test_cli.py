@@ -12,7 +12,7 @@ import httpx
 import pytest
 
 from tests.polling import wait_for
-from tui.cli import main
+from tui.cli import main, unicode_terminal
 from tui.demo import start_demo_manager
 
 
@@ -134,3 +134,19 @@ def test_manager_stops_cleanly_and_removes_its_temporary_data() -> None:
     assert proc.wait(20) == 0
     proc.stdout.close()
     assert not os.path.exists(data_dir)
+
+
+@pytest.mark.parametrize(
+    ("encoding", "unicode"),
+    [("UTF-8", True), ("utf8", True), ("ANSI_X3.4-1968", False), ("ascii", False)],
+)
+def test_ascii_glyphs_when_the_terminal_cannot_show_unicode(
+    encoding: str, unicode: bool, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    class Stream:
+        pass
+
+    stream = Stream()
+    stream.encoding = encoding  # type: ignore[attr-defined]
+    monkeypatch.setattr(sys, "stdout", stream)
+    assert unicode_terminal() is unicode

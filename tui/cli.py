@@ -213,7 +213,7 @@ def run(args: argparse.Namespace, resolved: Resolved) -> int:
             connection.client,
             connection.identity,
             read_only=settings.read_only,
-            ascii_only=settings.ascii,
+            ascii_only=settings.ascii or not unicode_terminal(),
             fast_interval=settings.fast_interval,
             slow_interval=settings.slow_interval,
             settings_rows=resolved.rows(),
@@ -230,6 +230,12 @@ def run(args: argparse.Namespace, resolved: Resolved) -> int:
     finally:
         if demo is not None:
             demo.stop()
+
+
+def unicode_terminal() -> bool:
+    """Whether the terminal's encoding can show the status glyphs (else ASCII ones)."""
+    encoding = (getattr(sys.stdout, "encoding", None) or "").lower().replace("-", "")
+    return encoding in ("utf8", "utf16", "utf32", "utf8sig")
 
 
 def apply_appearance(app: Any, resolved: Resolved) -> list[str]:
