@@ -4,6 +4,7 @@ fails the test if the app raised, even when the picture matches."""
 from __future__ import annotations
 
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -11,7 +12,7 @@ from textual.pilot import Pilot
 
 from tests.manager_process import ManagerProcess
 from tests.polling import wait_for
-from tests.ui.conftest import make_app, wait_until
+from tests.ui.conftest import SHOWN_URL, make_app, wait_until
 from tests.ui.helpers import (
     http,
     main,
@@ -20,6 +21,7 @@ from tests.ui.helpers import (
     start_workflow,
     table,
 )
+from tui.config import resolve
 from tui.screens.confirm import ConfirmScreen
 
 Snap = Callable[..., bool]
@@ -234,3 +236,53 @@ def test_raw_view(frozen_manager: ManagerProcess, snap: Snap) -> None:
 
     app = make_app(frozen_manager, frozen=True)
     assert snap(app, terminal_size=(110, 32), run_before=run_before)
+
+
+def test_settings_view(frozen_manager: ManagerProcess, snap: Snap) -> None:
+    resolved = resolve(
+        {"manager": SHOWN_URL, "username": "admin", "read_only": True},
+        {"CLOUDIFY_PASSWORD": "not-shown", "CLOUDIFY_TENANT": "default_tenant"},
+        config_path=Path("/home/operator/.config/cfy-tui/config.yaml"),
+        cfy_home=Path("/home/operator/.cloudify"),
+    )
+
+    async def run_before(pilot: Pilot[Any]) -> None:
+        await select_deployment(pilot, pilot.app, "web-prod")  # type: ignore[arg-type]
+        await pilot.press("comma")
+        await wait_until(
+            pilot,
+            lambda: type(pilot.app.screen).__name__ == "SettingsScreen",
+            what="the settings view",
+        )
+        await pilot.pause(0.2)
+
+    app = make_app(
+        frozen_manager,
+        frozen=True,
+        settings_rows=resolved.rows(),
+        warnings=[
+            "config file ~/.config/cfy-tui/config.yaml holds a password and "
+            "is readable by others: chmod 600 it"
+        ],
+    )
+    assert snap(app, terminal_size=(120, 34), run_before=run_before)
+
+
+def test_watch_bar_with_a_pinned_execution(frozen_manager: ManagerProcess, snap: Snap) -> None:
+    running = _running_reindex(frozen_manager)
+
+    async def run_before(pilot: Pilot[Any]) -> None:
+        app = pilot.app
+        await _wait_active(pilot, running["id"])
+        await select_deployment(pilot, app, "analytics")  # type: ignore[arg-type]
+        executions = table(app, "executions")  # type: ignore[arg-type]
+        await wait_until(pilot, lambda: running["id"] in executions.keys, what="row")
+        executions.focus()
+        executions.select_key(running["id"])
+        await pilot.press("m")
+        bar = main(app).query_one("#watch-bar")  # type: ignore[arg-type]
+        await wait_until(pilot, lambda: bar.display, what="the watch bar")
+        await pilot.pause(0.2)
+
+    app = make_app(frozen_manager, frozen=True)
+    assert snap(app, terminal_size=(120, 30), run_before=run_before)
