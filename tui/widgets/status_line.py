@@ -28,6 +28,16 @@ def status_line_text(
     snapshot: Snapshot, identity: Identity, version: str | None, now: float
 ) -> Text:
     line = Text(no_wrap=True, overflow="ellipsis")
+    # The warnings come first: the line is cut at the right edge (always at 80 columns,
+    # and at any width while a long error is shown), and these must stay visible.
+    for shown, flag in (
+        (identity.insecure, "TLS NOT VERIFIED"),
+        (identity.read_only, "READ-ONLY"),
+        (snapshot.paused, "PAUSED"),
+    ):
+        if shown:
+            line.append(flag, style="bold reverse")
+            line.append(" · ")
     conn = snapshot.connection
     if conn.connected:
         line.append("● connected", style="bold")
@@ -55,15 +65,6 @@ def status_line_text(
         line.append(f" · updated {fmt.age(age)} ago")
         if snapshot.stale:
             line.append(" (stale)", style="bold")
-    if snapshot.paused:
-        line.append(" · ", style="")
-        line.append("PAUSED", style="bold reverse")
-    if identity.read_only:
-        line.append(" · ")
-        line.append("READ-ONLY", style="bold reverse")
-    if identity.insecure:
-        line.append(" · ")
-        line.append("TLS NOT VERIFIED", style="bold reverse")
     return line
 
 
