@@ -24,6 +24,7 @@ sys.path.insert(0, str(ROOT))
 from tests.manager_process import PASSWORDS, ManagerProcess  # noqa: E402
 from tests.ui.conftest import FROZEN, FROZEN_ISO  # noqa: E402
 from tests.ui.helpers import (  # noqa: E402
+    cell,
     select_deployment,
     start_via_http,
     start_workflow,
@@ -57,15 +58,28 @@ async def start_form(pilot: Any, app: CfyTuiApp, manager: ManagerProcess) -> Non
     await start_workflow(pilot, app, "web-prod", "rolling_restart")
 
 
+async def running_reindex(pilot: Any, app: CfyTuiApp, manager: ManagerProcess) -> dict:
+    """A long execution, shown as running in every pane before the picture."""
+    running = start_via_http(manager, "analytics", "reindex")
+    await wait_until(pilot, lambda: table(app, "deployments").row_count, what="rows")
+
+    def in_progress() -> bool:
+        app.refresh_now()
+        return "in progress" in cell(app, "deployments", "analytics", "status")
+
+    await wait_until(pilot, in_progress, what="analytics in progress")
+    return running
+
+
 async def conflict_dialog(pilot: Any, app: CfyTuiApp, manager: ManagerProcess) -> None:
-    start_via_http(manager, "analytics", "reindex")
+    await running_reindex(pilot, app, manager)
     await start_workflow(pilot, app, "analytics", "check_status")
     await pilot.press("ctrl+s")
     await wait_until(pilot, lambda: isinstance(app.screen, ConfirmScreen), what="dialog")
 
 
 async def cancel_dialog(pilot: Any, app: CfyTuiApp, manager: ManagerProcess) -> None:
-    running = start_via_http(manager, "analytics", "reindex")
+    running = await running_reindex(pilot, app, manager)
     await select_deployment(pilot, app, "analytics")
     executions = table(app, "executions")
     await wait_until(pilot, lambda: running["id"] in executions.keys, what="row")
