@@ -536,18 +536,22 @@ class CfyTuiApp(App[None]):
             self._show_conflict(request, conflict)
             return
         except ManagerError as error:
-            self.notify(
-                clean(error.message, limit=600),
-                title="Start refused",
-                severity="error",
-                markup=False,
-                timeout=10,
-            )
+            self._refused("Start refused", error)
             return
         except TransportError as error:
             await self._after_ambiguous_start(request, error, sent_at, known)
             return
         self._started(request, execution)
+
+    def _refused(self, title: str, error: ManagerError) -> None:
+        """The manager said no: its message, sanitised, as an error toast."""
+        self.notify(
+            clean(error.message, limit=600),
+            title=title,
+            severity="error",
+            markup=False,
+            timeout=10,
+        )
 
     def _started(self, request: StartRequest, execution: Execution) -> None:
         self._claimed.add(execution.id)
@@ -752,13 +756,7 @@ class CfyTuiApp(App[None]):
         try:
             answer = await self.client.cancel_execution(target.id, action)
         except ManagerError as error:
-            self.notify(
-                clean(error.message, limit=600),
-                title="Cancel refused",
-                severity="error",
-                markup=False,
-                timeout=10,
-            )
+            self._refused("Cancel refused", error)
             return
         except TransportError as error:
             self.notify(

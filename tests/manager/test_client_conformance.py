@@ -9,7 +9,6 @@ manager (sections 2, 5, 6, 7, 8 and 9 of the same page).
 from __future__ import annotations
 
 import re
-import time
 from collections.abc import Callable, Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -31,6 +30,7 @@ from cloudify_rest_client.exceptions import (
 from cloudify_rest_client.executions import Execution
 
 from tests.manager_process import PASSWORDS, ManagerProcess
+from tests.polling import wait_for as wait_until
 
 T = TypeVar("T")
 END_STATES = {"terminated", "failed", "cancelled"}
@@ -73,18 +73,6 @@ def client(
     return CloudifyClient(
         host="127.0.0.1", port=manager.port, protocol="http", tenant=tenant, **kwargs
     )
-
-
-def wait_until(probe: Callable[[], T], *, timeout: float = 30.0, what: str = "condition") -> T:
-    """Poll `probe` until it returns something truthy; fail after `timeout` seconds."""
-    deadline = time.monotonic() + timeout
-    last: T | None = None
-    while time.monotonic() < deadline:
-        last = probe()
-        if last:
-            return last
-        time.sleep(0.02)
-    raise AssertionError(f"timed out after {timeout}s waiting for {what}; last: {last!r}")
 
 
 def wait_status(
