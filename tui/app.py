@@ -449,7 +449,9 @@ class CfyTuiApp(App[None]):
             self.notify("Live updates paused: press p to resume.")
 
     def action_show_help(self) -> None:
-        rows = self.main_screen.help_rows() if self.main_screen else []
+        """Every binding of the screen in front (the main one, or an execution's)."""
+        screen = self.screen if hasattr(self.screen, "help_rows") else self.main_screen
+        rows = screen.help_rows() if screen is not None else []
         rows.append(("ctrl+p", "Command palette: every action by name", "everywhere"))
         note = "Read-only mode: starting and cancelling are disabled." if self.read_only else ""
         self.push_screen(HelpScreen(rows, note))

@@ -104,7 +104,3 @@ class NeedsPassword(Exception):
         super().__init__(f"profile {profile} needs the password of {username}")
         self.profile = profile
         self.username = username
-
-
-def rows_of(connection: Connection) -> list[tuple[str, str, str]]:
-    return connection.resolved.rows()

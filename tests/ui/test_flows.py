@@ -407,6 +407,13 @@ async def test_execution_screen_tails_events(manager: ManagerProcess) -> None:
             await pilot.press("l")
         await pilot.pause(0.1)
         assert screen._lines >= 2 and screen._lines < len(state.events)
+        # ? lists this screen's own keys
+        await pilot.press("question_mark")
+        await wait_until(pilot, lambda: screen_name(app) == "HelpScreen", what="help")
+        described = {description for _, description, _ in app.screen._rows}
+        assert {"First failure", "Tracebacks", "Level", "Follow", "Run again"} <= described
+        await pilot.press("escape")
+        await wait_until(pilot, lambda: screen_name(app) == "ExecutionScreen", what="back")
         # R: the start form, prefilled with the same parameters
         await pilot.press("R")
         form = await wait_until(

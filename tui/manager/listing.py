@@ -7,7 +7,7 @@ validated with the real manager's messages, and the `items` + `metadata` envelop
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -167,6 +167,3 @@ def project(item: dict[str, Any], include: set[str] | None) -> dict[str, Any]:
     if include is None:
         return item
     return {k: v for k, v in item.items() if k in include}
-
-
-Renderer = Callable[[Any, set[str] | None], dict[str, Any]]

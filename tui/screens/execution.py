@@ -245,6 +245,17 @@ class ExecutionScreen(Screen[None]):
             line.append(" · pinned")
         self.query_one("#tail-status", Static).update(line)
 
+    def help_rows(self) -> list[tuple[str, str, str]]:
+        rows = []
+        for binding in self.BINDINGS:
+            assert isinstance(binding, Binding)
+            if binding.action in MUTATING and self.tui.read_only:
+                continue
+            rows.append(
+                (binding.key_display or binding.key, binding.description, "execution screen")
+            )
+        return rows
+
     # -- actions --------------------------------------------------------------------------
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         if action in MUTATING and self.tui.read_only:
