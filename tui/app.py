@@ -116,13 +116,8 @@ class CfyTuiApp(App[None]):
         self.clock = clock
         self.manager_version: str | None = None
         self.palette: Palette = palette_from_theme(None)
-        self.poller = Poller(
-            client,
-            on_snapshot=self._on_snapshot,
-            fast_interval=fast_interval,
-            slow_interval=slow_interval,
-            clock=clock,
-        )
+        self.slow_interval = slow_interval
+        self.poller = self._new_poller()
         self.main_screen: MainScreen | None = None
 
     # -- lifecycle ---------------------------------------------------------------------
@@ -131,12 +126,25 @@ class CfyTuiApp(App[None]):
         self.theme_changed_signal.subscribe(self, self._theme_changed)
         self.main_screen = MainScreen()
         self.push_screen(self.main_screen)
+        self._start_polling()
+        for warning in self.warnings:
+            self.notify(warning, title="Warning", severity="warning", markup=False, timeout=15)
+
+    def _new_poller(self) -> Poller:
+        return Poller(
+            self.client,
+            on_snapshot=self._on_snapshot,
+            fast_interval=self.fast_interval,
+            slow_interval=self.slow_interval,
+            clock=self.clock,
+        )
+
+    def _start_polling(self) -> None:
+        """The poller's loop and the manager's version, for the current client."""
         self.run_worker(
             self.poller.run(), name="poller", group="poll", exclusive=True, exit_on_error=False
         )
         self.run_worker(self._load_version(), name="version", exit_on_error=False)
-        for warning in self.warnings:
-            self.notify(warning, title="Warning", severity="warning", markup=False, timeout=15)
 
     def _theme_changed(self, theme: Any) -> None:
         self.palette = palette_from_theme(theme)
@@ -319,20 +327,11 @@ class CfyTuiApp(App[None]):
         self.started_here.clear()
         self._last_status.clear()
         self.manager_version = None
-        self.poller = Poller(
-            self.client,
-            on_snapshot=self._on_snapshot,
-            fast_interval=self.fast_interval,
-            slow_interval=self.poller.slow_interval,
-            clock=self.clock,
-        )
+        self.poller = self._new_poller()
         if self.main_screen is not None:
             self.main_screen.reset()
         self.refresh_watch_bar()
-        self.run_worker(
-            self.poller.run(), name="poller", group="poll", exclusive=True, exit_on_error=False
-        )
-        self.run_worker(self._load_version(), name="version", exit_on_error=False)
+        self._start_polling()
         self.run_worker(old.aclose(), exit_on_error=False)
         self.notify(
             f"Connected to tenant {connection.identity.tenant} at {connection.identity.url}.",

@@ -16,6 +16,7 @@ from textual.widgets import Footer, Input, ProgressBar, RichLog, Static
 from tui.api.models import MISSING, Execution, Workflow
 from tui.live.tail import TailState
 from tui.messages import TailUpdated, WorkflowLoaded
+from tui.screens.help import binding_rows
 from tui.widgets import fmt
 from tui.widgets.event_lines import LEVELS, event_line, is_failure, matches, traceback_lines
 from tui.widgets.panes import short_id
@@ -246,15 +247,11 @@ class ExecutionScreen(Screen[None]):
         self.query_one("#tail-status", Static).update(line)
 
     def help_rows(self) -> list[tuple[str, str, str]]:
-        rows = []
-        for binding in self.BINDINGS:
-            assert isinstance(binding, Binding)
-            if binding.action in MUTATING and self.tui.read_only:
-                continue
-            rows.append(
-                (binding.key_display or binding.key, binding.description, "execution screen")
-            )
-        return rows
+        return binding_rows(
+            self.BINDINGS,
+            hidden=MUTATING if self.tui.read_only else (),
+            default_where="execution screen",
+        )
 
     # -- actions --------------------------------------------------------------------------
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:

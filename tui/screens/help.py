@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Collection, Mapping, Sequence
 
 from rich.table import Table
 from rich.text import Text
@@ -11,6 +11,29 @@ from textual.binding import Binding
 from textual.containers import Vertical, VerticalScroll
 from textual.screen import ModalScreen
 from textual.widgets import Static
+
+
+def binding_rows(
+    bindings: Sequence[object],
+    *,
+    hidden: Collection[str] = (),
+    where: Mapping[str, str] | None = None,
+    default_where: str = "everywhere",
+) -> list[tuple[str, str, str]]:
+    """(key, description, where) for each binding whose action is not `hidden`."""
+    rows = []
+    for binding in bindings:
+        assert isinstance(binding, Binding)
+        if binding.action in hidden:
+            continue
+        rows.append(
+            (
+                binding.key_display or binding.key,
+                binding.description,
+                (where or {}).get(binding.action, default_where),
+            )
+        )
+    return rows
 
 
 def help_table(rows: Sequence[tuple[str, str, str]]) -> Table:

@@ -15,6 +15,7 @@ from textual.widgets import DataTable, Footer, Input
 from tui.api.models import Execution, Workflow
 from tui.live.snapshot import Snapshot
 from tui.messages import SnapshotReady
+from tui.screens.help import binding_rows
 from tui.widgets.panes import (
     DeploymentsTable,
     ExecutionsTable,
@@ -332,19 +333,9 @@ class MainScreen(Screen[None]):
             ("tab / shift+tab", "Next / previous pane", "everywhere"),
             ("↑ ↓  j k", "Move inside a pane", "everywhere"),
         ]
-        for binding in self.BINDINGS:
-            assert isinstance(binding, Binding)
-            action = binding.action
-            if action in MUTATING and self.tui.read_only:
-                continue
-            rows.append(
-                (
-                    binding.key_display or binding.key,
-                    binding.description,
-                    where.get(action, "everywhere"),
-                )
-            )
-        return rows
+        return rows + binding_rows(
+            self.BINDINGS, hidden=MUTATING if self.tui.read_only else (), where=where
+        )
 
     def command_actions(self) -> list[tuple[str, str, Any]]:
         """(name, help, callback) for the command palette, mutating ones left out in
