@@ -25,6 +25,7 @@ from tests.manager_process import PASSWORDS, ManagerProcess  # noqa: E402
 from tests.ui.conftest import FROZEN, FROZEN_ISO  # noqa: E402
 from tests.ui.helpers import (  # noqa: E402
     cell,
+    focus_execution,
     select_deployment,
     start_via_http,
     start_workflow,
@@ -80,16 +81,7 @@ async def conflict_dialog(pilot: Any, app: CfyTuiApp, manager: ManagerProcess) -
 
 async def cancel_dialog(pilot: Any, app: CfyTuiApp, manager: ManagerProcess) -> None:
     running = await running_reindex(pilot, app, manager)
-    await select_deployment(pilot, app, "analytics")
-    executions = table(app, "executions")
-    await wait_until(pilot, lambda: running["id"] in executions.keys, what="row")
-    await wait_until(
-        pilot,
-        lambda: any(e.status == "started" for e in app.poller.snapshot.active),
-        what="started",
-    )
-    executions.focus()
-    executions.select_key(running["id"])
+    await focus_execution(pilot, app, "analytics", running["id"])
     await pilot.press("c")
     await wait_until(pilot, lambda: isinstance(app.screen, ConfirmScreen), what="dialog")
 

@@ -95,3 +95,12 @@ def start_via_http(manager: ManagerProcess, dep_id: str, workflow: str, **kw: An
         )
         assert response.status_code == 201, response.text
         return response.json()
+
+
+async def focus_execution(pilot: Pilot[Any], app: CfyTuiApp, dep_id: str, exec_id: str) -> None:
+    """Select `dep_id`, wait for `exec_id` in its executions, and put the cursor on it."""
+    await select_deployment(pilot, app, dep_id)
+    executions = table(app, "executions")
+    await wait_until(pilot, lambda: exec_id in executions.keys, what=f"execution {exec_id}")
+    executions.focus()
+    executions.select_key(exec_id)

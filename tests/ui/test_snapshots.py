@@ -14,6 +14,7 @@ from tests.manager_process import ManagerProcess
 from tests.polling import wait_for
 from tests.ui.conftest import SHOWN_URL, make_app, wait_until
 from tests.ui.helpers import (
+    focus_execution,
     http,
     main,
     select_deployment,
@@ -140,11 +141,7 @@ def _cancel_dialog(running: dict[str, Any], kill: bool) -> Callable[[Pilot[Any]]
     async def run_before(pilot: Pilot[Any]) -> None:
         app = pilot.app
         await _wait_active(pilot, running["id"])
-        await select_deployment(pilot, app, "analytics")  # type: ignore[arg-type]
-        executions = table(app, "executions")  # type: ignore[arg-type]
-        await wait_until(pilot, lambda: running["id"] in executions.keys, what="row")
-        executions.focus()
-        executions.select_key(running["id"])
+        await focus_execution(pilot, app, "analytics", running["id"])  # type: ignore[arg-type]
         await pilot.press("c")
         await wait_until(pilot, lambda: isinstance(app.screen, ConfirmScreen), what="dialog")
         if kill:
@@ -274,11 +271,7 @@ def test_watch_bar_with_a_pinned_execution(frozen_manager: ManagerProcess, snap:
     async def run_before(pilot: Pilot[Any]) -> None:
         app = pilot.app
         await _wait_active(pilot, running["id"])
-        await select_deployment(pilot, app, "analytics")  # type: ignore[arg-type]
-        executions = table(app, "executions")  # type: ignore[arg-type]
-        await wait_until(pilot, lambda: running["id"] in executions.keys, what="row")
-        executions.focus()
-        executions.select_key(running["id"])
+        await focus_execution(pilot, app, "analytics", running["id"])  # type: ignore[arg-type]
         await pilot.press("m")
         bar = main(app).query_one("#watch-bar")  # type: ignore[arg-type]
         await wait_until(pilot, lambda: bar.display, what="the watch bar")
