@@ -285,7 +285,40 @@ def test_parameters_are_merged_coerced_and_validated(http: httpx.Client) -> None
     wait_status(http, custom["id"], *END)
 
 
-def test_unavailable_workflow_leaves_a_failed_execution(http: httpx.Client) -> None:
+def footprint(http: httpx.Client, deployment: str) -> tuple[list[str], set[str], str | None]:
+    """What a start could leave behind on `deployment`: its execution ids in creation
+    order (system workflows included), the executions its events belong to, and its
+    `latest_execution`. A refused start must change none of them."""
+    executions = http.get(
+        "/executions",
+        params={
+            "deployment_id": deployment,
+            "_include_system_workflows": "true",
+            "_sort": "created_at",
+            "_get_all_results": "true",
+        },
+    ).json()["items"]
+    logged = http.get(
+        "/events",
+        params={"deployment_id": deployment, "_get_all_results": "true"},
+    ).json()["items"]
+    latest = http.get(f"/deployments/{deployment}").json()["latest_execution"]
+    return [e["id"] for e in executions], {e["execution_id"] for e in logged}, latest
+
+
+def assert_left_nothing(
+    http: httpx.Client, deployment: str, before: tuple[list[str], set[str], str | None]
+) -> None:
+    ids, logged, latest = footprint(http, deployment)
+    assert ids == before[0], "a refused start stored an execution"
+    assert logged <= set(before[0]), "a refused start stored events"
+    assert latest == before[2]
+
+
+def test_unavailable_workflow_is_refused_without_a_trace(http: httpx.Client) -> None:
+    # The real manager marks the row failed inside its transaction, and the error rolls
+    # it back: no execution, no events (probed on 7.0.4).
+    before = footprint(http, "web-prod")
     count = execution_count(http)
     response = start(http, "web-prod", "install")
     assert response.status_code == 400
@@ -294,14 +327,54 @@ def test_unavailable_workflow_leaves_a_failed_execution(http: httpx.Client) -> N
         "error_code": "unavailable_workflow_error",
         "server_traceback": None,
     }
-    assert execution_count(http) == count + 1
-    row = http.get(
-        "/executions", params={"deployment_id": "web-prod", "_sort": "-created_at", "_size": 1}
-    ).json()["items"][0]
-    assert row["status"] == "failed"
-    assert row["error"] == "Error preparing execution: Workflow not available: install"
-    never = start(http, "analytics", "archive_old_data", force=True)
-    assert never.status_code == 201
+    assert execution_count(http) == count
+    assert_left_nothing(http, "web-prod", before)
+
+    before = footprint(http, "analytics")
+    never = start(http, "analytics", "archive_old_data", queue=True)
+    assert never.status_code == 400
+    assert never.json()["error_code"] == "unavailable_workflow_error"
+    assert never.json()["message"] == "Workflow not available: archive_old_data"
+    assert_left_nothing(http, "analytics", before)
+    forced = start(http, "analytics", "archive_old_data", force=True)
+    assert forced.status_code == 201
+    assert footprint(http, "analytics")[0] == [*before[0], forced.json()["id"]]
+
+
+def test_every_refused_start_leaves_nothing_behind(http: httpx.Client) -> None:
+    before = footprint(http, "web-prod")
+    refusals = [
+        ({"workflow_id": "nope"}, "nonexistent_workflow_error"),
+        (
+            {"workflow_id": "rolling_restart", "parameters": {"zzz": 1}},
+            "illegal_execution_parameters_error",
+        ),
+        (
+            {"workflow_id": "rolling_restart", "parameters": {"batch_size": "abc"}},
+            "illegal_execution_parameters_error",
+        ),
+        ({"workflow_id": "rotate_certificates"}, "illegal_execution_parameters_error"),
+        ({"workflow_id": "rolling_restart", "parameters": "x"}, "bad_parameters_error"),
+        ({"workflow_id": "check_status", "force": "maybe"}, "bad_parameters_error"),
+        ({"workflow_id": "install"}, "unavailable_workflow_error"),
+    ]
+    for body, code in refusals:
+        response = http.post("/executions", json={"deployment_id": "web-prod", **body})
+        assert response.status_code == 400, (body, response.text)
+        assert response.json()["error_code"] == code, (body, response.text)
+    assert_left_nothing(http, "web-prod", before)
+
+    # Concurrency is checked before availability, so an unavailable workflow started
+    # beside a running one is a conflict; neither refusal stores anything.
+    blocker = started(http, "analytics", "reindex")
+    wait_status(http, blocker["id"], "started")
+    before = footprint(http, "analytics")
+    for workflow in ("check_status", "archive_old_data"):
+        response = start(http, "analytics", workflow)
+        assert response.status_code == 400, response.text
+        assert response.json()["error_code"] == "existing_running_execution_error"
+    assert_left_nothing(http, "analytics", before)
+    http.post(f"/executions/{blocker['id']}", json={"action": "kill"})
 
 
 def test_resume_restarts_a_failed_execution(http: httpx.Client) -> None:

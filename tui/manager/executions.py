@@ -276,10 +276,40 @@ def _check_environment(state: ManagerState, dep: sqlite3.Row) -> None:
     )
 
 
+def _admission(state: ManagerState, tenant: str, dep_id: str, *, force: bool, queue: bool) -> str:
+    """The status a new execution of `dep_id` gets: `pending`, or `queued` when something
+    runs (or waits) there and `queue` was asked for.
+
+    Raises `ExistingRunningExecution` otherwise. It only reads, so a caller can decide
+    everything before it stores the execution: a refused start must leave nothing behind.
+    """
+    if force:
+        return "pending"
+    blockers = state.store.all(
+        "SELECT * FROM executions WHERE tenant = ? AND deployment_id = ? AND "
+        f"status IN ({','.join('?' for _ in ACTIVE_STATES)}, 'queued') "
+        "ORDER BY created_at",
+        (tenant, dep_id, *ACTIVE_STATES),
+    )
+    if not blockers:
+        return "pending"
+    if not queue:
+        raise ExistingRunningExecution(
+            "The following executions are currently running for this deployment: "
+            f"{blocking_repr(blockers)}. To execute this workflow anyway, pass "
+            '"force=true" as a query parameter to this request'
+        )
+    return "queued"
+
+
 def start_execution(
     state: ManagerState, tenant: str, username: str, body: dict[str, Any]
 ) -> sqlite3.Row:
-    """`POST /executions`: validate, decide pending / queued / conflict, persist, launch."""
+    """`POST /executions`: validate, decide pending / queued / conflict, persist, launch.
+
+    Every refusal is raised before the execution is stored, as the real manager's
+    rollback leaves nothing behind: no row, no events, no `latest_execution` change.
+    """
     if "deployment_id" not in body:
         raise BadParameters("Missing deployment_id in json request body")
     if "workflow_id" not in body:
@@ -331,22 +361,13 @@ def start_execution(
         unavailable = not workflow_is_available(workflows[workflow_id], states, node_types)
 
     with state.store.tx():
-        status = "pending"
-        if not force:
-            blockers = state.store.all(
-                "SELECT * FROM executions WHERE tenant = ? AND deployment_id = ? AND "
-                f"status IN ({','.join('?' for _ in ACTIVE_STATES)}, 'queued') "
-                "ORDER BY created_at",
-                (tenant, dep["id"], *ACTIVE_STATES),
-            )
-            if blockers:
-                if not queue:
-                    raise ExistingRunningExecution(
-                        "The following executions are currently running for this deployment: "
-                        f"{blocking_repr(blockers)}. To execute this workflow anyway, pass "
-                        '"force=true" as a query parameter to this request'
-                    )
-                status = "queued"
+        status = _admission(state, tenant, dep["id"], force=force, queue=queue)
+        if unavailable and status == "pending":
+            # The real `prepare_executions` checks availability after concurrency and marks
+            # the new row failed, but inside the request's transaction: the raised error
+            # rolls that row back, so a refused start leaves no execution and no events
+            # (probed on 7.0.4). A queued start is not checked here.
+            raise UnavailableWorkflow(f"Workflow not available: {workflow_id}")
         exec_id = insert_execution(
             state,
             tenant=tenant,
@@ -359,18 +380,6 @@ def start_execution(
             is_dry_run=dry_run,
             wait_after_fail=int(wait_after_fail),
         )
-        if unavailable and status == "pending":
-            # The real manager keeps this failed row and still answers with an error.
-            state.store.execute(
-                "UPDATE executions SET status = 'failed', error = ?, ended_at = ? WHERE id = ?",
-                (
-                    f"Error preparing execution: Workflow not available: {workflow_id}",
-                    state.clock.stamp(),
-                    exec_id,
-                ),
-            )
-    if unavailable and status == "pending":
-        raise UnavailableWorkflow(f"Workflow not available: {workflow_id}")
     if status == "queued":
         if state.engine is not None:
             state.engine.emit(exec_id, "workflow_queued", "Workflow queued")
