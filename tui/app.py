@@ -37,9 +37,11 @@ from tui.screens.prompt import PromptScreen
 from tui.screens.raw import RawScreen
 from tui.screens.settings import SettingsScreen
 from tui.screens.start import StartRequest, StartScreen
-from tui.widgets.panes import short_id
+from tui.widgets.chrome import GlyphChrome
+from tui.widgets.glyphs import glyph
+from tui.widgets.panes import short_id, unavailable_message
 from tui.widgets.safe import clean, safe
-from tui.widgets.status import Palette, palette_from_theme
+from tui.widgets.status import Palette, look, palette_from_theme
 from tui.widgets.status_line import Identity
 from tui.widgets.watch_bar import WatchBar, watch_text
 
@@ -67,7 +69,7 @@ class ActionsProvider(Provider):
                 yield Hit(score, matcher.highlight(name), callback, help=help_text)
 
 
-class CfyTuiApp(App[None]):
+class CfyTuiApp(GlyphChrome, App[None]):
     TITLE = "cfy-tui"
     CSS_PATH = [str(styles_dir() / "app.tcss")]
     COMMANDS = App.COMMANDS | {ActionsProvider}
@@ -113,6 +115,8 @@ class CfyTuiApp(App[None]):
         self.identity = identity
         self.read_only = read_only
         self.ascii_only = ascii_only
+        # Times in UTC (`z` on the execution screen) or in the local zone.
+        self.utc = False
         self.clock = clock
         self.manager_version: str | None = None
         self.palette: Palette = palette_from_theme(None)
@@ -232,9 +236,11 @@ class CfyTuiApp(App[None]):
         else:
             self.pinned[execution.id] = execution
             self._last_status.setdefault(execution.id, execution.status)
-            self.notify(
-                f"Pinned {short_id(execution.id)}: you will be told when it ends.", markup=False
-            )
+            if execution.is_ended:
+                said = f"it already ended ({look(execution.status).word})."
+            else:
+                said = "you will be told when it ends."
+            self.notify(f"Pinned {short_id(execution.id)}: {said}", markup=False)
         self.poller.watch(self._watch_ids())
         self.refresh_watch_bar()
 
@@ -250,7 +256,7 @@ class CfyTuiApp(App[None]):
         if self.connections is not None:
             commands.append(
                 (
-                    "Switch tenant…",
+                    f"Switch tenant{glyph('more', self.ascii_only)}",
                     "Connect to another tenant of this manager",
                     self.action_switch_tenant,
                 )
@@ -349,6 +355,11 @@ class CfyTuiApp(App[None]):
 
     # -- the execution screen ---------------------------------------------------------------
     def open_execution(self, execution: Execution) -> None:
+        """One execution screen at a time: a new one replaces the one open (and any
+        dialog above it), so `esc` always goes back to the main screen."""
+        if any(isinstance(s, ExecutionScreen) for s in self.screen_stack):
+            while not isinstance(self.screen, MainScreen) and len(self.screen_stack) > 2:
+                self.pop_screen()
         self.push_screen(ExecutionScreen(execution))
 
     def follow_execution(self, execution_id: str, screen: Any) -> None:
@@ -408,6 +419,22 @@ class CfyTuiApp(App[None]):
 
         self.run_worker(load(), group="lookups", exit_on_error=False)
 
+    def get_key_display(self, binding: Binding) -> str:
+        """Keys as people type them, in words where Textual draws a symbol (`enter`,
+        not a return glyph; `ctrl+s`, not `^s`): the same in footer, help and palette,
+        and plain ASCII for `--ascii`."""
+        shown = super().get_key_display(binding)
+        if binding.key_display:
+            return shown
+        return shown.replace("⏎", "enter").replace("^", "ctrl+")
+
+    def set_keymap(self, keymap: dict[str, str]) -> None:  # type: ignore[override]
+        """A remapped key keeps its "why not" fallback (`<id>.refused`) on the same key."""
+        merged = dict(keymap)
+        for binding_id, keys in keymap.items():
+            merged.setdefault(f"{binding_id}.refused", keys)
+        super().set_keymap(merged)
+
     def now(self) -> datetime:
         return datetime.fromtimestamp(self.clock(), tz=UTC)
 
@@ -433,8 +460,8 @@ class CfyTuiApp(App[None]):
     def select_deployment(self, deployment_id: str | None) -> None:
         self.poller.select(deployment_id)
 
-    def set_search(self, text: str) -> None:
-        self.poller.set_search(text)
+    def set_search(self, text: str, keep: str | None = None) -> None:
+        self.poller.set_search(text, keep)
 
     def refresh_now(self) -> None:
         self.poller.refresh_now()
@@ -467,6 +494,10 @@ class CfyTuiApp(App[None]):
         if self.read_only:
             self.notify("Read-only mode: starting is disabled.", severity="warning")
             return
+        unavailable = None if force else unavailable_message(deployment_id, workflow)
+        if unavailable is not None:
+            self.notify(unavailable, title="Not available", severity="warning", markup=False)
+            return
 
         def submitted(request: StartRequest | None) -> None:
             if request is not None:
@@ -483,6 +514,37 @@ class CfyTuiApp(App[None]):
         return [e for e in self.poller.snapshot.active if e.deployment_id == deployment_id]
 
     def _confirm_and_start(self, request: StartRequest) -> None:
+        """Destructive built-ins confirm first, then a force-start names what it runs
+        beside; only then is the request sent."""
+        if request.workflow_id not in DESTRUCTIVE or request.dry_run:
+            self._confirm_force_and_start(request)
+            return
+        body = [
+            safe(
+                f"{request.workflow_id} on {request.deployment_id}: "
+                f"{DESTRUCTIVE[request.workflow_id]}",
+                single_line=False,
+            ),
+            Text("This cannot be undone from here.", style="bold"),
+        ]
+
+        def chosen(choice: str | None) -> None:
+            if choice == "go":
+                self._confirm_force_and_start(request)
+
+        self.push_screen(
+            ConfirmScreen(
+                f"Run {clean(request.workflow_id, limit=60)}?",
+                body,
+                [
+                    Choice("back", "Back"),
+                    Choice("go", clean(request.workflow_id, limit=40), "error"),
+                ],
+            ),
+            chosen,
+        )
+
+    def _confirm_force_and_start(self, request: StartRequest) -> None:
         running = self._running_beside(request.deployment_id) if request.force else []
         if not running:
             self.run_worker(self._start(request), group="actions", exit_on_error=False)
@@ -682,20 +744,23 @@ class CfyTuiApp(App[None]):
             )
             return
         if target.status in ("force_cancelling", "kill_cancelling"):
-            choices = [Choice("back", "Back"), Choice("kill", "Kill…", "error")]
+            choices = [
+                Choice("back", "Back"),
+                Choice("kill", f"Kill{glyph('more', self.ascii_only)}", "error"),
+            ]
             title = "Execution is already being force-cancelled"
         elif target.status == "cancelling":
             choices = [
                 Choice("back", "Back"),
                 Choice("force-cancel", "Force-cancel", "warning"),
-                Choice("kill", "Kill…", "error"),
+                Choice("kill", f"Kill{glyph('more', self.ascii_only)}", "error"),
             ]
             title = "Execution is already cancelling"
         else:
             choices = [
                 Choice("back", "Back"),
                 Choice("cancel", "Cancel execution", "warning"),
-                Choice("kill", "Kill…", "error"),
+                Choice("kill", f"Kill{glyph('more', self.ascii_only)}", "error"),
             ]
             title = "Cancel execution?"
         body = [Text("Execution ").append_text(what)]
@@ -772,6 +837,13 @@ class CfyTuiApp(App[None]):
         verb = {"cancel": "Cancel", "force-cancel": "Force-cancel", "kill": "Kill"}[action]
         self.notify(f"{verb} requested: {label} is {answer.status}.", markup=False)
         self.poller.refresh_now()
+
+
+# Built-in workflows that destroy what a deployment has: they confirm once more.
+DESTRUCTIVE = {
+    "uninstall": "every node instance is stopped and deleted.",
+    "delete_deployment_environment": "the deployment itself is deleted.",
+}
 
 
 def _epoch(stamp: str | None) -> float | None:

@@ -693,7 +693,10 @@ def test_cli_passes_the_settings_to_the_app(
     assert (app.read_only, app.ascii_only, app.identity.read_only) == (True, True, True)
     assert (app.poller.fast_interval, app.poller.slow_interval) == (0.5, 9.0)
     assert app.theme == "nord"
-    assert app._keymap == {"main.start": "ctrl+s", "main.nonesuch": "f9"}
+    mine = {k: v for k, v in app._keymap.items() if not k.endswith(".refused")}
+    assert mine == {"main.start": "ctrl+s", "main.nonesuch": "f9"}
+    # A remapped key takes its "why not" fallback along.
+    assert app._keymap["main.start.refused"] == "ctrl+s"
     assert ("password", MASK, f"config {config}:7, profile p") in app.settings_rows
     assert "file-pw" not in repr(app.settings_rows)
     assert any("chmod 600" in w for w in app.warnings)

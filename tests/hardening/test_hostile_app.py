@@ -213,7 +213,8 @@ async def test_a_stalled_manager_leaves_the_app_responsive(hostile: HostileServe
         await pilot.press("p", "question_mark")
         assert await wait_for(pilot, lambda: type(app.screen).__name__ == "HelpScreen", 1)
         await pilot.press("escape")
-        assert await wait_for(pilot, lambda: "did not answer in time" in str(line.render()))
+        error = app.main_screen.query_one("#error-line")  # the error has its own line
+        assert await wait_for(pilot, lambda: "did not answer in time" in str(error.render()))
         assert "(stale)" in str(line.render())
         hostile.set(**benign(("dep",)))
         assert await wait_for(pilot, lambda: "● connected" in str(line.render()), timeout=8)

@@ -126,7 +126,7 @@ async def test_a_wrong_password_is_not_echoed(logged: LoggedManager) -> None:
     app = CfyTuiApp(client, Identity(url=logged.url, tenant="default_tenant", user="admin"))
     leaks = Leaks(app, [wrong])
     async with app.run_test(size=(160, 45)) as pilot:
-        line = main(app).query_one("#status-line")
+        line = main(app).query_one("#error-line")
         await wait_until(pilot, lambda: "unauthorized" in str(line.render()), what="401 shown")
         leaks.check("a refused login")
 

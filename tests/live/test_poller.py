@@ -437,3 +437,47 @@ async def test_manager_down_backs_off_keeps_data_and_reconnects(manager: Manager
         assert snap.connection == ConnectionState(connected=True) and not snap.stale
         assert snap.updated_at is not None and snap.updated_at > (good.updated_at or 0)
         assert set(ids(snap.deployments)) == DEMO and snap.detail is not None
+
+
+async def test_a_deployment_that_becomes_busy_is_reread_in_the_same_tick(
+    manager: ManagerProcess,
+) -> None:
+    """Its row's status and latest execution come from the tick that saw it start, not
+    from a list up to `deployments_interval` old beside a fresh active list."""
+    async with Harness(manager) as h, ops_client(manager) as ops:
+        await h.until(lambda s: len(s.deployments) == 5, "deployments")
+        started = await ops.start_execution("analytics", "reindex")
+        snap = await h.until(lambda s: s.active_for("analytics"), "reindex in active")
+        if snap.active_for("analytics").status == "pending":  # type: ignore[union-attr]
+            snap = await h.until(
+                lambda s: getattr(s.active_for("analytics"), "status", "") == "started",
+                "started",
+            )
+        row = {d.id: d for d in snap.deployments}["analytics"]
+        assert row.latest_execution_workflow_id == "reindex"
+        assert row.deployment_status == "in_progress"
+        await ops.cancel_execution(started.id)
+
+
+async def test_a_new_filter_shows_the_page_that_holds_the_kept_deployment(
+    tmp_path: Any,
+) -> None:
+    proc = ManagerProcess(data=tmp_path / "scale", seed="scale:450").start(timeout=120)
+    try:
+        async with Harness(proc, deployments_page=100) as h:
+            await h.until(lambda s: len(s.deployments) == 100, "the first page")
+            h.poller.set_search("dep-003", keep="dep-00342")
+            snap = await h.until(lambda s: s.search == "dep-003", "filtered")
+            assert snap.deployments_offset == 0 and "dep-00342" in ids(snap.deployments)
+            h.poller.set_search("", keep="dep-00342")
+            snap = await h.until(lambda s: s.search == "", "the filter cleared")
+            # The page of 100 that holds it, on the same grid as page turns.
+            assert snap.deployments_offset == 300
+            assert ids(snap.deployments)[0] == "dep-00300"
+            assert "dep-00342" in ids(snap.deployments)
+            # A kept deployment that the new filter excludes: the first page.
+            h.poller.set_search("dep-001", keep="dep-00342")
+            snap = await h.until(lambda s: s.search == "dep-001", "another filter")
+            assert snap.deployments_offset == 0
+    finally:
+        proc.stop()

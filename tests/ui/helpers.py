@@ -38,12 +38,18 @@ async def select_deployment(pilot: Pilot[Any], app: CfyTuiApp, dep_id: str) -> N
     deployments = table(app, "deployments")
     deployments.focus()
     assert deployments.select_key(dep_id), dep_id
+    await workflows_shown(pilot, app, dep_id)
+
+
+async def workflows_shown(pilot: Pilot[Any], app: CfyTuiApp, dep_id: str) -> None:
+    """Wait until the workflows pane shows `dep_id`'s workflows and its title names it."""
     await wait_until(
         pilot,
         lambda: (
             main(app).snapshot.detail is not None
             and main(app).snapshot.detail.id == dep_id
             and table(app, "workflows").row_count > 0
+            and str(main(app).query_one("#workflows-pane").border_title) == f"Workflows: {dep_id}"
         ),
         what=f"workflows of {dep_id}",
     )

@@ -82,3 +82,56 @@ async def test_pages_filters_and_constant_requests(scale_manager: ManagerProcess
             counts.append(app.poller.requests_per_tick)
         assert max(counts) <= 4
         assert all(p.startswith("/api/v3.1/") or p == "/api/version" for p in paths)
+
+
+async def test_page_turns_and_a_cleared_filter_keep_the_object(
+    scale_manager: ManagerProcess,
+) -> None:
+    """No page turn is lost while the page is on its way, and clearing a filter shows
+    the page that holds the deployment under the cursor (not the first page)."""
+    app = make_app(scale_manager)
+    async with app.run_test(size=(140, 40)) as pilot:
+        deployments = table(app, "deployments")
+        await wait_until(pilot, lambda: deployments.row_count > 0, what="first page")
+        page = app.poller.deployments_page
+        deployments.focus()
+
+        def at(offset: int, key: str) -> bool:
+            snapshot = main(app).snapshot
+            return (
+                snapshot.deployments_offset == offset
+                and deployments.selected_key == key
+                and snapshot.selected == key
+            )
+
+        # Two page-downs at the boundary while nothing arrives (paused): both count.
+        deployments.move_cursor(row=page - 1)
+        await pilot.press("p", "pagedown", "pagedown", "p")
+        await wait_until(pilot, lambda: at(2 * page, f"dep-{2 * page:05d}"), what="page 3")
+        await pilot.press("p", "pageup", "pageup", "p")
+        await wait_until(pilot, lambda: at(0, f"dep-{page - 1:05d}"), what="page 1, last row")
+
+        # G and g: the last and first deployment of the whole list.
+        await pilot.press("G")
+        last = (COUNT - 1) // page * page
+        await wait_until(pilot, lambda: at(last, f"dep-{COUNT - 1:05d}"), what="the very last")
+        await pilot.press("g")
+        await wait_until(pilot, lambda: at(0, "dep-00000"), what="the very first")
+
+        # A filter keeps the cursor's deployment when it matches; clearing the filter
+        # comes back to the page that holds it.
+        deployments.move_cursor(row=page - 1)
+        await pilot.press("down")
+        await wait_until(pilot, lambda: at(page, f"dep-{page:05d}"), what="page 2")
+        assert deployments.select_key("dep-00343")
+        await wait_until(pilot, lambda: at(page, "dep-00343"), what="dep-00343")
+        await pilot.press("slash", *"dep-0034")
+        await wait_until(
+            pilot,
+            lambda: deployments.keys == [f"dep-0034{i}" for i in range(10)],
+            what="filtered",
+        )
+        assert at(0, "dep-00343")
+        await pilot.press("escape")
+        await wait_until(pilot, lambda: deployments.row_count == page, what="filter cleared")
+        await wait_until(pilot, lambda: at(page, "dep-00343"), what="the same deployment")

@@ -55,6 +55,25 @@ def test_main_screen_no_color(
     assert snap(app, terminal_size=(120, 30), run_before=on("db-main"))
 
 
+def test_main_screen_ascii(frozen_manager: ManagerProcess, snap: Snap) -> None:
+    app = make_app(frozen_manager, frozen=True, ascii_only=True)
+    assert snap(app, terminal_size=(80, 24), run_before=on("analytics"))
+
+
+def test_main_screen_filtered_to_nothing(frozen_manager: ManagerProcess, snap: Snap) -> None:
+    async def run_before(pilot: Pilot[Any]) -> None:
+        await select_deployment(pilot, pilot.app, "web-prod")  # type: ignore[arg-type]
+        await pilot.press("slash", *"zzz", "enter")
+        await wait_until(
+            pilot, lambda: table(pilot.app, "deployments").row_count == 0, what="no match"
+        )
+        await wait_until(pilot, lambda: main(pilot.app).snapshot.selected is None, what="no target")
+        await pilot.pause(0.2)
+
+    app = make_app(frozen_manager, frozen=True)
+    assert snap(app, terminal_size=(120, 30), run_before=run_before)
+
+
 def test_main_screen_read_only(frozen_manager: ManagerProcess, snap: Snap) -> None:
     app = make_app(frozen_manager, frozen=True, read_only=True)
     assert snap(app, terminal_size=(120, 30), run_before=on("web-staging"))

@@ -34,6 +34,14 @@ T = TypeVar("T")
 # Unfinished executions across all deployments fit in one page; a manager with more
 # than this running at once has bigger problems than a truncated "active" list.
 ACTIVE_PAGE = 1000
+# Reconnection is tried at least this often while the manager does not answer (and at
+# once on `refresh_now`): an operator waiting for a restarted manager should not wait
+# half a minute for the screen to notice.
+MAX_BACKOFF = 5.0
+# Finding the page that holds a deployment reads ids only, this many per request (the
+# real manager's default `max_results`), and gives up after LOCATE_PAGES requests.
+LOCATE_SIZE = 1000
+LOCATE_PAGES = 20
 
 
 @dataclass(frozen=True)
@@ -62,7 +70,7 @@ class Poller:
         fast_interval: float = 1.0,
         slow_interval: float = 5.0,
         deployments_interval: float = 10.0,
-        max_backoff: float = 30.0,
+        max_backoff: float = MAX_BACKOFF,
         executions_page: int = 50,
         deployments_page: int = 200,
         clock: Callable[[], float] = time.monotonic,
@@ -85,6 +93,9 @@ class Poller:
         # at once; `_selection_seq` tells a tick whether it changed while in flight.
         self._search = ""
         self._deployments_offset = 0
+        # A deployment to keep on screen when the list changes under it (a filter set or
+        # cleared): the page that holds it is fetched instead of the first one.
+        self._keep: str | None = None
         self._paused = False
         self._refresh_pending = False
         self._selection_seq = 0
@@ -115,11 +126,15 @@ class Poller:
         self._publish(selected=deployment_id, detail=None, executions=())
         self._wake.set()
 
-    def set_search(self, text: str) -> None:
-        """Filter deployments server-side (`_search`); `snapshot.search` follows the list."""
+    def set_search(self, text: str, keep: str | None = None) -> None:
+        """Filter deployments server-side (`_search`); `snapshot.search` follows the list.
+
+        `keep`: the deployment under the cursor. When the new list still holds it, the
+        page that holds it is shown (not the first one), so the cursor can stay on it."""
         if text == self._search:
             return
         self._search = text
+        self._keep = keep
         self._deployments_offset = 0
         self._deployments_wanted += 1
         self._wake.set()
@@ -131,6 +146,7 @@ class Poller:
         if offset == self._deployments_offset:
             return
         self._deployments_offset = offset
+        self._keep = None
         self._deployments_wanted += 1
         self._wake.set()
 
@@ -253,6 +269,12 @@ class Poller:
         active = _with_first(page.items, self._pinned())
         now_active = {e.id for e in active}
         ended = {e.deployment_id for e in prev.active if e.id not in now_active}
+        # A deployment that became busy (a start, a dequeue) has a new latest execution
+        # and status: its row is re-read in the same tick, so the row's columns all come
+        # from one answer instead of the status lagging the running execution.
+        began = {e.deployment_id for e in active if e.status != "queued"} - {
+            e.deployment_id for e in prev.active if e.status != "queued"
+        }
 
         executions: tuple[Execution, ...] | None = None
         same_selection = self._loaded_seq == selection_seq
@@ -271,6 +293,7 @@ class Poller:
             or self._deployments_at is None
             or self._clock() - self._deployments_at >= self.deployments_interval
             or bool(ended)
+            or bool(began)
         )
 
         detail: Deployment | None = None
@@ -279,6 +302,7 @@ class Poller:
             not same_selection
             or any(e.deployment_id == selected for e in active)
             or selected in ended
+            or selected in began
             or deployments_due
         ):
             try:
@@ -292,6 +316,12 @@ class Poller:
         deployments_offset = 0
         if deployments_due:
             offset = self._deployments_offset
+            keep = self._keep
+            if keep is not None:
+                self._keep = None
+                located = await self._locate(keep, search)
+                if located is not None:
+                    offset = self._deployments_offset = located
             page = await self._call(
                 client.list_deployments(
                     size=self.deployments_page, offset=offset, search=search or None
@@ -320,6 +350,28 @@ class Poller:
             watched,
             deployments_offset,
         )
+
+    async def _locate(self, deployment_id: str, search: str) -> int | None:
+        """The offset of the page (of `deployments_page` rows) that holds
+        `deployment_id` in the list filtered by `search`; None when it is not there.
+
+        Reads ids only, in the list's own order, so the page boundaries are the ones
+        that paging uses."""
+        position = 0
+        for _ in range(LOCATE_PAGES):
+            page = await self._call(
+                self._client.list_deployments(
+                    size=LOCATE_SIZE, offset=position, search=search or None, include=("id",)
+                )
+            )
+            for index, deployment in enumerate(page.items):
+                if deployment.id == deployment_id:
+                    at = position + index
+                    return at - at % self.deployments_page
+            position += len(page.items)
+            if not page.items or position >= page.total:
+                return None
+        return None
 
     async def _fetch_watched(
         self, active: tuple[Execution, ...], executions: tuple[Execution, ...]
@@ -363,6 +415,8 @@ class Poller:
         if selection_seq == self._selection_seq and selected is not None:
             if fetched.gone:
                 fields.update(detail=None, executions=())
+                # Its row goes on the next tick, and the cursor with it.
+                self._deployments_wanted += 1
             else:
                 mine = [e for e in pinned if e.deployment_id == selected]
                 fields["executions"] = _with_first(fetched.executions or (), mine)

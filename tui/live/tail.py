@@ -35,6 +35,7 @@ class TailState:
     gone: bool = False  # the execution no longer exists
     error: str = ""  # last failure, while retrying
     retry_at: float | None = None
+    updated_at: float | None = None  # the clock at the last successful step
     requests: int = 0
 
 
@@ -76,7 +77,7 @@ class ExecutionFollower:
         *,
         on_update: Callable[[TailState], None],
         interval: float = 1.0,
-        max_backoff: float = 30.0,
+        max_backoff: float = 5.0,
         clock: Callable[[], float] = time.monotonic,
         sleep: Callable[[float], Awaitable[Any]] | None = None,
     ) -> None:
@@ -128,6 +129,7 @@ class ExecutionFollower:
             finished=finished,
             error="",
             retry_at=None,
+            updated_at=self._clock(),
         )
 
     async def _wait(self, delay: float) -> None:

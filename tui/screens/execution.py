@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
 from rich.text import Text
@@ -11,17 +12,27 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.screen import Screen
-from textual.widgets import Footer, Input, ProgressBar, RichLog, Static
+from textual.widgets import Footer, Input, RichLog, Static
 
 from tui.api.models import MISSING, Execution, Workflow
 from tui.live.tail import TailState
 from tui.messages import TailUpdated, WorkflowLoaded
-from tui.screens.help import binding_rows
+from tui.screens.help import binding_rows, refusal_fallbacks
 from tui.widgets import fmt
-from tui.widgets.event_lines import LEVELS, event_line, is_failure, matches, traceback_lines
+from tui.widgets.event_lines import (
+    LEVELS,
+    at_level,
+    event_line,
+    has_text,
+    is_failure,
+    nothing_shown,
+    traceback_lines,
+)
+from tui.widgets.glyphs import glyph, overflow, sep
+from tui.widgets.ops_bar import OpsBar
 from tui.widgets.panes import short_id
 from tui.widgets.safe import safe
-from tui.widgets.status import status_text
+from tui.widgets.status import look, status_text
 from tui.widgets.watch_bar import WatchBar
 
 if TYPE_CHECKING:
@@ -30,42 +41,55 @@ if TYPE_CHECKING:
 MUTATING = {"cancel_execution", "rerun"}
 
 
-def header_text(execution: Execution, app: CfyTuiApp) -> Text:
-    now = app.now()
+def header_text(execution: Execution, app: CfyTuiApp, stale_since: float | None = None) -> Text:
+    """The execution's header. `stale_since`: the time of the last answer while the
+    manager does not answer; the elapsed time stops there and the header says so."""
+    now = app.now() if stale_since is None else datetime.fromtimestamp(stale_since, tz=UTC)
+    ascii_only = getattr(app, "ascii_only", False)
+    tz = fmt.zone(getattr(app, "utc", False))
+    between = sep(ascii_only)
     text = status_text(
         execution.status,
         palette=app.palette,
-        ascii_only=app.ascii_only,
+        ascii_only=ascii_only,
         dry_run=execution.is_dry_run,
     )
+    text.overflow = overflow(ascii_only)
     text.append("  ")
-    text.append_text(safe(execution.workflow_id, "bold", limit=100))
+    text.append_text(safe(execution.workflow_id, "bold", limit=100, ascii_only=ascii_only))
     text.append(" on ")
-    text.append_text(safe(execution.deployment_id, "bold", limit=100))
+    text.append_text(safe(execution.deployment_id, "bold", limit=100, ascii_only=ascii_only))
     text.append("  ")
-    text.append_text(safe(execution.id, "dim", limit=60))
+    text.append_text(safe(execution.id, "dim", limit=60, ascii_only=ascii_only))
     text.append("\nstarted by ")
-    text.append_text(safe(execution.created_by or "?", limit=60))
+    text.append_text(safe(execution.created_by or "?", limit=60, ascii_only=ascii_only))
     for label, stamp in (
         ("created", execution.created_at),
         ("started", execution.started_at),
         ("ended", execution.ended_at),
     ):
-        shown = fmt.clock_time(stamp, now)
+        shown = fmt.clock_time(stamp, now, tz)
         if shown:
-            text.append(f" · {label} {shown}")
+            text.append(f"{between}{label} {shown}")
     elapsed = fmt.elapsed(execution.started_at, execution.ended_at, now)
     if elapsed:
-        text.append(f" · elapsed {elapsed}")
+        text.append(f"{between}elapsed {elapsed}")
     if execution.is_dry_run:
-        text.append(" · DRY RUN", style="bold")
+        text.append(between)
+        text.append("DRY RUN", style="bold")
+    if stale_since is not None:
+        text.append(between)
+        as_of = now.astimezone(tz).strftime("%H:%M:%S")
+        text.append(f"as of {as_of} (stale: the manager does not answer)", style="bold")
     if execution.error_summary:
         text.append("\n")
-        text.append_text(safe(execution.error_summary, "bold", limit=600))
+        text.append_text(safe(execution.error_summary, "bold", limit=600, ascii_only=ascii_only))
     return text
 
 
-def parameters_text(execution: Execution, workflow: Workflow | None) -> Text:
+def parameters_text(
+    execution: Execution, workflow: Workflow | None, *, ascii_only: bool = False
+) -> Text:
     """One line per parameter; `*` marks values that differ from the declared default."""
     text = Text()
     params = execution.parameters
@@ -80,17 +104,17 @@ def parameters_text(execution: Execution, workflow: Workflow | None) -> Text:
         differs = workflow is not None and (default is MISSING or default != value)
         any_differs = any_differs or differs
         text.append("* " if differs else "  ", style="bold")
-        text.append_text(safe(name, "bold", limit=100))
+        text.append_text(safe(name, "bold", limit=100, ascii_only=ascii_only))
         text.append(": ")
         shown = value if isinstance(value, str) else json.dumps(value, default=str)
-        text.append_text(safe(shown, limit=300))
+        text.append_text(safe(shown, limit=300, ascii_only=ascii_only))
     if any_differs:
         text.append("\n* differs from the workflow's declared default", style="dim")
     return text
 
 
 class ExecutionScreen(Screen[None]):
-    BINDINGS = [
+    _PRIMARY = [
         Binding("escape", "back", "Back", id="execution.back"),
         Binding("c", "cancel_execution", "Cancel", id="execution.cancel"),
         Binding("R", "rerun", "Run again", id="execution.rerun"),
@@ -100,10 +124,12 @@ class ExecutionScreen(Screen[None]):
         Binding("e", "first_failure", "First failure", id="execution.first_failure"),
         Binding("t", "toggle_tracebacks", "Tracebacks", id="execution.tracebacks"),
         Binding("m", "pin", "Pin", id="execution.pin"),
+        Binding("z", "toggle_utc", "UTC / local time", id="execution.utc", show=False),
         Binding("y", "raw", "Raw", id="execution.raw"),
         Binding("Y", "copy_id", "Copy id", id="execution.copy_id", show=False),
         Binding("question_mark", "app.show_help", "Help", id="execution.help"),
     ]
+    BINDINGS = [*_PRIMARY, *refusal_fallbacks(_PRIMARY, MUTATING)]
 
     def __init__(self, execution: Execution) -> None:
         super().__init__(classes="execution-screen")
@@ -117,6 +143,8 @@ class ExecutionScreen(Screen[None]):
         self._written = 0  # events of `state.events` already considered for the log
         self._failure_line: int | None = None
         self._lines = 0
+        self._any_at_level = False  # an event passed the level (the text may hide it)
+        self._note: Text | None = None  # the log's one line while filters hide all
 
     @property
     def tui(self) -> CfyTuiApp:
@@ -125,7 +153,7 @@ class ExecutionScreen(Screen[None]):
     def compose(self) -> ComposeResult:
         with Vertical(id="exec-top"):
             yield Static(id="exec-header", markup=False)
-            yield ProgressBar(id="exec-progress", show_eta=False)
+            yield OpsBar(id="exec-progress")
             with Horizontal(id="exec-middle"):
                 yield Static(id="exec-params", markup=False)
         yield Input(placeholder="filter events (esc clears)", id="event-filter")
@@ -142,6 +170,8 @@ class ExecutionScreen(Screen[None]):
         yield Footer()
 
     def on_mount(self) -> None:
+        if self not in self.app.screen_stack:
+            return  # replaced by another execution's screen before it was shown
         self.query_one("#event-filter", Input).display = False
         self.query_one("#exec-top").border_title = "Execution"
         self.query_one("#events").border_title = "Events and logs"
@@ -185,20 +215,47 @@ class ExecutionScreen(Screen[None]):
 
     def _write(self, event: Any) -> None:
         log = self.query_one("#events", RichLog)
+        if self._note is not None:  # the first event shown replaces "nothing at ..."
+            log.clear()
+            self._note = None
         if self._failure_line is None and is_failure(event):
             self._failure_line = self._lines
-        log.write(event_line(event, self._styles()), scroll_end=self.follow)
+        ascii_only = getattr(self.app, "ascii_only", False)
+        line = event_line(
+            event,
+            self._styles(),
+            now=self.tui.now(),
+            tz=fmt.zone(getattr(self.app, "utc", False)),
+            ascii_only=ascii_only,
+        )
+        log.write(line, scroll_end=self.follow)
         self._lines += 1
         if self.tracebacks and event.error_causes:
-            for line in traceback_lines(event):
+            for line in traceback_lines(event, ascii_only=ascii_only):
                 log.write(line, scroll_end=self.follow)
                 self._lines += 1
 
     def _append_events(self) -> None:
         for event in self.state.events[self._written :]:
-            if matches(event, self.level, self.needle):
-                self._write(event)
+            if at_level(event, self.level):
+                self._any_at_level = True
+                if has_text(event, self.needle):
+                    self._write(event)
         self._written = len(self.state.events)
+        self._show_note()
+
+    def _show_note(self) -> None:
+        """With events received and none shown, one dim line says the filters hide them
+        (a blank pane would read as "nothing happened yet")."""
+        if self._lines or not self.state.events:
+            return
+        note = nothing_shown(self._any_at_level)
+        if self._note is not None and self._note.plain == note.plain:
+            return
+        log = self.query_one("#events", RichLog)
+        log.clear()
+        log.write(note)
+        self._note = note
 
     def _rerender(self) -> None:
         log = self.query_one("#events", RichLog)
@@ -206,60 +263,90 @@ class ExecutionScreen(Screen[None]):
         self._lines = 0
         self._failure_line = None
         self._written = 0
+        self._any_at_level = False
+        self._note = None
         self._append_events()
         self._show_status()
 
     def _show_header(self) -> None:
         execution = self.execution
-        self.query_one("#exec-header", Static).update(header_text(execution, self.tui))
-        bar = self.query_one("#exec-progress", ProgressBar)
+        state = self.state
+        stale_since = state.updated_at if state.error and not state.gone else None
+        self.query_one("#exec-header", Static).update(header_text(execution, self.tui, stale_since))
+        bar = self.query_one("#exec-progress", OpsBar)
         total = execution.total_operations
-        bar.update(total=total or None, progress=execution.finished_operations)
+        bar.update(finished=execution.finished_operations, total=total or None)
         bar.display = bool(total) or not execution.is_ended
 
     def _show_params(self) -> None:
         self.query_one("#exec-params", Static).update(
-            parameters_text(self.execution, self.workflow)
+            parameters_text(
+                self.execution, self.workflow, ascii_only=getattr(self.app, "ascii_only", False)
+            )
         )
 
     def _show_status(self) -> None:
         state = self.state
-        line = Text(no_wrap=True, overflow="ellipsis")
+        ascii_only = getattr(self.app, "ascii_only", False)
+        between = sep(ascii_only)
+        line = Text(no_wrap=True, overflow=overflow(ascii_only))
         if state.gone:
-            line.append("✗ this execution no longer exists", style="bold")
+            line.append(f"{glyph('problem', ascii_only)} this execution no longer exists", "bold")
         elif state.error:
-            line.append("✗ ", style="bold")
-            line.append_text(safe(state.error, limit=200))
+            line.append(f"{glyph('problem', ascii_only)} ", style="bold")
+            line.append_text(safe(state.error, limit=200, ascii_only=ascii_only))
             if state.retry_at is not None:
-                line.append(" · retrying")
+                line.append(f"{between}retrying")
         elif state.finished:
-            line.append("■ ended: tail complete")
+            line.append(f"{glyph('ended', ascii_only)} ended: tail complete")
+        elif self.follow:
+            line.append(f"{glyph('following', ascii_only)} following")
         else:
-            line.append("● following" if self.follow else "○ not following")
-        line.append(f" · {len(state.events)} events · level ≥ {self.level}")
+            line.append(f"{glyph('not_following', ascii_only)} not following")
+        line.append(f"{between}{fmt.plural(len(state.events), 'event')}")
+        line.append(f"{between}level {glyph('at_least', ascii_only)} {self.level}")
         if self.needle:
-            line.append(" · filter ")
-            line.append_text(safe(self.needle, limit=60))
+            line.append(f"{between}filter ")
+            line.append_text(safe(self.needle, limit=60, ascii_only=ascii_only))
         if self.tracebacks:
-            line.append(" · tracebacks shown")
+            line.append(f"{between}tracebacks shown")
         if self.execution.id in self.tui.pinned:
-            line.append(" · pinned")
+            line.append(f"{between}pinned")
+        line.append(between + fmt.zone_label(self.tui.now(), getattr(self.app, "utc", False)))
         self.query_one("#tail-status", Static).update(line)
 
     def help_rows(self) -> list[tuple[str, str, str]]:
         return binding_rows(
             self.BINDINGS,
-            hidden=MUTATING if self.tui.read_only else (),
+            hidden={"refused", *(MUTATING if self.tui.read_only else ())},
             default_where="execution screen",
+            display=self.tui.get_key_display,
         )
 
     # -- actions --------------------------------------------------------------------------
-    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+    def refusal(self, action: str) -> str | None:
+        """Why `action` cannot run now, in words; None when it can."""
         if action in MUTATING and self.tui.read_only:
-            return False
-        if action == "cancel_execution":
-            return not self.execution.is_ended
+            verb = "cancelling" if action == "cancel_execution" else "starting"
+            return f"Read-only mode: {verb} is disabled."
+        if action == "cancel_execution" and self.execution.is_ended:
+            return (
+                f"Execution {short_id(self.execution.id)} already ended "
+                f"({look(self.execution.status).word}): there is nothing to cancel."
+            )
+        return None
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action == "refused":
+            return True
+        if action in MUTATING:
+            return self.refusal(action) is None
         return True
+
+    def action_refused(self, action: str) -> None:
+        reason = self.refusal(action)
+        if reason is not None:
+            self.notify(reason, severity="warning", markup=False)
 
     def action_back(self) -> None:
         field = self.query_one("#event-filter", Input)
@@ -313,6 +400,14 @@ class ExecutionScreen(Screen[None]):
         log.auto_scroll = False
         log.scroll_to(y=self._failure_line, animate=False)
         self._show_status()
+
+    def action_toggle_utc(self) -> None:
+        """Times in UTC or in the local zone, for the whole app (an attribute of the
+        app, so every screen reads the same choice)."""
+        app: Any = self.app
+        app.utc = not getattr(app, "utc", False)
+        self._show_header()
+        self._rerender()
 
     def action_toggle_tracebacks(self) -> None:
         self.tracebacks = not self.tracebacks

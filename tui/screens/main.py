@@ -1,7 +1,16 @@
-"""The main screen: deployments, the selected deployment's workflows, its executions."""
+"""The main screen: deployments, the selected deployment's workflows, its executions.
+
+The deployment under the cursor is the one source of truth for what every other pane,
+form and key acts on. After any change to the deployments list (a filter, a page, a
+refresh, a resize, a tenant switch) the screen reads the cursor again, tells the poller,
+and shows the workflows and executions of that deployment only: never those of one
+that is no longer under the cursor. With nothing under the cursor, the dependent panes
+say so and the keys that would act on them say why they do nothing.
+"""
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
 from textual import on
@@ -15,50 +24,113 @@ from textual.widgets import DataTable, Footer, Input
 from tui.api.models import Execution, Workflow
 from tui.live.snapshot import Snapshot
 from tui.messages import SnapshotReady
-from tui.screens.help import binding_rows
+from tui.screens.help import binding_rows, refusal_fallbacks
+from tui.widgets import fmt
+from tui.widgets.glyphs import glyph
 from tui.widgets.panes import (
     DeploymentsTable,
     ExecutionsTable,
     WorkflowsTable,
     deployment_cells,
     execution_cells,
+    short_id,
+    unavailable_message,
     workflow_cells,
 )
 from tui.widgets.safe import clean
-from tui.widgets.status_line import StatusLine, status_line_text
+from tui.widgets.status import look
+from tui.widgets.status_line import ErrorLine, StatusLine, error_line_text
 from tui.widgets.watch_bar import WatchBar
 
 if TYPE_CHECKING:
     from tui.app import CfyTuiApp
 
 MUTATING = {"start", "force_start", "cancel_execution"}
+# Actions that, when they cannot run, still answer their key with the reason (a hidden
+# fallback binding on the same key runs `refused`): a key never does nothing silently.
+EXPLAINED = ("start", "force_start", "cancel_execution", "pin", "raw", "copy_id")
+
+_PRIMARY = [
+    Binding(
+        "s",
+        "start",
+        "Start",
+        id="main.start",
+        tooltip="Start the selected workflow on the selected deployment (parameters form)",
+    ),
+    Binding(
+        "S",
+        "force_start",
+        "Force start",
+        id="main.force_start",
+        tooltip="Start even while another execution runs, after a confirmation",
+    ),
+    Binding(
+        "c",
+        "cancel_execution",
+        "Cancel",
+        id="main.cancel",
+        tooltip="Cancel the selected execution: cancel, force-cancel or kill",
+    ),
+    Binding(
+        "enter",
+        "open",
+        "Open",
+        id="main.open",
+        tooltip="Deployment: go to its executions; execution: open its event tail",
+    ),
+    Binding("m", "pin", "Pin", id="main.pin", tooltip="Watch the selected execution until it ends"),
+    Binding("y", "raw", "Raw", id="main.raw", tooltip="The selected object as the manager sent it"),
+    Binding(
+        "Y",
+        "copy_id",
+        "Copy id",
+        id="main.copy_id",
+        show=False,
+        tooltip="Copy the selected object's id to the clipboard",
+    ),
+    Binding("slash", "filter", "Filter", id="main.filter", tooltip="Filter deployments by name"),
+    Binding(
+        "escape",
+        "clear_filter",
+        "Clear filter",
+        id="main.clear_filter",
+        show=False,
+        tooltip="Show every deployment again",
+    ),
+    Binding("r", "refresh", "Refresh", id="main.refresh", tooltip="Ask the manager now"),
+    Binding("p", "pause", "Pause", id="main.pause", tooltip="Stop live updates"),
+    Binding("p", "resume", "Resume", id="main.resume", tooltip="Resume live updates"),
+    Binding("question_mark", "help", "Help", id="main.help", tooltip="Every key and what it does"),
+    Binding(
+        "comma",
+        "app.show_settings",
+        "Settings",
+        id="main.settings",
+        show=False,
+        tooltip="Each effective setting and where it came from",
+    ),
+    Binding("q", "app.quit", "Quit", id="main.quit", tooltip="Leave cfy-tui"),
+]
 
 
 class MainScreen(Screen[None]):
-    BINDINGS = [
-        Binding("s", "start", "Start", id="main.start", tooltip="Start the selected workflow"),
-        Binding("S", "force_start", "Force start", id="main.force_start"),
-        Binding("c", "cancel_execution", "Cancel", id="main.cancel"),
-        Binding("enter", "open", "Open", id="main.open"),
-        Binding("m", "pin", "Pin", id="main.pin"),
-        Binding("y", "raw", "Raw", id="main.raw"),
-        Binding("Y", "copy_id", "Copy id", id="main.copy_id", show=False),
-        Binding("slash", "filter", "Filter", id="main.filter"),
-        Binding("escape", "clear_filter", "Clear filter", id="main.clear_filter", show=False),
-        Binding("r", "refresh", "Refresh", id="main.refresh"),
-        Binding("p", "toggle_pause", "Pause", id="main.pause"),
-        Binding("question_mark", "help", "Help", id="main.help"),
-        Binding("comma", "app.show_settings", "Settings", id="main.settings", show=False),
-        Binding("q", "app.quit", "Quit", id="main.quit"),
-    ]
+    BINDINGS = [*_PRIMARY, *refusal_fallbacks(_PRIMARY, EXPLAINED)]
 
     def __init__(self) -> None:
         super().__init__(id="main")
         self.snapshot = Snapshot()
         self._workflows: dict[str, Workflow] = {}
-        self._cursor_after_page: str | None = None  # "first" / "last" row after a page turn
-        self._page_offset_seen = 0
         self._executions: dict[str, Execution] = {}
+        # Which deployment the workflows and executions panes show (None: nothing).
+        self._workflows_for: str | None = None
+        self._executions_for: str | None = None
+        # A page turn in flight: where the cursor goes when it arrives, and the offset
+        # asked for (further turns count from there, so no key press is lost).
+        self._cursor_after_page: str | None = None
+        self._page_target: int | None = None
+        self._page_offset_seen = 0
+        self._key_states: tuple[bool, ...] = ()
 
     @property
     def tui(self) -> CfyTuiApp:
@@ -75,6 +147,7 @@ class MainScreen(Screen[None]):
             with Vertical(id="executions-pane", classes="pane"):
                 yield ExecutionsTable(id="executions")
         yield WatchBar(id="watch-bar", markup=False)
+        yield ErrorLine(id="error-line", markup=False)
         yield StatusLine(id="status-line", markup=False)
         yield Footer()
 
@@ -84,6 +157,7 @@ class MainScreen(Screen[None]):
         self.query_one("#executions-pane").border_title = "Executions"
         self.query_one("#filter", Input).display = False
         self.query_one(WatchBar).display = False
+        self.query_one(ErrorLine).display = False
         self.query_one("#deployments", DeploymentsTable).focus()
         self.set_interval(1.0, self._tick_clock, name="clock")
         self.apply_snapshot(self.tui.poller_snapshot)
@@ -93,6 +167,9 @@ class MainScreen(Screen[None]):
         field = self.query_one("#filter", Input)
         field.value = ""
         field.display = False
+        self._cursor_after_page = None
+        self._page_target = None
+        self._page_offset_seen = 0
         self.apply_snapshot(Snapshot())
         self.query_one("#deployments", DeploymentsTable).focus()
 
@@ -114,10 +191,18 @@ class MainScreen(Screen[None]):
         if pane.border_title != content.markup:
             pane.border_title = content
 
+    def _data_time(self, snapshot: Snapshot) -> datetime:
+        """The "now" that durations are counted to: the time of the data while it is
+        stale (nobody knows whether a running execution still runs), the clock else."""
+        app = self.tui
+        if snapshot.stale and snapshot.updated_at is not None:
+            return datetime.fromtimestamp(snapshot.updated_at, tz=UTC)
+        return app.now()
+
     def apply_snapshot(self, snapshot: Snapshot) -> None:
         self.snapshot = snapshot
         app = self.tui
-        palette, ascii_only, now = app.palette, app.ascii_only, app.now()
+        palette, ascii_only = app.palette, app.ascii_only
         deployments = self.query_one("#deployments", DeploymentsTable)
         deployments.apply_rows(
             [
@@ -125,74 +210,150 @@ class MainScreen(Screen[None]):
                 for d in snapshot.deployments
             ]
         )
-        selected = snapshot.selected
-        detail = snapshot.detail if snapshot.detail and snapshot.detail.id == selected else None
-        workflows = detail.workflows if detail else ()
-        self._workflows = {w.name: w for w in workflows}
-        self.query_one("#workflows", WorkflowsTable).apply_rows(
-            [(w.name, workflow_cells(w)) for w in workflows]
+        self._after_page(snapshot, deployments)
+        self._show_deployments_title(snapshot, deployments)
+        self._show_target(snapshot, deployments.selected_key)
+        self.query_one("#panes").set_class(snapshot.stale, "-stale")
+        self.query_one(StatusLine).show_status(
+            snapshot, app.identity, app.manager_version, app.clock(), ascii_only
         )
-        self._executions = {e.id: e for e in snapshot.executions}
-        self.query_one("#executions", ExecutionsTable).apply_rows(
-            [(e.id, execution_cells(e, now, palette, ascii_only)) for e in snapshot.executions]
-        )
-        name = clean(selected, limit=60) if selected else ""
-        self._set_title("#workflows-pane", f"Workflows: {name}" if name else "Workflows")
-        self._set_title("#executions-pane", f"Executions: {name}" if name else "Executions")
+        self.query_one(ErrorLine).show_error(error_line_text(snapshot, app.clock(), ascii_only))
+        self._sync_selection()
+
+    def _after_page(self, snapshot: Snapshot, deployments: DeploymentsTable) -> None:
+        first = snapshot.deployments_offset
+        deployments.more_before = first > 0
+        deployments.more_after = first + len(snapshot.deployments) < snapshot.deployments_total
+        if self._cursor_after_page is not None and first != self._page_offset_seen:
+            rows = deployments.keys
+            if rows:
+                deployments.select_key(rows[0] if self._cursor_after_page == "first" else rows[-1])
+            if self._page_target is None or first == self._page_target:
+                self._cursor_after_page = None
+                self._page_target = None
+        self._page_offset_seen = first
+
+    def _show_deployments_title(self, snapshot: Snapshot, deployments: DeploymentsTable) -> None:
+        ascii_only = self.tui.ascii_only
         total = snapshot.deployments_total
         shown = len(snapshot.deployments)
         first = snapshot.deployments_offset
         title = "Deployments"
         if snapshot.search:
-            title += f" matching “{clean(snapshot.search, limit=40)}”"
+            opening, closing = glyph("open_quote", ascii_only), glyph("close_quote", ascii_only)
+            title += f" matching {opening}{clean(snapshot.search, limit=40)}{closing}"
+            if not shown and snapshot.updated_at is not None:
+                title += ": none"
         if total > shown:
-            title += f" {first + 1}–{first + shown} of {total}" if shown else f" (of {total})"
+            dash = glyph("range", ascii_only)
+            title += f" {first + 1}{dash}{first + shown} of {total}" if shown else f" (of {total})"
+        if snapshot.stale:
+            title += " (stale)"
         self._set_title("#deployments-pane", title)
-        deployments.more_before = first > 0
-        deployments.more_after = first + shown < total
-        if self._cursor_after_page is not None and first != self._page_offset_seen:
-            rows = deployments.keys
-            if rows:
-                deployments.select_key(rows[0] if self._cursor_after_page == "first" else rows[-1])
-            self._cursor_after_page = None
-        self._page_offset_seen = first
-        self.query_one(StatusLine).show(
-            status_line_text(snapshot, app.identity, app.manager_version, app.clock())
+
+    def _show_target(self, snapshot: Snapshot, target: str | None) -> None:
+        """The workflows and executions of `target` (the deployment under the cursor),
+        and nothing else: data the poller holds for another selection is not shown."""
+        app = self.tui
+        mine = target is not None and snapshot.selected == target
+        detail = snapshot.detail if mine and snapshot.detail is not None else None
+        if detail is not None and detail.id != target:
+            detail = None
+        workflows = detail.workflows if detail else ()
+        self._workflows = {w.name: w for w in workflows}
+        self._workflows_for = target if detail is not None else None
+        self.query_one("#workflows", WorkflowsTable).apply_rows(
+            [(w.name, workflow_cells(w, app.ascii_only)) for w in workflows]
         )
-        if selected is None and deployments.selected_key is not None:
-            app.select_deployment(deployments.selected_key)
+        executions = snapshot.executions if mine else ()
+        self._executions = {e.id: e for e in executions}
+        self._executions_for = target if mine else None
+        now = self._data_time(snapshot)
+        self.query_one("#executions", ExecutionsTable).apply_rows(
+            [
+                (e.id, execution_cells(e, now, app.palette, app.ascii_only, fmt.zone(app.utc)))
+                for e in executions
+            ]
+        )
+        if target is None:
+            suffix = ": no deployment selected"
+            short = ": no deployment"  # the workflows pane is narrow at 80 columns
+        else:
+            suffix = f": {clean(target, limit=60)}"
+            if detail is None:
+                suffix += " (loading)"
+            short = suffix
+        stale = " (stale)" if snapshot.stale else ""
+        self._set_title("#workflows-pane", f"Workflows{short}{stale}")
+        self._set_title("#executions-pane", f"Executions{suffix}{stale}")
+
+    def _sync_selection(self) -> None:
+        """Tell the poller which deployment the cursor is on (None: the list is empty),
+        and refresh the footer when what the keys can do has changed."""
+        target = self.query_one("#deployments", DeploymentsTable).selected_key
+        if target != self.tui.poller_snapshot.selected:
+            self.tui.select_deployment(target)
+        states = tuple(
+            self.check_action(a, ()) is True for a in (*EXPLAINED, "open", "pause", "resume")
+        )
+        if states != self._key_states:
+            self._key_states = states
+            self.refresh_bindings()
 
     # -- selection ----------------------------------------------------------------------
     @on(DataTable.RowHighlighted, "#deployments")
     def _deployment_highlighted(self, event: DataTable.RowHighlighted) -> None:
-        # An empty table highlights "no row" (row_key None) on up/down.
-        key = event.row_key.value if event.row_key is not None else None
-        if key is not None and key != self.snapshot.selected:
-            self.tui.select_deployment(str(key))
+        # The event may be older than the table (a resize rebuilds the rows and the
+        # cursor passes row 0 on the way): the cursor itself is read, not the event.
+        self._show_target(self.tui.poller_snapshot, self._cursor_deployment())
+        self._sync_selection()
+
+    @on(DataTable.RowHighlighted, "#workflows")
+    @on(DataTable.RowHighlighted, "#executions")
+    def _row_highlighted(self, event: DataTable.RowHighlighted) -> None:
+        self._sync_selection()
+
+    def _cursor_deployment(self) -> str | None:
+        return self.query_one("#deployments", DeploymentsTable).selected_key
 
     @on(DeploymentsTable.PageRequested)
     def _turn_page(self, event: DeploymentsTable.PageRequested) -> None:
         page = self.tui.poller.deployments_page
-        offset = self.snapshot.deployments_offset + (page if event.forward else -page)
-        self._cursor_after_page = "first" if event.forward else "last"
-        self.tui.poller.show_deployments_from(max(0, offset))
+        total = self.snapshot.deployments_total
+        base = self._page_target if self._page_target is not None else self._page_offset_seen
+        last = max(0, (total - 1) // page * page) if total else 0
+        offset, cursor = {
+            "next": (min(base + page, last), "first"),
+            "previous": (max(0, base - page), "last"),
+            "first": (0, "first"),
+            "last": (last, "last"),
+        }[event.where]
+        if offset == base:
+            return
+        self._page_target = offset
+        self._cursor_after_page = cursor
+        self.tui.poller.show_deployments_from(offset)
 
     @on(DataTable.RowSelected, "#deployments")
     def _deployment_chosen(self, event: DataTable.RowSelected) -> None:
         """`enter` on a deployment (DataTable's own binding): go to its executions."""
         self.query_one("#executions", ExecutionsTable).focus()
 
+    @on(DataTable.RowSelected, "#workflows")
+    def _workflow_chosen(self, event: DataTable.RowSelected) -> None:
+        """`enter` on a workflow: its start form."""
+        self.action_start()
+
     @on(DataTable.RowSelected, "#executions")
     def _execution_chosen(self, event: DataTable.RowSelected) -> None:
         """`enter` on an execution: its screen with the event tail."""
-        if event.row_key is None:
-            return
-        execution = self._executions.get(str(event.row_key.value))
+        execution = self.selected_execution
         if execution is not None:
             self.tui.open_execution(execution)
 
     def on_descendant_focus(self) -> None:
-        self.refresh_bindings()
+        self._key_states = ()
+        self._sync_selection()
 
     @property
     def selected_workflow(self) -> Workflow | None:
@@ -204,45 +365,99 @@ class MainScreen(Screen[None]):
         key = self.query_one("#executions", ExecutionsTable).selected_key
         return self._executions.get(key) if key else None
 
-    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
-        if action in MUTATING and self.tui.read_only:
-            return False
+    # -- what a key may do, and why not ---------------------------------------------------
+    def refusal(self, action: str) -> str | None:
+        """Why `action` cannot run now, in words for the user; None when it can."""
+        app = self.tui
         focused = self.focused
+        if action in MUTATING and app.read_only:
+            verb = "cancelling" if action == "cancel_execution" else "starting"
+            return f"Read-only mode: {verb} is disabled."
         if action in ("start", "force_start"):
-            return isinstance(focused, WorkflowsTable)
-        if action == "cancel_execution":
-            return isinstance(focused, ExecutionsTable)
+            return self._start_refusal(action, focused)
+        if action in ("cancel_execution", "pin"):
+            if not isinstance(focused, ExecutionsTable):
+                return "Select an execution in the Executions pane first (tab to it)."
+            execution = self.selected_execution
+            if execution is None:
+                return self._nothing_selected("execution")
+            if action == "cancel_execution" and execution.is_ended:
+                return (
+                    f"Execution {short_id(execution.id)} already ended "
+                    f"({look(execution.status).word}): there is nothing to cancel."
+                )
+        if action in ("raw", "copy_id") and self._focused_object() is None:
+            return "Nothing selected in this pane."
+        return None
+
+    def _start_refusal(self, action: str, focused: object) -> str | None:
+        target = self._cursor_deployment()
+        if target is None:
+            return self._nothing_selected("deployment")
+        if not isinstance(focused, WorkflowsTable):
+            return "Choose a workflow in the Workflows pane first (tab to it)."
+        if self._workflows_for != target:
+            return f"The workflows of {clean(target, limit=60)} are still loading."
+        workflow = self.selected_workflow
+        if workflow is None:
+            return "Select a workflow first."
+        return unavailable_message(target, workflow) if action == "start" else None
+
+    def _nothing_selected(self, kind: str) -> str:
+        if kind == "deployment":
+            if self.snapshot.search and not self.snapshot.deployments:
+                return "No deployment selected: the filter matches none (esc clears it)."
+            return "No deployment selected: the list is empty."
+        return f"No {kind} selected."
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action == "refused":
+            return True
+        if action in EXPLAINED:
+            return self.refusal(action) is None
+        focused = self.focused
         if action == "open":
             return isinstance(focused, (DeploymentsTable, ExecutionsTable))
-        if action == "pin":
-            return isinstance(focused, ExecutionsTable)
-        if action in ("raw", "copy_id"):
-            return isinstance(focused, (DeploymentsTable, ExecutionsTable))
+        if action == "pause":
+            return not self.snapshot.paused
+        if action == "resume":
+            return self.snapshot.paused
         if action == "clear_filter":
             return bool(self.snapshot.search) or self.query_one("#filter", Input).display
         return True
 
+    def action_refused(self, action: str) -> None:
+        """The fallback of a key whose action cannot run: say why, do nothing else."""
+        reason = self.refusal(action)
+        if reason is not None:
+            self.notify(reason, severity="warning", markup=False)
+
+    def _allowed(self, action: str) -> bool:
+        """For actions reached without their key (palette, enter): the same rule."""
+        reason = self.refusal(action)
+        if reason is not None:
+            self.notify(reason, severity="warning", markup=False)
+        return reason is None
+
     # -- actions ------------------------------------------------------------------------
-    def _start(self, force: bool) -> None:
-        workflow = self.selected_workflow
-        deployment = self.snapshot.selected
-        if workflow is None or deployment is None:
-            self.notify("Select a workflow first.", severity="warning")
+    def _start(self, action: str, force: bool) -> None:
+        if not self._allowed(action):
             return
-        self.tui.open_start(deployment, workflow, force=force)
+        workflow = self.selected_workflow
+        target = self._workflows_for
+        if workflow is not None and target is not None:
+            self.tui.open_start(target, workflow, force=force)
 
     def action_start(self) -> None:
-        self._start(force=False)
+        self._start("start", force=False)
 
     def action_force_start(self) -> None:
-        self._start(force=True)
+        self._start("force_start", force=True)
 
     def action_cancel_execution(self) -> None:
         execution = self.selected_execution
-        if execution is None:
-            self.notify("Select an execution first.", severity="warning")
-            return
-        self.tui.open_cancel(execution)
+        if self._allowed("cancel_execution") and execution is not None:
+            self.tui.open_cancel(execution)
 
     def action_open(self) -> None:
         if isinstance(self.focused, ExecutionsTable):
@@ -254,7 +469,7 @@ class MainScreen(Screen[None]):
 
     def action_pin(self) -> None:
         execution = self.selected_execution
-        if execution is not None:
+        if self._allowed("pin") and execution is not None:
             self.tui.toggle_pin(execution)
 
     def _focused_object(self) -> tuple[str, str, Any] | None:
@@ -264,7 +479,7 @@ class MainScreen(Screen[None]):
             if execution is not None:
                 return ("Execution", execution.id, execution.raw)
         if isinstance(self.focused, DeploymentsTable):
-            key = self.query_one("#deployments", DeploymentsTable).selected_key
+            key = self._cursor_deployment()
             detail = self.snapshot.detail
             if key is not None:
                 if detail is not None and detail.id == key:
@@ -272,17 +487,25 @@ class MainScreen(Screen[None]):
                 for deployment in self.snapshot.deployments:
                     if deployment.id == key:
                         return ("Deployment", key, deployment.raw)
+        if isinstance(self.focused, WorkflowsTable):
+            workflow = self.selected_workflow
+            detail = self.snapshot.detail
+            if workflow is not None and detail is not None and detail.id == self._workflows_for:
+                declared = detail.raw.get("workflows") if isinstance(detail.raw, dict) else None
+                for raw in declared if isinstance(declared, list) else ():
+                    if isinstance(raw, dict) and raw.get("name") == workflow.name:
+                        return ("Workflow", workflow.name, raw)
         return None
 
     def action_raw(self) -> None:
         found = self._focused_object()
-        if found is not None:
+        if self._allowed("raw") and found is not None:
             kind, key, raw = found
             self.tui.show_raw(f"{kind} {key}", raw)
 
     def action_copy_id(self) -> None:
         found = self._focused_object()
-        if found is not None:
+        if self._allowed("copy_id") and found is not None:
             self.tui.copy_id(found[1])
 
     def action_filter(self) -> None:
@@ -292,7 +515,7 @@ class MainScreen(Screen[None]):
 
     @on(Input.Changed, "#filter")
     def _filter_changed(self, event: Input.Changed) -> None:
-        self.tui.set_search(event.value.strip())
+        self.tui.set_search(event.value.strip(), keep=self._cursor_deployment())
 
     @on(Input.Submitted, "#filter")
     def _filter_submitted(self, event: Input.Submitted) -> None:
@@ -302,13 +525,16 @@ class MainScreen(Screen[None]):
         field = self.query_one("#filter", Input)
         field.value = ""
         field.display = False
-        self.tui.set_search("")
+        self.tui.set_search("", keep=self._cursor_deployment())
         self.query_one("#deployments", DeploymentsTable).focus()
 
     def action_refresh(self) -> None:
         self.tui.refresh_now()
 
-    def action_toggle_pause(self) -> None:
+    def action_pause(self) -> None:
+        self.tui.toggle_pause()
+
+    def action_resume(self) -> None:
         self.tui.toggle_pause()
 
     def action_help(self) -> None:
@@ -321,32 +547,40 @@ class MainScreen(Screen[None]):
 
     def help_rows(self) -> list[tuple[str, str, str]]:
         where = {
-            "start": "workflows pane",
+            "start": "workflows pane (or enter on a workflow)",
             "force_start": "workflows pane",
             "cancel_execution": "executions pane",
             "open": "deployments: go to executions; executions: open the event tail",
             "pin": "executions pane",
-            "raw": "deployments, executions",
-            "copy_id": "deployments, executions",
+            "raw": "every pane",
+            "copy_id": "every pane",
+            "pause": "while live",
+            "resume": "while paused",
         }
+        ascii_only = self.tui.ascii_only
         rows = [
             ("tab / shift+tab", "Next / previous pane", "everywhere"),
-            ("↑ ↓  j k", "Move inside a pane", "everywhere"),
+            (f"{glyph('up_down', ascii_only)}  j k", "Move inside a pane", "everywhere"),
+            ("g / G  home / end", "First / last row (of the whole list)", "every table"),
         ]
+        hidden = {"refused", *(MUTATING if self.tui.read_only else ())}
         return rows + binding_rows(
-            self.BINDINGS, hidden=MUTATING if self.tui.read_only else (), where=where
+            self.BINDINGS, hidden=hidden, where=where, display=self.tui.get_key_display
         )
 
     def command_actions(self) -> list[tuple[str, str, Any]]:
-        """(name, help, callback) for the command palette, mutating ones left out in
-        read-only mode."""
+        """(name, help, callback) for the command palette: each action once, mutating
+        ones left out in read-only mode, pause or resume as the state is."""
         commands = []
         for binding in self.BINDINGS:
             assert isinstance(binding, Binding)
-            if binding.action in MUTATING and self.tui.read_only:
+            action = binding.action
+            if action.startswith(("app.", "refused")):
                 continue
-            if binding.action.startswith("app."):
+            if action in MUTATING and self.tui.read_only:
                 continue
-            method = getattr(self, f"action_{binding.action}")
+            if action in ("pause", "resume") and not self.check_action(action, ()):
+                continue
+            method = getattr(self, f"action_{action}")
             commands.append((binding.description, binding.tooltip or binding.description, method))
         return commands

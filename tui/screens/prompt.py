@@ -9,6 +9,8 @@ from textual.containers import Vertical
 from textual.screen import ModalScreen
 from textual.widgets import Input, Static
 
+from tui.widgets.controls import MaskedInput
+
 
 class PromptScreen(ModalScreen[str | None]):
     """Returns the text entered (stripped), or None on escape or an empty answer."""
@@ -24,7 +26,7 @@ class PromptScreen(ModalScreen[str | None]):
     def compose(self) -> ComposeResult:
         with Vertical(id="dialog"):
             yield Static(Text(self._question, style="bold"), id="dialog-title", markup=False)
-            yield Input(placeholder=self._placeholder, password=self._password, id="prompt")
+            yield MaskedInput(placeholder=self._placeholder, password=self._password, id="prompt")
 
     def on_mount(self) -> None:
         self.query_one("#prompt", Input).focus()

@@ -18,13 +18,13 @@ from tui.widgets.safe import safe
 RAW_LIMIT = 500_000
 
 
-def raw_text(data: Mapping[str, Any]) -> Text:
+def raw_text(data: Mapping[str, Any], *, ascii_only: bool = False) -> Text:
     """Pretty JSON; every character of server data passes through `safe`."""
     try:
         dumped = json.dumps(data, indent=2, sort_keys=True, ensure_ascii=False, default=str)
     except (TypeError, ValueError):
         dumped = repr(data)
-    return safe(dumped, limit=RAW_LIMIT, single_line=False)
+    return safe(dumped, limit=RAW_LIMIT, single_line=False, ascii_only=ascii_only)
 
 
 class RawScreen(ModalScreen[None]):
@@ -37,9 +37,11 @@ class RawScreen(ModalScreen[None]):
 
     def compose(self) -> ComposeResult:
         with Vertical(id="raw-dialog"):
-            yield Static(safe(self._title, "bold"), markup=False)
+            ascii_only = getattr(self.app, "ascii_only", False)
+            yield Static(safe(self._title, "bold", ascii_only=ascii_only), markup=False)
             with VerticalScroll(id="raw-scroll"):
-                yield Static(raw_text(self._data), markup=False, id="raw-body")
+                body = raw_text(self._data, ascii_only=ascii_only)
+                yield Static(body, markup=False, id="raw-body")
 
     def on_mount(self) -> None:
         self.query_one("#raw-scroll").focus()

@@ -18,27 +18,31 @@ from tui.widgets.safe import safe
 PRECEDENCE = "First wins: flags, environment, config file profile, cfy CLI profile, default."
 
 
-def settings_table(rows: Sequence[tuple[str, str, str]]) -> Table:
+def settings_table(rows: Sequence[tuple[str, str, str]], *, ascii_only: bool = False) -> Table:
     table = Table(show_header=True, header_style="bold", box=None, pad_edge=False, expand=True)
     table.add_column("Setting", no_wrap=True)
     table.add_column("Value", ratio=2)
     table.add_column("From", ratio=3, style="dim")
     for name, value, source in rows:
-        table.add_row(safe(name, limit=80), _wrapping(value, 400), _wrapping(source, 400))
+        table.add_row(
+            safe(name, limit=80, ascii_only=ascii_only),
+            _wrapping(value, 400, ascii_only),
+            _wrapping(source, 400, ascii_only),
+        )
     return table
 
 
-def _wrapping(value: str, limit: int) -> Text:
+def _wrapping(value: str, limit: int, ascii_only: bool = False) -> Text:
     """`safe()` text that may wrap (long paths and URLs) rather than be cut."""
-    text = safe(value, limit=limit)
+    text = safe(value, limit=limit, ascii_only=ascii_only)
     text.no_wrap = False
     text.overflow = "fold"
     return text
 
 
-def warning_line(warning: str) -> Text:
+def warning_line(warning: str, *, ascii_only: bool = False) -> Text:
     line = Text("Warning: ", style="bold")
-    return line.append_text(_wrapping(warning, 600))
+    return line.append_text(_wrapping(warning, 600, ascii_only))
 
 
 class SettingsScreen(ModalScreen[None]):
@@ -68,16 +72,20 @@ class SettingsScreen(ModalScreen[None]):
         self._warnings = list(warnings)
 
     def compose(self) -> ComposeResult:
+        ascii_only = getattr(self.app, "ascii_only", False)
         with Vertical(id="settings-dialog"):
             yield Static(Text("Settings", style="bold"), id="settings-title", markup=False)
             if self._warnings:
                 with VerticalScroll(id="settings-warnings"):
                     for warning in self._warnings:
                         yield Static(
-                            warning_line(warning), classes="settings-warning", markup=False
+                            warning_line(warning, ascii_only=ascii_only),
+                            classes="settings-warning",
+                            markup=False,
                         )
             with VerticalScroll(id="settings-body"):
-                yield Static(settings_table(self._rows), id="settings-table", markup=False)
+                table = settings_table(self._rows, ascii_only=ascii_only)
+                yield Static(table, id="settings-table", markup=False)
             yield Static(Text(f"{PRECEDENCE} esc closes.", style="dim"), markup=False)
 
     def action_close(self) -> None:

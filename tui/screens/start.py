@@ -13,7 +13,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.screen import ModalScreen
-from textual.widgets import Button, Checkbox, Static, TextArea
+from textual.widgets import Button, Checkbox, Footer, Static, TextArea
 
 from tui.api.models import Workflow
 from tui.api.params import (
@@ -24,7 +24,9 @@ from tui.api.params import (
     parse_document,
     validate,
 )
-from tui.widgets.safe import safe
+from tui.widgets.controls import StateCheckbox
+from tui.widgets.glyphs import glyph
+from tui.widgets.safe import clean, safe
 
 
 @dataclass(frozen=True)
@@ -38,7 +40,7 @@ class StartRequest:
     allow_custom: bool = False
 
 
-def parameter_help(workflow: Workflow) -> Text:
+def parameter_help(workflow: Workflow, *, ascii_only: bool = False) -> Text:
     """One line per declared parameter: name, type, mandatory, description."""
     text = Text()
     if not workflow.parameters:
@@ -47,16 +49,16 @@ def parameter_help(workflow: Workflow) -> Text:
     for index, spec in enumerate(workflow.parameters):
         if index:
             text.append("\n")
-        text.append_text(safe(spec.name, "bold", limit=80))
+        text.append_text(safe(spec.name, "bold", limit=80, ascii_only=ascii_only))
         kind = spec.type or "any"
         if spec.item_type:
             kind += f" of {spec.item_type}"
         text.append(" (")
-        text.append_text(safe(kind, limit=60))
+        text.append_text(safe(kind, limit=60, ascii_only=ascii_only))
         text.append(", mandatory)" if spec.mandatory else ")")
         if spec.description:
             text.append(" ")
-            text.append_text(safe(spec.description, "dim", limit=300))
+            text.append_text(safe(spec.description, "dim", limit=300, ascii_only=ascii_only))
     return text
 
 
@@ -83,14 +85,15 @@ class StartScreen(ModalScreen[StartRequest | None]):
         self._document = defaults_document(workflow, values)
 
     def compose(self) -> ComposeResult:
+        ascii_only = getattr(self.app, "ascii_only", False)
         title = Text("Force-start " if self._force else "Start ", style="bold")
-        title.append_text(safe(self.workflow.name, "bold", limit=100))
+        title.append_text(safe(self.workflow.name, "bold", limit=100, ascii_only=ascii_only))
         title.append(" on ")
-        title.append_text(safe(self.deployment_id, "bold", limit=100))
+        title.append_text(safe(self.deployment_id, "bold", limit=100, ascii_only=ascii_only))
         with Vertical(id="start-dialog"):
             yield Static(title, id="start-title", markup=False)
             with VerticalScroll(id="start-help"):
-                yield Static(parameter_help(self.workflow), markup=False)
+                yield Static(parameter_help(self.workflow, ascii_only=ascii_only), markup=False)
             yield TextArea(
                 self._document,
                 language=None,
@@ -100,10 +103,10 @@ class StartScreen(ModalScreen[StartRequest | None]):
                 tab_behavior="focus",
             )
             with Horizontal(id="start-options"):
-                yield Checkbox("force", value=self._force, id="opt-force")
-                yield Checkbox("dry run", id="opt-dry-run")
-                yield Checkbox("queue if busy", id="opt-queue")
-                yield Checkbox("allow custom parameters", id="opt-custom")
+                yield StateCheckbox("force", value=self._force, id="opt-force")
+                yield StateCheckbox("dry run", id="opt-dry-run")
+                yield StateCheckbox("queue if busy", id="opt-queue")
+                yield StateCheckbox("allow custom parameters", id="opt-custom")
             yield Static("", id="start-problems", markup=False)
             yield Static("", id="start-command", markup=False)
             with Horizontal(id="dialog-buttons"):
@@ -113,6 +116,8 @@ class StartScreen(ModalScreen[StartRequest | None]):
                     id="start-go",
                     variant="warning" if self._force else "primary",
                 )
+        # The form's own keys (ctrl+s, esc), not the main screen's underneath.
+        yield Footer()
 
     def on_mount(self) -> None:
         area = self.query_one("#start-params", TextArea)
@@ -131,6 +136,13 @@ class StartScreen(ModalScreen[StartRequest | None]):
         problems: list[str] = []
         if self._flag("queue") and (self._flag("force") or self._flag("dry-run")):
             problems.append("Queue cannot be combined with force or dry run.")
+        if not self.workflow.is_available and not self._flag("force"):
+            problems.append(
+                f"{clean(self.workflow.name, limit=100)} is not available on "
+                f"{clean(self.deployment_id, limit=100)}: "
+                f"{clean(self.workflow.unavailable_reason, limit=200)}. "
+                "Tick force to run it anyway."
+            )
         try:
             parameters = validate(self.workflow, values, allow_custom=self._flag("custom"))
         except ParameterProblems as exc:
@@ -168,16 +180,19 @@ class StartScreen(ModalScreen[StartRequest | None]):
             tenant=self._tenant,
         )
         text = Text("$ ", style="dim")
-        text.append_text(safe(line, limit=4000, single_line=False))
+        ascii_only = getattr(self.app, "ascii_only", False)
+        text.append_text(safe(line, limit=4000, single_line=False, ascii_only=ascii_only))
         command.update(text)
 
     def _show_problems(self, problems: tuple[str, ...]) -> None:
+        ascii_only = getattr(self.app, "ascii_only", False)
+        mark = glyph("problem", ascii_only)
         text = Text()
         for index, problem in enumerate(problems):
             if index:
                 text.append("\n")
-            text.append("✗ ", style="bold")
-            text.append_text(safe(problem, limit=500))
+            text.append(f"{mark} ", style="bold")
+            text.append_text(safe(problem, limit=500, ascii_only=ascii_only))
         self.query_one("#start-problems", Static).update(text)
 
     # -- events --------------------------------------------------------------------------

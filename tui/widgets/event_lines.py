@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime, timezone
+
 from rich.text import Text
 
-from tui.api.models import Event, parse_time
+from tui.api.models import Event
+from tui.widgets import fmt
 from tui.widgets.safe import safe
 
 LEVELS = ("debug", "info", "warning", "error")
@@ -28,10 +31,17 @@ def is_failure(event: Event) -> bool:
     return level_of(event) == "error"
 
 
-def event_line(event: Event, styles: dict[str, str]) -> Text:
-    """`12:01:03.123 INFO  [vm_1.create] message` (times in the local zone)."""
-    when = parse_time(event.timestamp)
-    stamp = when.astimezone().strftime("%H:%M:%S.%f")[:12] if when else "--:--:--.---"
+def event_line(
+    event: Event,
+    styles: dict[str, str],
+    *,
+    now: datetime | None = None,
+    tz: timezone | None = None,
+    ascii_only: bool = False,
+) -> Text:
+    """`12:01:03.123 LOG INFO    [vm_1.create] message`, the date in front when the
+    event is not from today (`now`), the time in `tz` (the local zone when None)."""
+    stamp = fmt.event_time(event.timestamp, now or datetime.now(UTC), tz)
     level = level_of(event)
     line = Text(no_wrap=True, overflow="ignore")
     line.append(stamp + " ", style="dim")
@@ -41,36 +51,58 @@ def event_line(event: Event, styles: dict[str, str]) -> Text:
         op = event.operation.rsplit(".", 1)[-1] if event.operation else ""
         where = f"{event.node_instance_id}.{op}" if op else event.node_instance_id
         line.append("[")
-        line.append_text(safe(where, limit=120))
+        line.append_text(safe(where, limit=120, ascii_only=ascii_only))
         line.append("] ")
     line.append_text(
-        safe(event.message, styles.get(level, "") if level == "error" else "", limit=4000)
+        safe(
+            event.message,
+            styles.get(level, "") if level == "error" else "",
+            limit=4000,
+            ascii_only=ascii_only,
+        )
     )
     return line
 
 
-def traceback_lines(event: Event) -> list[Text]:
+def traceback_lines(event: Event, *, ascii_only: bool = False) -> list[Text]:
     """The error causes of a failed task, one Text per line, indented."""
     lines: list[Text] = []
     for cause in event.error_causes:
         kind = cause.get("type")
         message = cause.get("message")
         head = Text("    cause: ", style="bold")
-        head.append_text(safe(f"{kind}: {message}" if kind else message, limit=2000))
+        head.append_text(
+            safe(f"{kind}: {message}" if kind else message, limit=2000, ascii_only=ascii_only)
+        )
         lines.append(head)
         trace = cause.get("traceback")
         if isinstance(trace, str):
             for row in trace.splitlines()[:200]:
-                lines.append(Text("      ").append_text(safe(row, "dim", limit=500)))
+                lines.append(
+                    Text("      ").append_text(safe(row, "dim", limit=500, ascii_only=ascii_only))
+                )
     return lines
 
 
-def matches(event: Event, min_level: str, needle: str) -> bool:
-    if LEVELS.index(level_of(event)) < LEVELS.index(min_level):
-        return False
+def at_level(event: Event, min_level: str) -> bool:
+    return LEVELS.index(level_of(event)) >= LEVELS.index(min_level)
+
+
+def has_text(event: Event, needle: str) -> bool:
     if not needle:
         return True
     haystack = " ".join(
         (event.message, event.node_instance_id, event.operation, event.event_type)
     ).lower()
     return needle.lower() in haystack
+
+
+def matches(event: Event, min_level: str, needle: str) -> bool:
+    return at_level(event, min_level) and has_text(event, needle)
+
+
+def nothing_shown(any_at_level: bool) -> Text:
+    """The tail's one line when there are events but the filters hide them all, so an
+    empty pane never reads as "no events yet"."""
+    what = "nothing matches the filter" if any_at_level else "nothing at this level"
+    return Text(what, style="dim italic")

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import UTC, datetime, timezone
 
 from tui.api.models import parse_time
 
@@ -17,6 +17,37 @@ def clock_time(stamp: str | None, now: datetime, tz: timezone | None = None) -> 
     if local.date() == today:
         return local.strftime("%H:%M:%S")
     return local.strftime("%b %d %H:%M")
+
+
+def event_time(stamp: str | None, now: datetime, tz: timezone | None = None) -> str:
+    """`12:01:03.123` today, `Nov 24 12:01:03.123` on another day: an event's time to
+    the millisecond, in `tz` (the local zone when None); `--:--:--.---` when unknown."""
+    when = parse_time(stamp)
+    if when is None:
+        return "--:--:--.---"
+    local = when.astimezone(tz)
+    shown = local.strftime("%H:%M:%S.%f")[:-3]
+    if local.date() == now.astimezone(tz).date():
+        return shown
+    return f"{local.strftime('%b %d')} {shown}"
+
+
+def zone(utc: bool) -> timezone | None:
+    """The zone times are shown in: UTC, or the local zone (None)."""
+    return UTC if utc else None
+
+
+def zone_label(now: datetime, utc: bool) -> str:
+    """`times in UTC`, or `times in CET (local)`: which zone the times on screen are
+    in, and that `z` switched it (a local zone may itself be UTC)."""
+    if utc:
+        return "times in UTC"
+    return f"times in {now.astimezone().tzname() or 'local time'} (local)"
+
+
+def plural(count: int, word: str, many: str | None = None) -> str:
+    """`1 event`, `2 events`, `0 events` (`many` for irregular plurals)."""
+    return f"{count} {word if count == 1 else (many or word + 's')}"
 
 
 def duration(seconds: float | None) -> str:

@@ -40,6 +40,8 @@ class KeyedTable(DataTable[Text]):
     BINDINGS: ClassVar = [
         Binding("j", "cursor_down", "Down", show=False, id="table.down"),
         Binding("k", "cursor_up", "Up", show=False, id="table.up"),
+        Binding("g,home", "first_row", "First row", show=False, id="table.first"),
+        Binding("G,end", "last_row", "Last row", show=False, id="table.last"),
     ]
 
     def __init__(self, *, id: str | None = None, classes: str | None = None) -> None:
@@ -143,10 +145,18 @@ class KeyedTable(DataTable[Text]):
         value = cells.get(column, Text(""))
         if column != first:
             return value
-        ranked = RankedText(value.plain, style=value.style, no_wrap=True, overflow="ellipsis")
+        ranked = RankedText(value.plain, style=value.style, no_wrap=True, overflow=value.overflow)
         ranked.spans = list(value.spans)
         ranked.rank = rank
         return ranked
+
+    def action_first_row(self) -> None:
+        if self.row_count:
+            self.move_cursor(row=0, animate=False)
+
+    def action_last_row(self) -> None:
+        if self.row_count:
+            self.move_cursor(row=self.row_count - 1, animate=False)
 
     def select_key(self, key: str) -> bool:
         """Put the cursor on the row of `key`; False when there is no such row."""

@@ -6,15 +6,16 @@ is testable without a screen, and every server string goes through `safe`.
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timezone
 
 from rich.text import Text
 from textual.message import Message
 
 from tui.api.models import Deployment, Execution, Workflow
 from tui.widgets import fmt
+from tui.widgets.glyphs import glyph, overflow
 from tui.widgets.keyed_table import Cells, Column, KeyedTable
-from tui.widgets.safe import safe
+from tui.widgets.safe import clean, safe
 from tui.widgets.status import Palette, status_text
 
 
@@ -23,12 +24,15 @@ def short_id(exec_id: str) -> str:
 
 
 class DeploymentsTable(KeyedTable):
-    """One page of deployments; moving past either end asks for the next page."""
+    """One page of deployments; moving past either end asks for the next page, and
+    `g`/`G` (home/end) go to the first or last deployment of the whole list."""
 
     class PageRequested(Message):
-        def __init__(self, forward: bool) -> None:
+        """`where`: "next", "previous", "first" or "last" page of the list."""
+
+        def __init__(self, where: str) -> None:
             super().__init__()
-            self.forward = forward
+            self.where = where
 
     more_before = False
     more_after = False
@@ -40,29 +44,38 @@ class DeploymentsTable(KeyedTable):
             return self.more_after and self.cursor_row >= self.row_count - 1
         return self.more_before and self.cursor_row <= 0
 
+    def _turn(self, forward: bool) -> bool:
+        """Ask for the next or previous page when the cursor is at that end."""
+        if self._at_end(forward):
+            self.post_message(self.PageRequested("next" if forward else "previous"))
+            return True
+        return False
+
     def action_cursor_down(self) -> None:
-        if self._at_end(True):
-            self.post_message(self.PageRequested(True))
-            return
-        super().action_cursor_down()
+        if not self._turn(True):
+            super().action_cursor_down()
 
     def action_cursor_up(self) -> None:
-        if self._at_end(False):
-            self.post_message(self.PageRequested(False))
-            return
-        super().action_cursor_up()
+        if not self._turn(False):
+            super().action_cursor_up()
 
     def action_page_down(self) -> None:
-        if self._at_end(True):
-            self.post_message(self.PageRequested(True))
-            return
-        super().action_page_down()
+        if not self._turn(True):
+            super().action_page_down()
 
     def action_page_up(self) -> None:
-        if self._at_end(False):
-            self.post_message(self.PageRequested(False))
-            return
-        super().action_page_up()
+        if not self._turn(False):
+            super().action_page_up()
+
+    def action_first_row(self) -> None:
+        if self.more_before:
+            self.post_message(self.PageRequested("first"))
+        super().action_first_row()
+
+    def action_last_row(self) -> None:
+        if self.more_after:
+            self.post_message(self.PageRequested("last"))
+        super().action_last_row()
 
     COLUMNS = (
         Column("id", "Deployment", 16),
@@ -88,17 +101,17 @@ def deployment_cells(
         workflow = dep.latest_execution_workflow_id or ""
     if workflow:
         latest.append(" ")
-        latest.append_text(safe(workflow, "dim", limit=60))
+        latest.append_text(safe(workflow, "dim", limit=60, ascii_only=ascii_only))
     installed = {"active": "yes", "inactive": "no"}.get(
         dep.installation_status, dep.installation_status
     )
     return {
-        "id": safe(dep.id, limit=200),
-        "name": safe(dep.display_name, limit=200),
-        "blueprint": safe(dep.blueprint_id, limit=200),
+        "id": safe(dep.id, limit=200, ascii_only=ascii_only),
+        "name": safe(dep.display_name, limit=200, ascii_only=ascii_only),
+        "blueprint": safe(dep.blueprint_id, limit=200, ascii_only=ascii_only),
         "latest": latest,
-        "status": safe(dep.deployment_status.replace("_", " "), limit=40),
-        "install": safe(installed, limit=20),
+        "status": safe(dep.deployment_status.replace("_", " "), limit=40, ascii_only=ascii_only),
+        "install": safe(installed, limit=20, ascii_only=ascii_only),
     }
 
 
@@ -110,19 +123,37 @@ class WorkflowsTable(KeyedTable):
     )
 
 
-def workflow_cells(workflow: Workflow) -> Cells:
+def workflow_cells(workflow: Workflow, ascii_only: bool = False) -> Cells:
     count = len(workflow.parameters)
     params = f"{count} param" + ("" if count == 1 else "s")
     if workflow.is_available:
-        available = Text("✓ yes", no_wrap=True)
+        available = Text(f"{glyph('yes', ascii_only)} yes", no_wrap=True)
     else:
-        available = Text("✗ no: ", style="bold", no_wrap=True, overflow="ellipsis")
-        available.append_text(safe(workflow.unavailable_reason, limit=120))
+        available = Text(
+            f"{glyph('no', ascii_only)} no: ",
+            style="bold",
+            no_wrap=True,
+            overflow=overflow(ascii_only),
+        )
+        available.append_text(safe(workflow.unavailable_reason, limit=120, ascii_only=ascii_only))
     return {
-        "name": safe(workflow.name, limit=200),
-        "params": Text(params, no_wrap=True),
+        "name": safe(workflow.name, limit=200, ascii_only=ascii_only),
+        "params": Text(params, no_wrap=True, overflow=overflow(ascii_only)),
         "available": available,
     }
+
+
+def unavailable_message(deployment_id: str, workflow: Workflow) -> str | None:
+    """Why a start of `workflow` would be refused by the manager (None: available).
+    Said instead of sending a request the manager is known to refuse; `force` skips
+    the manager's availability check, so a force-start is not refused here."""
+    if workflow.is_available:
+        return None
+    return (
+        f"{clean(workflow.name, limit=100)} is not available on "
+        f"{clean(deployment_id, limit=100)}: {clean(workflow.unavailable_reason, limit=200)}. "
+        "Nothing was sent; a force-start (S) runs it anyway."
+    )
 
 
 class ExecutionsTable(KeyedTable):
@@ -138,19 +169,24 @@ class ExecutionsTable(KeyedTable):
 
 
 def execution_cells(
-    execution: Execution, now: datetime, palette: Palette, ascii_only: bool
+    execution: Execution,
+    now: datetime,
+    palette: Palette,
+    ascii_only: bool,
+    tz: timezone | None = None,
 ) -> Cells:
+    """An execution row; times in `tz` (the local zone when None)."""
     ops = ""
     if execution.total_operations:
         ops = f"{execution.finished_operations}/{execution.total_operations}"
     return {
-        "id": safe(short_id(execution.id)),
-        "workflow": safe(execution.workflow_id, limit=200),
+        "id": safe(short_id(execution.id), ascii_only=ascii_only),
+        "workflow": safe(execution.workflow_id, limit=200, ascii_only=ascii_only),
         "status": status_text(
             execution.status, palette=palette, ascii_only=ascii_only, dry_run=execution.is_dry_run
         ),
         "started": Text(
-            fmt.clock_time(execution.started_at or execution.created_at, now), no_wrap=True
+            fmt.clock_time(execution.started_at or execution.created_at, now, tz), no_wrap=True
         ),
         "duration": Text(
             fmt.elapsed(execution.started_at, execution.ended_at, now)
@@ -159,5 +195,5 @@ def execution_cells(
             no_wrap=True,
         ),
         "ops": Text(ops, no_wrap=True),
-        "error": safe(execution.error_summary, "bold", limit=400),
+        "error": safe(execution.error_summary, "bold", limit=400, ascii_only=ascii_only),
     }

@@ -16,7 +16,9 @@ from typing import Any
 from rich.style import Style
 from rich.text import Text
 
-REPLACEMENT = "\N{REPLACEMENT CHARACTER}"
+from tui.widgets.glyphs import glyph, overflow
+
+REPLACEMENT = glyph("replacement")
 # C0 except tab and newline, DEL, C1; bidi embeddings/overrides/isolates; lone
 # surrogates (JSON can carry "\ud800": not text, and no terminal encoding takes it).
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069\ud800-\udfff]")
@@ -27,15 +29,23 @@ _WHITESPACE = re.compile(r"[\t\n]+")
 DEFAULT_LIMIT = 2000
 
 
-def clean(value: Any, *, limit: int | None = DEFAULT_LIMIT, single_line: bool = True) -> str:
+def clean(
+    value: Any,
+    *,
+    limit: int | None = DEFAULT_LIMIT,
+    single_line: bool = True,
+    ascii_only: bool = False,
+) -> str:
     """Server text made inert: control characters replaced, invisible ones dropped,
-    newlines folded to spaces (unless `single_line` is False), length capped."""
+    newlines folded to spaces (unless `single_line` is False), length capped. The
+    marks it adds (the cut's `…`, U+FFFD for a control character) are ASCII with
+    `ascii_only`; the server's own characters are kept."""
     if value is None:
         return ""
     text = value if isinstance(value, str) else str(value)
     if limit is not None and len(text) > limit:
-        text = text[:limit] + "…"
-    text = _INVISIBLE.sub("", _CONTROL.sub(REPLACEMENT, text))
+        text = text[:limit] + glyph("more", ascii_only)
+    text = _INVISIBLE.sub("", _CONTROL.sub(glyph("replacement", ascii_only), text))
     if single_line:
         text = _WHITESPACE.sub(" ", text)
     return text
@@ -47,11 +57,12 @@ def safe(
     *,
     limit: int | None = DEFAULT_LIMIT,
     single_line: bool = True,
+    ascii_only: bool = False,
 ) -> Text:
     """A `Text` of server data: never markup, never a control sequence."""
     return Text(
-        clean(value, limit=limit, single_line=single_line),
+        clean(value, limit=limit, single_line=single_line, ascii_only=ascii_only),
         style=style,
         no_wrap=single_line,
-        overflow="ellipsis",
+        overflow=overflow(ascii_only),
     )

@@ -6,39 +6,47 @@ from dataclasses import dataclass
 
 from rich.text import Text
 
+from tui.widgets.glyphs import glyph, overflow
 from tui.widgets.safe import clean
 
 
 @dataclass(frozen=True)
 class StatusLook:
     group: str
-    glyph: str
-    ascii: str
     word: str
 
+    @property
+    def glyph(self) -> str:
+        return glyph(self.group)
 
+    @property
+    def ascii(self) -> str:
+        return glyph(self.group, ascii_only=True)
+
+
+# status -> (group, word); each group's glyph and ASCII pair are in tui/widgets/glyphs.py
 _GROUPS = {
-    "terminated": ("done", "✓", "ok", "completed"),
-    "completed": ("done", "✓", "ok", "completed"),
-    "failed": ("failed", "✗", "FAIL", "failed"),
-    "cancelled": ("cancelled", "⊘", "cxl", "cancelled"),
-    "pending": ("running", "⟳", "run", "pending"),
-    "started": ("running", "⟳", "run", "started"),
-    "in_progress": ("running", "⟳", "run", "in progress"),
-    "cancelling": ("stopping", "…", "..", "cancelling"),
-    "force_cancelling": ("stopping", "…", "..", "force-cancelling"),
-    "kill_cancelling": ("stopping", "…", "..", "kill-cancelling"),
-    "queued": ("waiting", "◷", "wait", "queued"),
-    "scheduled": ("waiting", "◷", "wait", "scheduled"),
+    "terminated": ("done", "completed"),
+    "completed": ("done", "completed"),
+    "failed": ("failed", "failed"),
+    "cancelled": ("cancelled", "cancelled"),
+    "pending": ("running", "pending"),
+    "started": ("running", "started"),
+    "in_progress": ("running", "in progress"),
+    "cancelling": ("stopping", "cancelling"),
+    "force_cancelling": ("stopping", "force-cancelling"),
+    "kill_cancelling": ("stopping", "kill-cancelling"),
+    "queued": ("waiting", "queued"),
+    "scheduled": ("waiting", "scheduled"),
 }
 
 
 def look(status: str | None) -> StatusLook:
     if not status:
-        return StatusLook("none", "·", "-", "none")
+        return StatusLook("none", "none")
     found = _GROUPS.get(status)
     if found is None:
-        return StatusLook("unknown", "?", "?", clean(status, limit=30))
+        return StatusLook("unknown", clean(status, limit=30))
     return StatusLook(*found)
 
 
@@ -74,9 +82,9 @@ def status_text(
 ) -> Text:
     """`✓ completed` (or `ok completed` in ASCII); dry runs marked."""
     shown = look(status)
-    glyph = shown.ascii if ascii_only else shown.glyph
+    mark = shown.ascii if ascii_only else shown.glyph
     style = (palette or {}).get(shown.group, "")
-    text = Text(f"{glyph} {shown.word}", style=style, no_wrap=True, overflow="ellipsis")
+    text = Text(f"{mark} {shown.word}", style=style, no_wrap=True, overflow=overflow(ascii_only))
     if dry_run:
         text.append(" (dry run)", style="dim")
     return text

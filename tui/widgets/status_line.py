@@ -1,16 +1,43 @@
-"""The status line: where we are connected, as whom, and how fresh the data is."""
+"""The status line: where we are connected, as whom, and how fresh the data is.
+
+It must read whole at 80 columns: the manager, the tenant and the user stay visible
+whatever else is going on. So the line is built at the width it has, from the fullest
+form down to the most compact one that fits, and the error of a failed tick goes on a
+line of its own (`error_line_text`) instead of pushing the rest off the screen.
+"""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import UTC, datetime
 
 from rich.text import Text
+from textual import events
 from textual.widgets import Static
 
 from tui.api.client import redact_url
 from tui.live.snapshot import Snapshot
 from tui.widgets import fmt
-from tui.widgets.safe import safe
+from tui.widgets.glyphs import glyph, overflow, sep
+from tui.widgets.safe import clean, safe
+
+# The compact forms, tried in this order until the line fits its width. The retry
+# countdown is always on the error line too, so the status line may leave it out.
+_FULL = {
+    "show_version": True,
+    "scheme": True,
+    "retry": True,
+    "age_words": True,
+    "labels": True,
+    "long_words": True,
+}
+_FORMS = (
+    _FULL,
+    {**_FULL, "show_version": False},
+    {**_FULL, "show_version": False, "scheme": False},
+    {**_FULL, "show_version": False, "scheme": False, "retry": False, "age_words": False},
+    {key: False for key in _FULL},
+)
 
 
 @dataclass(frozen=True)
@@ -25,11 +52,37 @@ class Identity:
 
 
 def status_line_text(
-    snapshot: Snapshot, identity: Identity, version: str | None, now: float
+    snapshot: Snapshot,
+    identity: Identity,
+    version: str | None,
+    now: float,
+    *,
+    width: int | None = None,
+    ascii_only: bool = False,
 ) -> Text:
-    line = Text(no_wrap=True, overflow="ellipsis")
-    # The warnings come first: the line is cut at the right edge (always at 80 columns,
-    # and at any width while a long error is shown), and these must stay visible.
+    """The fullest form that fits in `width` columns (all of it when None)."""
+    line = Text()
+    for form in _FORMS:
+        line = _line(snapshot, identity, version, now, ascii_only=ascii_only, **form)
+        if width is None or line.cell_len <= width:
+            break
+    line.no_wrap = True
+    line.overflow = overflow(ascii_only)
+    return line
+
+
+def _line(
+    snapshot: Snapshot,
+    identity: Identity,
+    version: str | None,
+    now: float,
+    *,
+    ascii_only: bool,
+    **form: bool,
+) -> Text:
+    dot = sep(ascii_only)
+    line = Text()
+    # The warnings come first: they must stay visible at any width.
     for shown, flag in (
         (identity.insecure, "TLS NOT VERIFIED"),
         (identity.read_only, "READ-ONLY"),
@@ -37,39 +90,118 @@ def status_line_text(
     ):
         if shown:
             line.append(flag, style="bold reverse")
-            line.append(" · ")
+            line.append(dot)
     conn = snapshot.connection
     if conn.connected:
-        line.append("● connected", style="bold")
+        line.append(f"{glyph('connected', ascii_only)} connected", style="bold")
     elif snapshot.updated_at is None and conn.failures == 0:
-        line.append("○ connecting…")
+        line.append(f"{glyph('connecting', ascii_only)} connecting")
     else:
-        retry = (
-            "" if conn.retry_at is None else f", retrying in {max(0, round(conn.retry_at - now))}s"
+        retry = _retry(snapshot, now) if form["retry"] else ""
+        line.append(
+            f"{glyph('disconnected', ascii_only)} disconnected{', ' + retry if retry else ''}",
+            style="bold reverse",
         )
-        line.append(f"✗ disconnected{retry}", style="bold reverse")
+    line.append(dot)
+    url = redact_url(identity.url)  # no user:password@
+    if not form["scheme"]:
+        url = url.split("://", 1)[-1]
+    line.append_text(safe(url, limit=80, ascii_only=ascii_only))
+    if version and form["show_version"]:
+        line.append(dot + "manager ")
+        line.append_text(safe(version, limit=20, ascii_only=ascii_only))
+    line.append(dot)
+    user = identity.user or "token"
+    if form["labels"]:
+        line.append("tenant ")
+        line.append_text(safe(identity.tenant, limit=60, ascii_only=ascii_only))
+        line.append(dot + "user ")
+        line.append_text(safe(user, limit=60, ascii_only=ascii_only))
+    else:
+        line.append_text(
+            safe(
+                f"{clean(user, limit=40)}@{clean(identity.tenant, limit=60)}", ascii_only=ascii_only
+            )
+        )
+    if snapshot.stale and snapshot.updated_at is not None:
+        # The age of stale data does not tick: it is the time the data is from.
+        when = datetime.fromtimestamp(snapshot.updated_at, tz=UTC).astimezone()
+        line.append(dot)
+        words = "data as of" if form["long_words"] else "data"
+        line.append(f"{words} {when.strftime('%H:%M:%S')} (stale)", style="bold")
+    else:
+        age = snapshot.age(now)
+        if age is not None:
+            shown = fmt.age(age)
+            line.append(dot + (f"updated {shown} ago" if form["age_words"] else f"{shown} ago"))
+    return line
+
+
+def _retry(snapshot: Snapshot, now: float) -> str:
+    retry_at = snapshot.connection.retry_at
+    if retry_at is None:
+        return ""
+    seconds = round(retry_at - now)
+    return f"retrying in {seconds}s" if seconds > 0 else "retrying now"
+
+
+def error_line_text(snapshot: Snapshot, now: float, ascii_only: bool = False) -> Text | None:
+    """When the next try is and why the last tick failed, on a line of its own (the
+    countdown first: the error is what a narrow terminal cuts); None while connected."""
+    conn = snapshot.connection
+    if conn.connected or (not conn.error and conn.retry_at is None):
+        return None
+    line = Text(
+        f"{glyph('problem', ascii_only)} ",
+        style="bold",
+        no_wrap=True,
+        overflow=overflow(ascii_only),
+    )
+    retry = _retry(snapshot, now)
+    if retry:
+        line.append(retry)
         if conn.error:
-            line.append(": ")
-            line.append_text(safe(conn.error, limit=120))
-    line.append(" · ")
-    line.append_text(safe(redact_url(identity.url), limit=80))  # no user:password@
-    if version:
-        line.append(" · manager ")
-        line.append_text(safe(version, limit=20))
-    line.append(" · tenant ")
-    line.append_text(safe(identity.tenant, limit=60))
-    line.append(" · user ")
-    line.append_text(safe(identity.user or "token", limit=60))
-    age = snapshot.age(now)
-    if age is not None:
-        line.append(f" · updated {fmt.age(age)} ago")
-        if snapshot.stale:
-            line.append(" (stale)", style="bold")
+            line.append(sep(ascii_only))
+    line.append_text(safe(conn.error, limit=400, ascii_only=ascii_only))
     return line
 
 
 class StatusLine(Static):
-    """One line at the bottom; updated by the screen from each snapshot."""
+    """One line at the bottom, rebuilt for its width; updated by the screen."""
 
-    def show(self, text: Text) -> None:
-        self.update(text)
+    _parts: tuple[Snapshot, Identity, str | None, float, bool] | None = None
+
+    def show_status(
+        self,
+        snapshot: Snapshot,
+        identity: Identity,
+        version: str | None,
+        now: float,
+        ascii_only: bool = False,
+    ) -> None:
+        parts = (snapshot, identity, version, now, ascii_only)
+        if parts == self._parts:
+            return
+        self._parts = parts
+        self._render_parts()
+
+    def _render_parts(self) -> None:
+        if self._parts is None:
+            return
+        snapshot, identity, version, now, ascii_only = self._parts
+        width = self.content_size.width or None
+        self.update(
+            status_line_text(snapshot, identity, version, now, width=width, ascii_only=ascii_only)
+        )
+
+    def on_resize(self, event: events.Resize) -> None:
+        self._render_parts()
+
+
+class ErrorLine(Static):
+    """The error of the last failed tick; hidden while connected."""
+
+    def show_error(self, text: Text | None) -> None:
+        self.display = text is not None
+        if text is not None:
+            self.update(text)

@@ -1,0 +1,70 @@
+"""Every glyph the app draws, with its ASCII pair: the one table.
+
+Status words never depend on a glyph (UX.md: word plus glyph, never colour or icon
+alone), so an ASCII terminal loses nothing but looks. `--ascii` (or a terminal whose
+encoding is not Unicode) picks the right-hand column everywhere; a test renders every
+screen in that mode and finds none of the left-hand column.
+"""
+
+from __future__ import annotations
+
+from typing import Literal
+
+GLYPHS: dict[str, tuple[str, str]] = {
+    # execution status groups (tui/widgets/status.py maps statuses to groups)
+    "done": ("✓", "ok"),
+    "failed": ("✗", "FAIL"),
+    "cancelled": ("⊘", "cxl"),
+    "running": ("⟳", "run"),
+    "stopping": ("…", ".."),
+    "waiting": ("◷", "wait"),
+    "none": ("·", "-"),
+    "unknown": ("?", "?"),
+    # yes / no answers (workflow availability, checks)
+    "yes": ("✓", "+"),
+    "no": ("✗", "x"),
+    "problem": ("✗", "x"),
+    # connection and tail states
+    "connected": ("●", "*"),
+    "connecting": ("○", "o"),
+    "disconnected": ("✗", "x"),
+    "following": ("●", "*"),
+    "not_following": ("○", "o"),
+    "ended": ("■", "#"),
+    "pinned": ("★", "*"),
+    # punctuation of ours
+    "sep": ("·", "|"),
+    "at_least": ("≥", ">="),
+    "range": ("–", "-"),
+    "open_quote": ("“", '"'),
+    "close_quote": ("”", '"'),
+    "more": ("…", "..."),
+    "replacement": ("\N{REPLACEMENT CHARACTER}", "?"),  # for control characters
+    "up_down": ("↑ ↓", "up down"),
+    "bar_done": ("━", "#"),
+    "bar_todo": ("─", "-"),
+    "bar_left": ("", "["),
+    "bar_right": ("", "]"),
+    # controls (tui/widgets/controls.py): state in text, not in colour
+    "checked": ("[x]", "[x]"),
+    "unchecked": ("[ ]", "[ ]"),
+    "secret": ("•", "*"),
+}
+
+
+def glyph(name: str, ascii_only: bool = False) -> str:
+    """The glyph called `name` (a KeyError for a name not in the table: a typo must
+    fail in tests, not draw nothing)."""
+    unicode, ascii = GLYPHS[name]
+    return ascii if ascii_only else unicode
+
+
+def sep(ascii_only: bool = False) -> str:
+    """The separator between the parts of a status line: ` · ` or ` | `."""
+    return f" {glyph('sep', ascii_only)} "
+
+
+def overflow(ascii_only: bool = False) -> Literal["ellipsis", "crop"]:
+    """How a line too long for its place ends: Rich cuts with `…` (the `more` glyph),
+    which an ASCII terminal cannot show, so ASCII lines are cropped instead."""
+    return "crop" if ascii_only else "ellipsis"
