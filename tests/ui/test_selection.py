@@ -352,3 +352,31 @@ async def test_help_and_palette_name_keys_as_people_type_them(manager: ManagerPr
         shown = screen_text(app)
         for word in ("slash", "question_mark", "comma", "escape"):
             assert word not in shown
+
+
+async def test_execution_screen_stops_its_clock_while_disconnected(
+    manager: ManagerProcess,
+) -> None:
+    app = make_app(manager)
+    async with app.run_test(size=(120, 36)) as pilot:
+        await select_deployment(pilot, app, "analytics")
+        running = start_via_http(manager, "analytics", "reindex")
+        await focus_execution(pilot, app, "analytics", running["id"])
+        await pilot.press("enter")
+        await wait_until(pilot, lambda: isinstance(app.screen, ExecutionScreen), what="screen")
+        screen = app.screen
+        assert isinstance(screen, ExecutionScreen)
+        await wait_until(
+            pilot, lambda: screen.execution.started_at is not None, what="the start time"
+        )
+        manager.stop(kill=True)
+        await wait_until(pilot, lambda: screen.state.error, what="the tail's error", timeout=30)
+
+        def header() -> str:
+            return str(screen.query_one("#exec-header").render())
+
+        await wait_until(pilot, lambda: "(stale" in header(), what="stale header")
+        before = header()
+        await pilot.pause(2.2)
+        assert header() == before  # the elapsed time does not count on
+        assert "elapsed" in before and "as of" in before
