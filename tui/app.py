@@ -108,6 +108,7 @@ class CfyTuiApp(GlyphChrome, App[None]):
         self.started_here: dict[str, Execution] = {}
         self._last_status: dict[str, str] = {}
         self._followers: dict[str, Any] = {}
+        self._refusal_handled = ""  # the refusal ("credentials", "tenant") already asked about
         # Executions this app started or found after an ambiguous start: never taken
         # for the outcome of a later ambiguous start.
         self._claimed: set[str] = set()
@@ -174,6 +175,64 @@ class CfyTuiApp(GlyphChrome, App[None]):
             self.main_screen.post_message(SnapshotReady(snapshot))
         self._report_ends(snapshot.watched)
         self.refresh_watch_bar()
+        refused = snapshot.connection.refused
+        if refused and refused != self._refusal_handled:
+            self.call_later(self._on_refused, refused, snapshot.connection.error)
+        self._refusal_handled = refused
+
+    # -- refused credentials or tenant ------------------------------------------------------
+    def _on_refused(self, kind: str, error: str) -> None:
+        """Polling has stopped (nothing is retried: a real manager locks accounts after
+        a few refused logins). Say so, and ask for what would work."""
+        who = self.identity.user or "the token"
+        if kind == "tenant":
+            self.notify(
+                f"The manager refused tenant {self.identity.tenant} for {who} ({error}). "
+                "Updates stopped; nothing is retried.",
+                title="Tenant refused",
+                severity="error",
+                markup=False,
+                timeout=20,
+            )
+            if self.connections is not None:
+                self.action_switch_tenant()
+            return
+        self.notify(
+            f"The manager refused the credentials of {who} ({error}). Updates stopped; "
+            "nothing is retried until you give the current ones (r asks again).",
+            title="Credentials refused",
+            severity="error",
+            markup=False,
+            timeout=20,
+        )
+        self.ask_credentials()
+
+    def ask_credentials(self) -> None:
+        """A dialog for the current password (or token); the data comes back without a
+        restart, and open execution screens follow again with the new credentials."""
+        token = not self.identity.user
+        question = (
+            "New API token"
+            if token
+            else f"Current password of {clean(self.identity.user, limit=60)} at "
+            f"{clean(self.identity.url, limit=80)}"
+        )
+
+        def entered(value: str | None) -> None:
+            if not value:
+                return
+            if token:
+                self.client.set_credentials(token=value)
+            else:
+                self.client.set_credentials(password=value)
+            self.poller.credentials_changed()
+            for screen in self.screen_stack:
+                if isinstance(screen, ExecutionScreen):
+                    self.stop_following(screen.execution.id)
+                    self.follow_execution(screen.execution.id, screen)
+
+        if not any(isinstance(s, PromptScreen) for s in self.screen_stack):
+            self.push_screen(PromptScreen(question, password=True), entered)
 
     # -- the watch list ---------------------------------------------------------------------
     def _watch_ids(self) -> list[str]:
@@ -464,7 +523,14 @@ class CfyTuiApp(GlyphChrome, App[None]):
         self.poller.set_search(text, keep)
 
     def refresh_now(self) -> None:
-        self.poller.refresh_now()
+        """`r`: ask now; with refused credentials, ask the user for them instead of
+        sending the refused ones again."""
+        if self.poller.refused == "credentials":
+            self.ask_credentials()
+        elif self.poller.refused == "tenant" and self.connections is not None:
+            self.action_switch_tenant()
+        else:
+            self.poller.refresh_now()
 
     def toggle_pause(self) -> None:
         if self.poller.snapshot.paused:

@@ -169,7 +169,7 @@ async def test_the_token_is_never_shown(
     leaks = Leaks(app, [bad, bad.rsplit("-", 1)[1]])
     async with app.run_test(size=(160, 45)) as pilot:
         line = main(app).query_one("#status-line")
-        await wait_until(pilot, lambda: "disconnected" in str(line.render()), what="refused")
+        await wait_until(pilot, lambda: "refused" in str(line.render()), what="refused")
         leaks.check("a refused token")
 
 

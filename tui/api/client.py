@@ -129,6 +129,16 @@ class ManagerClient:
             follow_redirects=False,
         )
 
+    def set_credentials(self, *, password: str | None = None, token: str | None = None) -> None:
+        """New credentials for the same user (a changed password) or a new token,
+        in place: everything holding this client uses them from the next request."""
+        if token is not None:
+            self._http.auth = None
+            self._http.headers["Authentication-Token"] = token
+        elif password is not None and self.username is not None:
+            self._http.headers.pop("Authentication-Token", None)
+            self._http.auth = httpx.BasicAuth(self.username, password)
+
     async def aclose(self) -> None:
         await self._http.aclose()
 

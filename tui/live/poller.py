@@ -22,7 +22,7 @@ from dataclasses import dataclass, replace
 from typing import Any, TypeVar
 
 from tui.api.client import ManagerClient
-from tui.api.errors import ApiError, NotFound
+from tui.api.errors import ApiError, Forbidden, NotFound, Unauthorized
 from tui.api.models import UNFINISHED_STATES, Deployment, Execution
 from tui.live.backoff import Backoff
 from tui.live.snapshot import ConnectionState, Snapshot
@@ -107,6 +107,10 @@ class Poller:
         # Executions the UI started, kept visible until a tick that began after the
         # start has answered (an older answer cannot know them yet).
         self._noted: dict[str, tuple[Execution, int]] = {}
+        # Refused credentials or tenant: "credentials" / "tenant" while stopped for it.
+        self._refused = ""
+        self._worked = False  # a tick has succeeded with the current credentials
+        self._confirming = False  # the one retry after credentials that worked
         self._ticks = 0
         self._requests = 0
         self._last_requests = 0
@@ -156,6 +160,21 @@ class Poller:
         self._refresh_pending = True
         self._wake.set()
 
+    @property
+    def refused(self) -> str:
+        """ "credentials" or "tenant" while polling is stopped because the manager
+        refused them; "" otherwise."""
+        return self._refused
+
+    def credentials_changed(self) -> None:
+        """New credentials (or tenant) were given: poll again, once, now. A refusal
+        of the new ones stops at once: they never worked, so nothing confirms them."""
+        self._refused = ""
+        self._worked = False
+        self._confirming = False
+        self._backoff.reset()
+        self.refresh_now()
+
     def pause(self) -> None:
         """No requests until `resume` (a tick already in flight still finishes)."""
         if self._paused:
@@ -202,7 +221,7 @@ class Poller:
         a kind in flight); restarting it after a cancel is fine, the state is kept.
         """
         while True:
-            if not self._paused or self._refresh_pending:
+            if (not self._paused and not self._refused) or self._refresh_pending:
                 await self._tick()
             await self._wait(self._delay())
 
@@ -210,7 +229,7 @@ class Poller:
         """Seconds until the next tick; None: only a wake-up starts one (paused)."""
         if self._refresh_pending:
             return 0.0
-        if self._paused:
+        if self._paused or self._refused:
             return None
         if self._backoff.failures:
             return self._backoff.delay
@@ -244,6 +263,10 @@ class Poller:
         wanted = self._deployments_wanted
         try:
             fetched = await self._fetch(selected, selection_seq, search, wanted)
+        except Unauthorized as exc:
+            self._refusal("credentials", exc.message or "the manager refused the credentials")
+        except Forbidden as exc:
+            self._refusal("tenant", exc.message or "the manager refused the tenant")
         except ApiError as exc:
             self._failed(exc.message or type(exc).__name__)
         except Exception as exc:  # a bug must not end the loop: show it and keep going
@@ -403,6 +426,9 @@ class Poller:
     ) -> None:
         now = self._clock()
         self._backoff.reset()
+        self._worked = True
+        self._confirming = False
+        self._refused = ""
         pinned = self._pinned()
         fields: dict[str, Any] = {
             "active": _with_first(fetched.active, [e for e in pinned if e.is_unfinished]),
@@ -434,6 +460,36 @@ class Poller:
             self._deployments_at = now
         self._last_requests = self._requests
         self._publish(**fields)
+
+    def _refusal(self, kind: str, message: str) -> None:
+        """The manager refused the credentials (401) or the tenant (403).
+
+        Never retried on a timer: a real manager counts each refused login and can
+        lock the account, for the CLI and the web console too. Credentials that worked
+        until now get exactly one confirming retry (a manager restarting, a token being
+        renewed); then, and at once for anything else, polling stops until the user
+        gives new credentials or another tenant (`credentials_changed`)."""
+        self._last_requests = self._requests
+        failures = self._backoff.failures + 1
+        if kind == "credentials" and self._worked and not self._confirming:
+            self._confirming = True
+            delay = self._backoff.fail()
+            self._publish(
+                connection=ConnectionState(
+                    connected=False,
+                    error=f"{message} (checking once more)",
+                    retry_at=self._clock() + delay,
+                    failures=failures,
+                )
+            )
+            return
+        self._confirming = False
+        self._refused = kind
+        self._publish(
+            connection=ConnectionState(
+                connected=False, error=message, failures=failures, refused=kind
+            )
+        )
 
     def _failed(self, message: str) -> None:
         """Keep the data, say why, and when the next try is."""

@@ -25,6 +25,10 @@ class ConnectionState:
     error: str = ""
     retry_at: float | None = None
     failures: int = 0
+    # "credentials" (401) or "tenant" (403): polling stopped, nothing is retried until
+    # the user gives new credentials or another tenant (a real manager counts every
+    # refused login and may lock the account).
+    refused: str = ""
 
 
 @dataclass(frozen=True)

@@ -17,7 +17,7 @@ from dataclasses import dataclass, replace
 from typing import Any
 
 from tui.api.client import ManagerClient
-from tui.api.errors import ApiError, NotFound
+from tui.api.errors import ApiError, Forbidden, NotFound, Unauthorized
 from tui.api.models import Event, Execution
 from tui.live.backoff import Backoff
 
@@ -102,6 +102,11 @@ class ExecutionFollower:
                 await self._step()
             except NotFound:
                 self._publish(gone=True, error="")
+                return
+            except (Unauthorized, Forbidden) as exc:
+                # Refused credentials are never retried (the poller asks for new ones;
+                # the screen starts a new tail with them).
+                self._publish(error=exc.message or "refused by the manager", retry_at=None)
                 return
             except ApiError as exc:
                 delay = self._backoff.fail()

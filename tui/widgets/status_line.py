@@ -96,6 +96,11 @@ def _line(
         line.append(f"{glyph('connected', ascii_only)} connected", style="bold")
     elif snapshot.updated_at is None and conn.failures == 0:
         line.append(f"{glyph('connecting', ascii_only)} connecting")
+    elif conn.refused:
+        line.append(
+            f"{glyph('disconnected', ascii_only)} {conn.refused} refused, updates stopped",
+            style="bold reverse",
+        )
     else:
         retry = _retry(snapshot, now) if form["retry"] else ""
         line.append(
@@ -163,6 +168,9 @@ def error_line_text(snapshot: Snapshot, now: float, ascii_only: bool = False) ->
         if conn.error:
             line.append(sep(ascii_only))
     line.append_text(safe(conn.error, limit=400, ascii_only=ascii_only))
+    if conn.refused:
+        wanted = "the credentials" if conn.refused == "credentials" else "another tenant"
+        line.append(f"{sep(ascii_only)}r: enter {wanted}")
     return line
 
 
