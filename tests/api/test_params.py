@@ -29,9 +29,12 @@ from tui.api.params import (
     changed_parameters,
     defaults_document,
     equivalent_command,
+    evaluated_by_manager,
+    intrinsic_function,
     parse_document,
     validate,
 )
+from tui.screens.start import evaluated_notes
 
 DEMO = {"default_tenant": ["web-prod", "db-main", "analytics", "db-replica"]}
 
@@ -317,6 +320,10 @@ GOOD = [
     ("anything", [1, "a", None, {"k": []}]),
     ("options", {}),
     ("options", {"a": [1]}),
+    # `dict` is not type-checked by the manager: `_convert_param_type` passes it on.
+    ("options", []),
+    ("options", "a=1"),
+    ("options", None),
     ("free", None),
     ("free", {"any": "thing"}),
     ("size", "l"),
@@ -346,8 +353,6 @@ BAD = [
     ("ports", ["x"], "list of integers"),
     ("anything", {"a": 1}, "list"),
     ("anything", "a,b", "list"),
-    ("options", [], "dict"),
-    ("options", "a=1", "dict"),
 ]
 
 
@@ -376,9 +381,9 @@ def test_validate_reports_unknown_parameters_unless_allowed() -> None:
 def test_validate_reports_missing_mandatory_parameters() -> None:
     missing = ('Workflow "typed" must be provided with the following parameters: required_one',)
     assert problems_of(TYPED, {}) == missing
+    # Given as null is given; the manager then refuses it as no string.
     assert problems_of(TYPED, {"required_one": None}) == (
         'Parameter "required_one" must be of type string',
-        *missing,
     )
     assert validate(TYPED, {"required_one": ""}) == {"required_one": ""}
 
@@ -395,6 +400,189 @@ def test_validate_reports_every_problem_at_once() -> None:
     assert problems[0].startswith('Workflow "typed" does not have the following')
     assert problems[-1].startswith('Workflow "typed" must be provided')
     assert str(ParameterProblems(problems)) == "\n".join(problems)
+
+
+# -- values the manager evaluates first (intrinsic functions) -------------------------------
+
+SECRET = {"get_secret": "backup_destination"}
+EVALUATED = [
+    ("name", SECRET),
+    ("count", SECRET),
+    ("ratio", SECRET),
+    ("enabled", SECRET),
+    ("tables", SECRET),
+    ("ports", SECRET),
+    ("options", SECRET),
+    ("size", SECRET),  # constraints are checked on what the function returns
+    ("required_one", {"get_input": "owner"}),
+    ("name", {"concat": ["s3://", SECRET, "/db"]}),
+    ("count", {"string_find": [{"get_secret": "limits"}, "5"]}),
+    ("enabled", {"get_label": ["backup", 0]}),
+    ("name", {"get_capability": ["storage", "url"]}),
+    ("name", {"get_environment_capability": "bucket"}),
+    ("name", {"get_sys": ["deployment", "owner"]}),
+    ("name", {"get_attribute": ["db", "ip"]}),
+    ("name", {"string_replace": ["a-b", "-", "_"]}),
+    ("options", {"merge": [{"a": 1}, SECRET]}),
+    ("name", {"get_secret": "x", "type": "string"}),  # `get_function` allows a `type` key
+    ("tables", [SECRET, "users"]),
+    ("ports", [SECRET, 2]),
+]
+
+
+@pytest.mark.parametrize(
+    ("name", "value"), EVALUATED, ids=[f"{n}={json.dumps(v)}" for n, v in EVALUATED]
+)
+def test_validate_passes_what_the_manager_evaluates_first(name: str, value: Any) -> None:
+    """`evaluate_workflow_parameters` runs before `_convert_param_type`: a function call
+    is checked by the manager against what it returns, whatever the declared type."""
+    values = {**BASE, name: value}
+    assert validate(TYPED, values) == values
+
+
+def test_a_secret_in_a_string_default_can_be_started() -> None:
+    workflow = Workflow(
+        "backup",
+        (
+            ParameterSpec("destination", type="string", default=SECRET),
+            ParameterSpec("retries", type="integer", default={"get_secret": "retries"}),
+            ParameterSpec("compress", type="boolean", default={"get_secret": "compress"}),
+        ),
+    )
+    values = parse_document(defaults_document(workflow))
+    assert values["destination"] == SECRET
+    assert validate(workflow, values) == values
+
+
+NOT_CALLS = [
+    ("count", {"get_secrett": "x"}, "integer"),
+    ("count", {"Get_Secret": "x"}, "integer"),
+    ("count", {"type": "integer"}, "integer"),
+    ("name", {"get_secret": "x", "concat": ["a"], "type": "string"}, "string"),
+    ("name", {"get_secret": "x", "default": "y"}, "string"),
+    ("name", [SECRET], "string"),  # a list of one call is still a list
+    ("enabled", {}, "boolean"),
+    ("ports", [SECRET, "x"], "list of integers"),
+    ("tables", [{"secret": "x"}], "list of strings"),
+]
+
+
+@pytest.mark.parametrize(
+    ("name", "value", "kind"), NOT_CALLS, ids=[f"{n}={json.dumps(v)}" for n, v, _ in NOT_CALLS]
+)
+def test_validate_refuses_what_is_no_function_call(name: str, value: Any, kind: str) -> None:
+    """Only a mapping of one registered function name (and optionally `type`) is a call
+    (`dsl_parser.utils.get_function`); anything else is checked as it stands."""
+    assert problems_of(TYPED, {**BASE, name: value}) == (
+        f'Parameter "{name}" must be of type {kind}',
+    )
+
+
+def test_intrinsic_function_names_what_dsl_parser_calls() -> None:
+    for name in (
+        "get_secret",
+        "get_input",
+        "get_capability",
+        "get_sys",
+        "get_label",
+        "get_environment_capability",
+        "get_attribute",
+        "get_property",
+        "concat",
+        "merge",
+        "string_find",
+        "string_replace",
+    ):
+        assert intrinsic_function({name: "x"}) == name
+        assert intrinsic_function({name: "x", "type": "string"}) == name
+    for value in ({}, {"type": "x"}, {"get_secret": 1, "x": 2}, "get_secret", [SECRET], None):
+        assert intrinsic_function(value) is None
+
+
+def test_explicit_null_is_given_for_a_mandatory_parameter() -> None:
+    workflow = Workflow(
+        "w",
+        (
+            ParameterSpec("anything"),
+            ParameterSpec("options", type="dict"),
+            ParameterSpec("forced", required=True),
+        ),
+    )
+    assert all(spec.mandatory for spec in workflow.parameters)
+    values = {"anything": None, "options": None, "forced": None}
+    assert validate(workflow, values) == values
+    # What the form opens with for a mandatory parameter without a default.
+    assert validate(workflow, parse_document(defaults_document(workflow))) == values
+    assert problems_of(workflow, {"anything": None}) == (
+        'Workflow "w" must be provided with the following parameters: options, forced',
+    )
+
+
+def test_constraints_are_checked_on_the_converted_value() -> None:
+    """The manager converts first (`"2"` is 2) and checks a typed list item by item."""
+    workflow = Workflow(
+        "w",
+        (
+            ParameterSpec("level", type="integer", constraints=({"valid_values": [1, 2, 3]},)),
+            ParameterSpec("on", type="boolean", constraints=({"valid_values": [True]},)),
+            ParameterSpec(
+                "sizes",
+                type="list",
+                item_type="string",
+                constraints=({"valid_values": ["s", "m", "l"]},),
+            ),
+        ),
+    )
+    good = {"level": "2", "on": "TRUE", "sizes": ["s", "l", SECRET]}
+    assert validate(workflow, good) == good
+    assert problems_of(workflow, {"level": "4", "on": "false", "sizes": ["s", "xl"]}) == (
+        'Parameter "level" must be one of: 1, 2, 3',
+        'Parameter "on" must be one of: True',
+        'Parameter "sizes" must be one of: s, m, l',
+    )
+
+
+def test_evaluated_by_manager_names_the_parameters_and_their_functions() -> None:
+    workflow = Workflow(
+        "w",
+        (
+            ParameterSpec("destination", type="string", default=SECRET),
+            ParameterSpec("plain", type="string", default="x"),
+            ParameterSpec("path", type="string"),
+            ParameterSpec("pair", type="list", default=[{"get_input": "a"}, {"merge": [SECRET]}]),
+        ),
+    )
+    # Defaults left out are filled in (and evaluated) by the manager.
+    assert evaluated_by_manager(workflow, {}) == {
+        "destination": ("get_secret",),
+        "pair": ("get_input", "merge", "get_secret"),
+    }
+    values = {
+        "destination": "s3://fixed",
+        "plain": {"get_secrett": "x"},
+        "path": {"concat": [SECRET, "/", {"get_sys": ["deployment", "id"]}, SECRET]},
+        "custom": {"nested": [{"get_label": "env"}]},
+        "literal": "{get_secret: x}",
+    }
+    assert evaluated_by_manager(workflow, values) == {
+        "path": ("concat", "get_secret", "get_sys"),
+        "pair": ("get_input", "merge", "get_secret"),
+        "custom": ("get_label",),
+    }
+    assert evaluated_by_manager(Workflow("w"), {"a": 1, "b": [None, {}]}) == {}
+
+
+def test_evaluated_notes_in_the_start_form() -> None:
+    workflow = Workflow("backup", (ParameterSpec("backup_destination", type="string"),))
+    assert evaluated_notes(workflow, {"backup_destination": "x"}).plain == ""
+    notes = evaluated_notes(workflow, {"backup_destination": SECRET})
+    assert notes.plain == "backup_destination: evaluated by the manager (get_secret)\n"
+    assert all(span.style == "dim" for span in notes.spans)
+    odd = evaluated_notes(Workflow("w"), {"\x1b[31mred\nx[@click=app.quit]": SECRET})
+    assert "\x1b" not in odd.plain and odd.plain.count("\n") == 1
+    many = evaluated_notes(Workflow("w"), {f"p{i}": SECRET for i in range(6)})
+    assert many.plain.splitlines()[-1] == "and 2 more evaluated by the manager"
+    assert len(many.plain.splitlines()) == 5
 
 
 AGREEMENT = [

@@ -2,9 +2,19 @@
 validation against the declared specs before anything is sent, and the equivalent
 `cfy executions start` command.
 
-Validation mirrors the manager's rules (`reference/cloudify-rest-api.md` 7.3) and
-is stricter where the manager would crash (a number for a boolean is a 500 there,
-a problem here).
+Validation mirrors the manager's rules (`reference/cloudify-rest-api.md` 7.3;
+`Execution.merge_workflow_parameters` and `_convert_param_type` in the rest-service's
+`manager_rest/storage/resource_models.py`, Cloudify 7.0.4):
+
+- the manager evaluates intrinsic functions (`{get_secret: key}`, `concat`, ...)
+  inside list and dict values before it converts types, so a function call passes
+  the type and constraint checks here whatever the declared type;
+- `dict` and undeclared types are not type-checked;
+- a parameter given as `null` is given: it is never "missing".
+
+It is stricter where the manager would crash (a number for a boolean is a 500 there,
+a problem here) or silently change the value (`2.5` or `true` for an integer, `true`
+for a float, a string for a list, which the manager splits into its characters).
 """
 
 from __future__ import annotations
@@ -132,9 +142,93 @@ def parse_document(text: str) -> dict[str, Any]:
     return values
 
 
+# The functions dsl_parser registers (`@register(name=...)` in `dsl_parser/functions.py`,
+# cloudify-common 7.0.4; plugins may add more through the `cloudify.tosca.ext.functions`
+# entry point, which a client cannot see).
+INTRINSIC_FUNCTIONS = frozenset(
+    {
+        "concat",
+        "get_attribute",
+        "get_attributes_dict",
+        "get_attributes_list",
+        "get_capability",
+        "get_consumers",
+        "get_environment_capability",
+        "get_group_capability",
+        "get_input",
+        "get_label",
+        "get_property",
+        "get_secret",
+        "get_sys",
+        "merge",
+        "string_find",
+        "string_lower",
+        "string_replace",
+        "string_split",
+        "string_upper",
+    }
+)
+
+
+def intrinsic_function(value: Any) -> str | None:
+    """The function a value calls, or None: what `dsl_parser.utils.get_function` sees
+    as a call, a mapping of one function name to its arguments, optionally with a
+    `type` key beside it."""
+    if not isinstance(value, dict) or not 0 < len(value) < 3:
+        return None
+    found = None
+    for key in value:
+        if key == "type":
+            continue
+        if key not in INTRINSIC_FUNCTIONS:
+            return None
+        found = key
+    return found
+
+
+def intrinsic_functions_in(value: Any) -> tuple[str, ...]:
+    """Every function called anywhere inside a value (calls nested in lists, dicts and
+    other calls' arguments are evaluated too), each name once, in document order."""
+    found: list[str] = []
+    stack = [value]
+    while stack:
+        item = stack.pop()
+        if isinstance(item, dict):
+            name = intrinsic_function(item)
+            if name is not None and name not in found:
+                found.append(name)
+            stack.extend(reversed(list(item.values())))
+        elif isinstance(item, list):
+            stack.extend(reversed(item))
+    return tuple(found)
+
+
+def evaluated_by_manager(workflow: Workflow, values: dict[str, Any]) -> dict[str, tuple[str, ...]]:
+    """The parameters the manager will evaluate before checking them, each with the
+    functions it calls: given values (declared or not) and the defaults the manager
+    fills in for declared parameters left out. Only list and dict values are evaluated
+    (`evaluate_workflow_parameters`), and a function call is always a dict."""
+    merged = {
+        spec.name: spec.default
+        for spec in workflow.parameters
+        if spec.name not in values and spec.has_default
+    }
+    merged.update(values)
+    order = [spec.name for spec in workflow.parameters] + list(values)
+    result: dict[str, tuple[str, ...]] = {}
+    for name in order:
+        if name in merged and name not in result:
+            functions = intrinsic_functions_in(merged[name])
+            if functions:
+                result[name] = functions
+    return result
+
+
 def _type_problem(spec: ParameterSpec, value: Any) -> str | None:
     kind = spec.type
     name = spec.name
+    if intrinsic_function(value) is not None:
+        return None  # the manager converts what the function returns
     if kind == "integer":
         if isinstance(value, bool) or value is None:
             return f'Parameter "{name}" must be of type integer'
@@ -171,19 +265,38 @@ def _type_problem(spec: ParameterSpec, value: Any) -> str | None:
             return f'Parameter "{name}" must be of type {suffix}'
         if spec.item_type in ("integer", "float", "boolean", "string"):
             item = ParameterSpec(name=name, type=spec.item_type)
-            if any(_type_problem(item, v) for v in value):
+            if any(_type_problem(item, v) for v in value):  # a call passes, as above
                 return f'Parameter "{name}" must be of type list of {spec.item_type}s'
-    if kind == "dict" and not isinstance(value, dict):
-        return f'Parameter "{name}" must be of type dict'
+    # `dict` is not checked: `_convert_param_type` passes any value through.
     return None
 
 
+def _converted(kind: str | None, value: Any) -> Any:
+    """The value as `_convert_param_type` stores it (for a value that passed
+    `_type_problem`): constraints are checked against that."""
+    if kind == "integer":
+        return int(value)
+    if kind == "float":
+        return float(value)
+    if kind == "boolean" and isinstance(value, str):
+        return value.lower() == "true"
+    return value
+
+
 def _constraint_problem(spec: ParameterSpec, value: Any) -> str | None:
+    # What a function returns is checked by the manager, after evaluating it.
+    if spec.type == "list" and spec.item_type and isinstance(value, list):
+        # `validate_input_value` checks each item of a typed list, not the list.
+        items = [_converted(spec.item_type, v) for v in value if not intrinsic_functions_in(v)]
+    elif intrinsic_functions_in(value):
+        return None
+    else:
+        items = [_converted(spec.type, value)]
     for constraint in spec.constraints:
         if not isinstance(constraint, dict):
             continue
         allowed = constraint.get("valid_values")
-        if isinstance(allowed, list) and value not in allowed:
+        if isinstance(allowed, list) and any(item not in allowed for item in items):
             shown = ", ".join(str(v) for v in allowed)
             return f'Parameter "{spec.name}" must be one of: {shown}'
     return None
@@ -207,9 +320,8 @@ def validate(
         problem = _type_problem(spec, values[name]) or _constraint_problem(spec, values[name])
         if problem:
             problems.append(problem)
-    missing = [
-        name for name, spec in declared.items() if spec.mandatory and values.get(name) is None
-    ]
+    # Given as null is given (the manager checks the keys, not the values).
+    missing = [name for name, spec in declared.items() if spec.mandatory and name not in values]
     if missing:
         problems.append(
             f'Workflow "{workflow.name}" must be provided with the following parameters: '

@@ -21,6 +21,7 @@ from tui.api.params import (
     changed_parameters,
     defaults_document,
     equivalent_command,
+    evaluated_by_manager,
     parse_document,
     validate,
 )
@@ -59,6 +60,28 @@ def parameter_help(workflow: Workflow, *, ascii_only: bool = False) -> Text:
         if spec.description:
             text.append(" ")
             text.append_text(safe(spec.description, "dim", limit=300, ascii_only=ascii_only))
+    return text
+
+
+NOTES_SHOWN = 4
+
+
+def evaluated_notes(
+    workflow: Workflow, values: dict[str, Any], *, ascii_only: bool = False
+) -> Text:
+    """One dim line per parameter whose value the manager evaluates before checking it
+    (`{get_secret: ...}` and the like), each ending in a newline; empty if none."""
+    text = Text()
+    evaluated = list(evaluated_by_manager(workflow, values).items())
+    for name, functions in evaluated[:NOTES_SHOWN]:
+        text.append_text(safe(name, "dim", limit=80, ascii_only=ascii_only))
+        note = f": evaluated by the manager ({', '.join(functions)})"
+        text.append_text(safe(note, "dim", limit=300, ascii_only=ascii_only))
+        text.append("\n")
+    if len(evaluated) > NOTES_SHOWN:
+        more = f"and {len(evaluated) - NOTES_SHOWN} more evaluated by the manager"
+        text.append_text(safe(more, "dim", ascii_only=ascii_only))
+        text.append("\n")
     return text
 
 
@@ -179,9 +202,11 @@ class StartScreen(ModalScreen[StartRequest | None]):
             allow_custom=self._flag("custom"),
             tenant=self._tenant,
         )
-        text = Text("$ ", style="dim")
         ascii_only = getattr(self.app, "ascii_only", False)
-        text.append_text(safe(line, limit=4000, single_line=False, ascii_only=ascii_only))
+        text = evaluated_notes(self.workflow, values, ascii_only=ascii_only)
+        shown = Text("$ ", style="dim")
+        shown.append_text(safe(line, limit=4000, single_line=False, ascii_only=ascii_only))
+        text.append_text(shown)
         command.update(text)
 
     def _show_problems(self, problems: tuple[str, ...]) -> None:
