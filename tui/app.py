@@ -22,7 +22,7 @@ from tui.api.errors import (
     RunningExecutionConflict,
     TransportError,
 )
-from tui.api.models import END_STATES, Execution, Workflow, parse_time
+from tui.api.models import END_STATES, Execution, Workflow
 from tui.config import ConfigError
 from tui.connections import Connection, Connections, NeedsPassword
 from tui.live.poller import Poller
@@ -647,10 +647,23 @@ class CfyTuiApp(GlyphChrome, App[None]):
         line.append(")")
         return line
 
+    async def _recent_ids(self, request: StartRequest) -> tuple[str, ...] | None:
+        """The newest executions of this workflow on this deployment, newest first, as
+        the manager lists them: what a lost start's answer is compared with (None: the
+        manager could not be asked)."""
+        try:
+            page = await self.client.list_executions(
+                deployment_id=request.deployment_id,
+                workflow_id=request.workflow_id,
+                size=RECONCILE_WINDOW,
+                include=("id",),
+            )
+        except ApiError:
+            return None
+        return tuple(e.id for e in page.items)
+
     async def _start(self, request: StartRequest) -> None:
-        sent_at = self.clock()
-        snap = self.poller.snapshot
-        known = {e.id for e in (*snap.executions, *snap.active, *snap.watched)} | self._claimed
+        before = await self._recent_ids(request)
         try:
             execution = await self.client.start_execution(
                 request.deployment_id,
@@ -668,7 +681,7 @@ class CfyTuiApp(GlyphChrome, App[None]):
             self._refused("Start refused", error)
             return
         except TransportError as error:
-            await self._after_ambiguous_start(request, error, sent_at, known)
+            await self._after_ambiguous_start(request, error, before)
             return
         self._started(request, execution)
 
@@ -740,19 +753,18 @@ class CfyTuiApp(GlyphChrome, App[None]):
         )
 
     async def _after_ambiguous_start(
-        self,
-        request: StartRequest,
-        error: TransportError,
-        sent_at: float,
-        known: set[str] | frozenset[str] = frozenset(),
+        self, request: StartRequest, error: TransportError, before: tuple[str, ...] | None
     ) -> None:
-        """The start may or may not have happened: look, never retry blindly. `known`:
-        executions that existed before the request, so cannot be its outcome."""
+        """The start may or may not have happened: look, never retry blindly.
+
+        `before`: the ids the manager listed for this deployment and workflow just
+        before the request. An id listed now and not then is the request's outcome; no
+        clock is compared, so a client clock ahead of or behind the manager's changes
+        nothing. Without `before` nothing can be told apart, and the app says so."""
         message = f"No answer to the start of {request.workflow_id} on {request.deployment_id} "
         message += f"({clean(error.message, limit=200)}). "
-        try:
-            page = await self.client.list_executions(deployment_id=request.deployment_id, size=20)
-        except ApiError:
+        after = await self._recent_ids(request) if before is not None else None
+        if after is None:
             self.notify(
                 message + "Could not check whether it started: look before retrying.",
                 title="Start outcome unknown",
@@ -761,19 +773,24 @@ class CfyTuiApp(GlyphChrome, App[None]):
                 timeout=15,
             )
             return
-        candidates = [
-            e
-            for e in page.items
-            if e.workflow_id == request.workflow_id
-            and e.id not in known
-            and (created := _epoch(e.created_at)) is not None
-            and created >= sent_at - 5
-        ]
-        if candidates:
-            found = candidates[0]
+        assert before is not None
+        known = {*before, *self._claimed}
+        new = [i for i in after if i not in known]  # newest first
+        if new:
+            try:
+                found = await self.client.get_execution(new[0])
+            except ApiError:
+                found = Execution(new[0], deployment_id=request.deployment_id)
             self._claimed.add(found.id)
+            message += f"It did start: execution {short_id(found.id)}"
+            message += f" is {found.status}." if found.status else "."
+            if len(new) > 1:
+                message += (
+                    f" {len(new) - 1} more new {request.workflow_id} execution(s) appeared "
+                    "meanwhile: started by someone else."
+                )
             self.notify(
-                message + f"It did start: execution {short_id(found.id)} is {found.status}.",
+                message,
                 title="Start outcome checked",
                 markup=False,
                 timeout=15,
@@ -912,6 +929,6 @@ DESTRUCTIVE = {
 }
 
 
-def _epoch(stamp: str | None) -> float | None:
-    when = parse_time(stamp)
-    return None if when is None else when.timestamp()
+# How many of the newest executions of a deployment's workflow a lost start's answer
+# is looked for among (listed before and after the request).
+RECONCILE_WINDOW = 50

@@ -5,6 +5,7 @@ Cancels cut the same way are safe to repeat, and the app says so."""
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable, Iterator
 
 import pytest
@@ -105,8 +106,8 @@ async def test_lost_answers_never_start_twice(
 async def test_an_execution_started_just_before_is_not_taken_for_the_lost_one(
     setup: tuple[LoggedManager, FaultProxy, CfyTuiApp],
 ) -> None:
-    """The check looks at executions created since the request (with 5 s of clock
-    slack); one the app started a second earlier is known, and is not the answer."""
+    """The check compares the executions the manager lists before and after the
+    request; one the app started a second earlier is known, and is not the answer."""
     _, proxy, app = setup
     notes = Notes(app)
     async with app.run_test(size=(140, 40)) as pilot:
@@ -122,6 +123,37 @@ async def test_an_execution_started_just_before_is_not_taken_for_the_lost_one(
         said = notes.text_since(mark)
         assert "it did not start" in said and "It did start" not in said, said
         count("fault-injection trials")
+
+
+async def test_a_client_clock_far_off_changes_nothing(
+    setup: tuple[LoggedManager, FaultProxy, CfyTuiApp],
+) -> None:
+    """No clock agreement is needed: with the app's clock an hour ahead of or behind
+    the manager's, a start whose answer was lost is still found, and one that never
+    reached the manager is still reported as not started."""
+    manager, proxy, app = setup
+    notes = Notes(app)
+    async with app.run_test(size=(140, 40)) as pilot:
+        await select_deployment(pilot, app, "web-staging")
+        app.open_after_start = False
+        request = StartRequest("web-staging", "check_status", {}, force=True)
+        for skew in (3600.0, -3600.0):
+            app.clock = lambda skew=skew: time.time() + skew  # type: ignore[misc]
+            existing = executions_of(manager, "web-staging", "check_status")
+            mark = notes.mark()
+            proxy.fault = "drop_after"  # reached the manager, the answer was lost
+            await app._start(request)
+            proxy.fault = None
+            new = set(executions_of(manager, "web-staging", "check_status")) - set(existing)
+            assert len(new) == 1
+            said = notes.text_since(mark)
+            assert f"It did start: execution {next(iter(new))[:8]}" in said, (skew, said)
+            mark = notes.mark()
+            proxy.fault = "drop_before"
+            await app._start(request)
+            proxy.fault = None
+            assert "it did not start" in notes.text_since(mark), skew
+            count("fault-injection trials", 2)
 
 
 async def test_a_lost_cancel_says_it_is_safe_to_repeat_and_is(

@@ -272,6 +272,7 @@ class ManagerClient:
         self,
         *,
         deployment_id: str | None = None,
+        workflow_id: str | None = None,
         statuses: Iterable[str] = (),
         size: int = 50,
         offset: int = 0,
@@ -283,6 +284,8 @@ class ManagerClient:
         params = [("_include_system_workflows", "true" if include_system else "false")]
         if deployment_id is not None:
             params.append(("deployment_id", deployment_id))
+        if workflow_id is not None:
+            params.append(("workflow_id", workflow_id))
         params += [("id", i) for i in ids]
         params += [("status", s) for s in statuses]
         params += [("_size", str(size)), ("_offset", str(offset))]
