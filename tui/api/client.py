@@ -20,6 +20,7 @@ from urllib.parse import quote, unquote, urlsplit, urlunsplit
 import httpx
 
 from tui.api.errors import (
+    BadParameters,
     BadResponse,
     ConnectionRefused,
     InvalidRequest,
@@ -28,6 +29,7 @@ from tui.api.errors import (
     TransportError,
     manager_error,
 )
+from tui.api.fields import FieldSupport
 from tui.api.models import (
     Deployment,
     Event,
@@ -119,6 +121,8 @@ class ManagerClient:
         if verify and ca_cert:
             verify_arg = ssl.create_default_context(cafile=ca_cert)
         self._on_request = on_request
+        # The `_include` fields this manager does not give, learned per connection.
+        self.fields = FieldSupport()
         self._http = httpx.AsyncClient(
             base_url=self.url,
             headers=headers,
@@ -240,7 +244,36 @@ class ManagerClient:
     # -- API ----------------------------------------------------------------------------
     async def version(self) -> VersionInfo:
         payload = await self.request("GET", "/api/version")
-        return VersionInfo.from_json(payload)
+        info = VersionInfo.from_json(payload)
+        self.fields.know_version(info.version)
+        return info
+
+    async def _listing(
+        self,
+        resource: str,
+        params: list[tuple[str, str]],
+        include: Sequence[str],
+        parse: Callable[[Any], T | None],
+        key: Callable[[T], str] | None = None,
+    ) -> Page[T]:
+        """A list request with `_include=` of the fields this manager gives. Refused for
+        a field it lacks (`no_such_include_field_error`), the named fields are dropped
+        for the connection and the request is sent once more, never twice."""
+        path = f"/api/v3.1/{resource}"
+        for attempt in (1, 2):
+            fields = self.fields.include(resource, include) if include else []
+            query = [*params, ("_include", ",".join(fields))] if fields else list(params)
+            try:
+                return await self._page(path, query, parse, key=key)
+            except BadParameters as error:
+                retry = (
+                    attempt == 1
+                    and error.error_code == "no_such_include_field_error"
+                    and self.fields.learn(resource, fields, error.message)
+                )
+                if not retry:
+                    raise
+        raise AssertionError("unreachable")  # pragma: no cover
 
     async def list_deployments(
         self,
@@ -253,12 +286,10 @@ class ManagerClient:
     ) -> Page[Deployment]:
         params = [("_size", str(size)), ("_offset", str(offset))]
         params += [("_sort", s) for s in sort]
-        if include:
-            params.append(("_include", ",".join(include)))
         if search:
             params.append(("_search", search))
-        return await self._page(
-            "/api/v3.1/deployments", params, Deployment.from_json, key=lambda d: d.id
+        return await self._listing(
+            "deployments", params, include, Deployment.from_json, key=lambda d: d.id
         )
 
     async def get_deployment(self, deployment_id: str) -> Deployment:
@@ -290,10 +321,8 @@ class ManagerClient:
         params += [("status", s) for s in statuses]
         params += [("_size", str(size)), ("_offset", str(offset))]
         params += [("_sort", s) for s in sort]
-        if include:
-            params.append(("_include", ",".join(include)))
-        return await self._page(
-            "/api/v3.1/executions", params, Execution.from_json, key=lambda e: e.id
+        return await self._listing(
+            "executions", params, include, Execution.from_json, key=lambda e: e.id
         )
 
     async def get_execution(self, execution_id: str) -> Execution:
