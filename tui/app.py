@@ -331,7 +331,13 @@ class CfyTuiApp(GlyphChrome, App[None]):
         return commands
 
     def action_show_settings(self) -> None:
-        self.push_screen(SettingsScreen(self.settings_rows, self.warnings))
+        """The effective settings, then what this manager does not give (a column
+        shows a dash for it) and why."""
+        missing = [
+            (f"{resource}.{name}", "not given", why)
+            for resource, name, why in self.poller.snapshot.missing_fields
+        ]
+        self.push_screen(SettingsScreen([*self.settings_rows, *missing], self.warnings))
 
     def action_switch_tenant(self) -> None:
         connections = self.connections

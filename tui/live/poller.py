@@ -22,7 +22,7 @@ from dataclasses import dataclass, replace
 from typing import Any, TypeVar
 
 from tui.api.client import ManagerClient
-from tui.api.errors import ApiError, Forbidden, NotFound, Unauthorized
+from tui.api.errors import ApiError, Forbidden, ManagerError, NotFound, Unauthorized
 from tui.api.models import UNFINISHED_STATES, Deployment, Execution
 from tui.live.backoff import Backoff
 from tui.live.snapshot import ConnectionState, Snapshot
@@ -57,6 +57,9 @@ class _Fetched:
     deployments_total: int
     watched: tuple[Execution, ...] = ()
     deployments_offset: int = 0
+    # The parts the manager refused this tick (what, why): the rest is still used.
+    problems: tuple[str, ...] = ()
+    executions_failed: bool = False
 
 
 class Poller:
@@ -279,17 +282,33 @@ class Poller:
         self._requests += 1
         return await request
 
+    async def _part(self, request: Awaitable[T], what: str, problems: list[str]) -> T | None:
+        """One request of the tick. A manager that refuses this one request (a 4xx or
+        5xx answer) does not cost the others their data: the refusal is noted, this
+        part keeps its previous data, the rest of the tick goes on. Refused
+        credentials and an unreachable manager still end the tick."""
+        try:
+            return await self._call(request)
+        except (Unauthorized, Forbidden, NotFound):
+            raise
+        except ManagerError as exc:
+            problems.append(f"{what}: {exc.message or type(exc).__name__}")
+            return None
+
     async def _fetch(
         self, selected: str | None, selection_seq: int, search: str, wanted: int
     ) -> _Fetched:
         client = self._client
         prev = self.snapshot
-        page = await self._call(
+        problems: list[str] = []
+        running = await self._part(
             client.list_executions(
                 statuses=sorted(UNFINISHED_STATES), size=ACTIVE_PAGE, sort=("-created_at",)
-            )
+            ),
+            "running executions",
+            problems,
         )
-        active = _with_first(page.items, self._pinned())
+        active = _with_first(running.items if running else prev.active, self._pinned())
         now_active = {e.id for e in active}
         ended = {e.deployment_id for e in prev.active if e.id not in now_active}
         # A deployment that became busy (a start, a dequeue) has a new latest execution
@@ -300,13 +319,17 @@ class Poller:
         }
 
         executions: tuple[Execution, ...] | None = None
+        executions_failed = False
         same_selection = self._loaded_seq == selection_seq
         if selected is not None:
-            page = await self._call(
-                client.list_executions(deployment_id=selected, size=self.executions_page)
+            recent = await self._part(
+                client.list_executions(deployment_id=selected, size=self.executions_page),
+                f"executions of {selected}",
+                problems,
             )
-            executions = page.items
-            if same_selection:
+            executions_failed = recent is None
+            executions = recent.items if recent is not None else None
+            if same_selection and executions is not None:
                 before = {e.id: e.status for e in prev.executions}
                 if any(e.is_ended and before.get(e.id) in UNFINISHED_STATES for e in executions):
                     ended.add(selected)
@@ -329,8 +352,10 @@ class Poller:
             or deployments_due
         ):
             try:
-                detail = await self._call(client.get_deployment(selected))
-                detail_fetched = True
+                detail = await self._part(
+                    client.get_deployment(selected), f"deployment {selected}", problems
+                )
+                detail_fetched = detail is not None
             except NotFound:
                 gone = True  # deleted: not a connection problem
 
@@ -345,23 +370,28 @@ class Poller:
                 located = await self._locate(keep, search)
                 if located is not None:
                     offset = self._deployments_offset = located
-            page = await self._call(
+            page = await self._part(
                 client.list_deployments(
                     size=self.deployments_page, offset=offset, search=search or None
-                )
+                ),
+                "deployments",
+                problems,
             )
-            if not page.items and offset and page.total:
+            if page is not None and not page.items and offset and page.total:
                 # Past the end (deployments were deleted): show the last page instead.
                 offset = max(0, page.total - self.deployments_page)
                 self._deployments_offset = offset
-                page = await self._call(
+                page = await self._part(
                     client.list_deployments(
                         size=self.deployments_page, offset=offset, search=search or None
-                    )
+                    ),
+                    "deployments",
+                    problems,
                 )
-            deployments, total = page.items, page.total
-            deployments_offset = offset
-        watched = await self._fetch_watched(active, executions or ())
+            if page is not None:
+                deployments, total = page.items, page.total
+                deployments_offset = offset
+        watched = await self._fetch_watched(active, executions or (), problems)
         return _Fetched(
             active,
             executions,
@@ -372,6 +402,8 @@ class Poller:
             total,
             watched,
             deployments_offset,
+            tuple(problems),
+            executions_failed,
         )
 
     async def _locate(self, deployment_id: str, search: str) -> int | None:
@@ -397,7 +429,10 @@ class Poller:
         return None
 
     async def _fetch_watched(
-        self, active: tuple[Execution, ...], executions: tuple[Execution, ...]
+        self,
+        active: tuple[Execution, ...],
+        executions: tuple[Execution, ...],
+        problems: list[str],
     ) -> tuple[Execution, ...]:
         if not self._watched:
             return ()
@@ -409,10 +444,13 @@ class Poller:
             if i not in fresh and (i not in known or known[i].is_unfinished)
         ]
         if missing:
-            page = await self._call(
-                self._client.list_executions(ids=missing, size=len(missing), sort=())
+            page = await self._part(
+                self._client.list_executions(ids=missing, size=len(missing), sort=()),
+                "watched executions",
+                problems,
             )
-            fresh.update({e.id: e for e in page.items})
+            if page is not None:
+                fresh.update({e.id: e for e in page.items})
         merged = {**known, **fresh}
         return tuple(merged[i] for i in self._watched if i in merged)
 
@@ -432,8 +470,13 @@ class Poller:
         pinned = self._pinned()
         fields: dict[str, Any] = {
             "active": _with_first(fetched.active, [e for e in pinned if e.is_unfinished]),
-            "connection": ConnectionState(connected=True),
+            "connection": ConnectionState(connected=True, error="; ".join(fetched.problems)),
             "updated_at": now,
+            "missing_fields": tuple(
+                (resource, name, why)
+                for resource, missing in self._client.fields.missing().items()
+                for name, why in missing.items()
+            ),
         }
         if self._watched:
             fields["watched"] = tuple(e for e in fetched.watched if e.id in self._watched)
@@ -443,11 +486,11 @@ class Poller:
                 fields.update(detail=None, executions=())
                 # Its row goes on the next tick, and the cursor with it.
                 self._deployments_wanted += 1
-            else:
+            elif not fetched.executions_failed:
                 mine = [e for e in pinned if e.deployment_id == selected]
                 fields["executions"] = _with_first(fetched.executions or (), mine)
-                if fetched.detail_fetched:
-                    fields["detail"] = fetched.detail
+            if fetched.detail_fetched:
+                fields["detail"] = fetched.detail
             self._loaded_seq = selection_seq
         if fetched.deployments is not None:
             fields.update(

@@ -89,6 +89,8 @@ class Snapshot:
     # Executions the UI watches (started by the user or pinned), newest state of each,
     # in the order they were asked for; any deployment, any status.
     watched: tuple[Execution, ...] = ()
+    # Fields this manager does not give: (resource, field, why), for the settings view.
+    missing_fields: tuple[tuple[str, str, str], ...] = ()
 
     def age(self, now: float) -> float | None:
         """Seconds since the last successful tick ("updated 2s ago"); None before one."""

@@ -204,9 +204,17 @@ class MainScreen(Screen[None]):
         app = self.tui
         palette, ascii_only = app.palette, app.ascii_only
         deployments = self.query_one("#deployments", DeploymentsTable)
+        unknown = any(
+            (resource, name) == ("deployments", "latest_execution_status")
+            or (resource, name) == ("deployments", "latest_execution")
+            for resource, name, _ in snapshot.missing_fields
+        )
         deployments.apply_rows(
             [
-                (d.id, deployment_cells(d, snapshot.active_for(d.id), palette, ascii_only))
+                (
+                    d.id,
+                    deployment_cells(d, snapshot.active_for(d.id), palette, ascii_only, unknown),
+                )
                 for d in snapshot.deployments
             ]
         )

@@ -88,10 +88,19 @@ class DeploymentsTable(KeyedTable):
 
 
 def deployment_cells(
-    dep: Deployment, active: Execution | None, palette: Palette, ascii_only: bool
+    dep: Deployment,
+    active: Execution | None,
+    palette: Palette,
+    ascii_only: bool,
+    latest_unknown: bool = False,
 ) -> Cells:
-    """A deployment row; a running execution overrides the lagging latest status."""
-    if active is not None:
+    """A deployment row; a running execution overrides the lagging latest status.
+    `latest_unknown`: the manager does not give the latest execution's status (older
+    than 6.3): a dash, not a guess (the settings view says why)."""
+    if active is None and latest_unknown and dep.latest_execution_status is None:
+        latest = Text("-", style="dim", no_wrap=True)
+        workflow = ""
+    elif active is not None:
         latest = status_text(
             active.status, palette=palette, ascii_only=ascii_only, dry_run=active.is_dry_run
         )

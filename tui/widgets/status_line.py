@@ -154,8 +154,13 @@ def error_line_text(snapshot: Snapshot, now: float, ascii_only: bool = False) ->
     """When the next try is and why the last tick failed, on a line of its own (the
     countdown first: the error is what a narrow terminal cuts); None while connected."""
     conn = snapshot.connection
-    if conn.connected or (not conn.error and conn.retry_at is None):
+    if not conn.error and (conn.connected or conn.retry_at is None):
         return None
+    if conn.connected:  # some requests of the tick were refused, the rest is shown
+        line = Text(f"{glyph('problem', ascii_only)} refused: ", style="bold", no_wrap=True)
+        line.overflow = overflow(ascii_only)
+        line.append_text(safe(conn.error, limit=400, ascii_only=ascii_only))
+        return line
     line = Text(
         f"{glyph('problem', ascii_only)} ",
         style="bold",
