@@ -12,6 +12,7 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
+import httpx
 import pytest
 
 from tests.manager_process import PASSWORDS, ManagerProcess
@@ -54,12 +55,23 @@ def make_app(
     user: str = "admin",
     frozen: bool = False,
     read_only: bool = False,
+    password: str | None = None,
+    tenant: str = "default_tenant",
+    transport: httpx.AsyncBaseTransport | None = None,
     **kw: Any,
 ) -> CfyTuiApp:
-    client = ManagerClient(manager.url, username=user, password=PASSWORDS[user])
+    """The app on `manager` as `user` (its test password unless `password` is given);
+    `transport` puts something between them (tests/api/old_manager.py)."""
+    client = ManagerClient(
+        manager.url,
+        username=user,
+        password=PASSWORDS[user] if password is None else password,
+        tenant=tenant,
+        transport=transport,
+    )
     identity = Identity(
         url=SHOWN_URL if frozen else manager.url,
-        tenant="default_tenant",
+        tenant=tenant,
         user=user,
         read_only=read_only,
     )

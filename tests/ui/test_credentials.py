@@ -9,10 +9,8 @@ import time
 from tests.manager_process import ManagerProcess
 from tests.ui.conftest import make_app, wait_until
 from tests.ui.helpers import main, ready, screen_name
-from tui.api.client import ManagerClient
 from tui.app import CfyTuiApp
 from tui.screens.prompt import PromptScreen
-from tui.widgets.status_line import Identity
 
 
 def counting(app: CfyTuiApp, statuses: list[int | None]) -> None:
@@ -59,13 +57,7 @@ async def test_a_password_changed_mid_session_is_asked_for_not_retried(
 
 
 async def test_a_wrong_password_from_the_start_is_not_retried(manager: ManagerProcess) -> None:
-    client = ManagerClient(manager.url, username="admin", password="not-the-password")
-    app = CfyTuiApp(
-        client,
-        Identity(url=manager.url, tenant="default_tenant", user="admin"),
-        fast_interval=0.2,
-        slow_interval=0.5,
-    )
+    app = make_app(manager, password="not-the-password")
     statuses: list[int | None] = []
     counting(app, statuses)
     async with app.run_test(size=(120, 36)) as pilot:
@@ -86,15 +78,7 @@ async def test_a_wrong_password_from_the_start_is_not_retried(manager: ManagerPr
 
 
 async def test_a_refused_tenant_stops_and_names_the_tenant(manager: ManagerProcess) -> None:
-    client = ManagerClient(
-        manager.url, username="operator", password="operator-pw", tenant="team-eu"
-    )
-    app = CfyTuiApp(
-        client,
-        Identity(url=manager.url, tenant="team-eu", user="operator"),
-        fast_interval=0.2,
-        slow_interval=0.5,
-    )
+    app = make_app(manager, user="operator", tenant="team-eu")
     statuses: list[int | None] = []
     counting(app, statuses)
     notes: list[str] = []

@@ -11,24 +11,9 @@ import httpx
 
 from tests.api.old_manager import OldManager
 from tests.hardening.screen import screen_text
-from tests.manager_process import PASSWORDS, ManagerProcess
-from tests.ui.conftest import wait_until
+from tests.manager_process import ManagerProcess
+from tests.ui.conftest import make_app, wait_until
 from tests.ui.helpers import cell, main, ready, screen_name, table
-from tui.api.client import ManagerClient
-from tui.app import CfyTuiApp
-from tui.widgets.status_line import Identity
-
-
-def app_on(manager: ManagerProcess, transport: OldManager) -> CfyTuiApp:
-    client = ManagerClient(
-        manager.url, username="admin", password=PASSWORDS["admin"], transport=transport
-    )
-    return CfyTuiApp(
-        client,
-        Identity(url=manager.url, tenant="default_tenant", user="admin"),
-        fast_interval=0.2,
-        slow_interval=0.5,
-    )
 
 
 async def test_a_6_2_manager_shows_its_data_and_says_what_it_lacks(
@@ -36,7 +21,7 @@ async def test_a_6_2_manager_shows_its_data_and_says_what_it_lacks(
 ) -> None:
     lacks = {"latest_execution", "latest_execution_status", "latest_execution_workflow_id"}
     old = OldManager({"deployments": lacks}, version="6.2.0")
-    app = app_on(manager, old)
+    app = make_app(manager, transport=old)
     async with app.run_test(size=(140, 36)) as pilot:
         started = time.monotonic()
         await ready(pilot, app)
@@ -63,7 +48,7 @@ async def test_a_refused_request_does_not_cost_the_others_their_data(
         return 500 if request.url.path == "/api/v3.1/deployments/web-prod" else None
 
     old = OldManager({}, version="7.0.5", refuse=refuse_detail)
-    app = app_on(manager, old)
+    app = make_app(manager, transport=old)
     async with app.run_test(size=(140, 36)) as pilot:
         await ready(pilot, app)
         deployments = table(app, "deployments")
