@@ -380,3 +380,23 @@ async def test_execution_screen_stops_its_clock_while_disconnected(
         await pilot.pause(2.2)
         assert header() == before  # the elapsed time does not count on
         assert "elapsed" in before and "as of" in before
+
+
+async def test_the_start_key_and_button_follow_the_force_box(manager: ManagerProcess) -> None:
+    app = make_app(manager)
+    async with app.run_test(size=(120, 36)) as pilot:
+        await select_deployment(pilot, app, "web-prod")
+        await press_on_workflow(pilot, app, "check_status", "S")
+        await wait_until(pilot, lambda: screen_name(app) == "StartScreen", what="form")
+
+        def said() -> tuple[str, str]:
+            footer = screen_text(app).splitlines()[-1]
+            button = str(app.screen.query_one("#start-go").label)
+            return footer, button
+
+        footer, button = said()
+        assert "ctrl+s Force start" in footer and button == "Force start"
+        app.screen.query_one("#opt-force").toggle()
+        await pilot.pause(0.2)
+        footer, button = said()
+        assert "ctrl+s Start" in footer and "Force" not in footer and button == "Start"

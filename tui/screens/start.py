@@ -89,6 +89,8 @@ class StartScreen(ModalScreen[StartRequest | None]):
     BINDINGS = [
         Binding("escape", "cancel", "Back", id="start.back", priority=True),
         Binding("ctrl+s", "submit", "Start", id="start.submit", priority=True),
+        # The same key, named as the button is while `force` is ticked.
+        Binding("ctrl+s", "submit_forced", "Force start", id="start.submit", priority=True),
     ]
 
     def __init__(
@@ -226,6 +228,20 @@ class StartScreen(ModalScreen[StartRequest | None]):
 
     def on_checkbox_changed(self, event: Checkbox.Changed) -> None:
         self._refresh_command()
+        if event.checkbox.id == "opt-force":
+            button = self.query_one("#start-go", Button)
+            button.label = "Force start" if event.value else "Start"
+            button.variant = "warning" if event.value else "primary"
+            self.refresh_bindings()
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        """`ctrl+s` is named "Start" or "Force start" in the footer, as the button is."""
+        if action in ("submit", "submit_forced"):
+            return self._flag("force") == (action == "submit_forced")
+        return True
+
+    def action_submit_forced(self) -> None:
+        self.action_submit()
 
     def on_button_pressed(self, event: Button.Pressed) -> None:
         event.stop()
