@@ -805,9 +805,14 @@ def routes() -> list[Route]:
     ]
 
 
+MUTATING_METHODS = {"POST", "PUT", "PATCH", "DELETE"}
+
+
 class RequestLog:
     """ASGI middleware: every request's method, path, status and duration go to the
-    manager's request log; secrets, query strings and bodies are never kept."""
+    manager's request log; secrets, query strings and bodies are never kept, except
+    with `--request-log-bodies` (tests), which adds the query string and the JSON body
+    of requests that change something."""
 
     def __init__(self, app: Any, state: ManagerState) -> None:
         self.app = app
@@ -819,6 +824,14 @@ class RequestLog:
             return
         started = time.perf_counter()
         status_holder = {"status": 500}
+        keep_body = self.state.request_log_bodies and scope["method"] in MUTATING_METHODS
+        chunks: list[bytes] = []
+
+        async def receive_wrapper() -> Any:
+            message = await receive()
+            if keep_body and message["type"] == "http.request":
+                chunks.append(message.get("body", b""))
+            return message
 
         async def send_wrapper(message: Any) -> None:
             if message["type"] == "http.response.start":
@@ -826,14 +839,21 @@ class RequestLog:
             await send(message)
 
         try:
-            await self.app(scope, receive, send_wrapper)
+            await self.app(scope, receive_wrapper, send_wrapper)
         finally:
-            entry = {
+            entry: dict[str, Any] = {
                 "method": scope["method"],
                 "path": scope["path"],
                 "status": status_holder["status"],
                 "ms": round((time.perf_counter() - started) * 1000, 2),
             }
+            if keep_body:
+                entry["query"] = scope.get("query_string", b"").decode("latin-1")
+                raw = b"".join(chunks)
+                try:
+                    entry["body"] = json.loads(raw) if raw else None
+                except ValueError:
+                    entry["body"] = raw.decode("utf-8", "replace")
             self.state.request_log.append(entry)
             if self.state.request_log_file is not None:
                 self.state.request_log_file.write(json.dumps(entry) + "\n")

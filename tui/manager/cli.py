@@ -116,6 +116,13 @@ def build_parser(prog: str = "cfy-tui manager") -> argparse.ArgumentParser:
         "headers, bodies or query strings)",
     )
     parser.add_argument(
+        "--request-log-bodies",
+        action="store_true",
+        help="for tests: the request log also keeps the query string and the JSON body "
+        "of every POST, PUT, PATCH and DELETE (they may hold parameters: never in "
+        "production)",
+    )
+    parser.add_argument(
         "--log-level", default="warning", choices=["critical", "error", "warning", "info", "debug"]
     )
     return parser
@@ -162,6 +169,7 @@ def main(argv: list[str] | None = None, prog: str = "python -m tui.manager") -> 
         frozen_time=args.frozen_time,
         sequential_ids=args.sequential_ids,
         request_log=args.request_log,
+        request_log_bodies=args.request_log_bodies,
     )
     if args.watch_stdin:
         watch_stdin()

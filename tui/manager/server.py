@@ -41,6 +41,8 @@ class ServerOptions:
     sequential_ids: bool = False
     # Append one JSON line per request (method, path, status, ms) to this file.
     request_log: Path | None = None
+    # For tests: the log also keeps query strings and bodies of mutating requests.
+    request_log_bodies: bool = False
 
 
 class QuietExitServer(uvicorn.Server):
@@ -137,6 +139,7 @@ def serve(options: ServerOptions, announce: callable = print) -> int:  # type: i
     try:
         if options.request_log is not None:
             state.request_log_file = open(options.request_log, "a", encoding="utf-8")  # noqa: SIM115
+        state.request_log_bodies = options.request_log_bodies
         generated = prepare(options, state)
         sock = bind(options.host, options.port)
         creds = ", ".join(f"{user} password: {pw}" for user, pw in generated.items())

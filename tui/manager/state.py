@@ -35,3 +35,6 @@ class ManagerState:
     request_log: deque[dict[str, Any]] = field(default_factory=lambda: deque(maxlen=20000))
     # `--request-log FILE`: the same entries, one JSON line each, for other processes.
     request_log_file: IO[str] | None = None
+    # `--request-log-bodies` (tests): also the query string and the JSON body of each
+    # request that changes something, so a test can check what a client really sent.
+    request_log_bodies: bool = False
