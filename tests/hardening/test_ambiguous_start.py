@@ -181,7 +181,10 @@ async def test_a_lost_cancel_says_it_is_safe_to_repeat_and_is(
         mark = notes.mark()
         await app._cancel(target, "cancel")
         said = notes.text_since(mark)
-        assert "Cancel refused" not in said or "cancel" in said.lower(), said
+        # Repeated on a cancelling execution: sent again and answered, or found ended
+        # meanwhile; never refused.
+        assert "Cancel refused" not in said, said
+        assert "Cancel requested" in said or "nothing was sent" in said, said
 
         def ended() -> bool:
             with http(manager) as client:

@@ -413,11 +413,15 @@ def test_status_patch_rules(http: httpx.Client) -> None:
 
     execution = started(http, "analytics", "reindex")
     wait_status(http, execution["id"], "started")
-    http.post(f"/executions/{execution['id']}", json={"action": "force-cancel"})
+    forced = http.post(f"/executions/{execution['id']}", json={"action": "force-cancel"})
+    assert forced.json()["status"] == "force_cancelling"
+    # From force_cancelling, or from cancelled if the engine was quicker, never back to
+    # started: refused either way, whichever the status was when the PATCH arrived.
     illegal = http.patch(f"/executions/{execution['id']}", json={"status": "started"})
-    if get(http, execution["id"])["status"] == "force_cancelling":
-        assert illegal.status_code == 400
+    assert illegal.status_code == 400, illegal.text
+    assert illegal.json()["error_code"] == "invalid_exception_status_update"
     wait_status(http, execution["id"], *END)
+    assert get(http, execution["id"])["status"] == "cancelled"
 
     worker = started(http, "analytics", "reindex")
     wait_status(http, worker["id"], "started")

@@ -223,20 +223,18 @@ async def test_the_cancel_ladder(manager: ManagerProcess) -> None:
         await pilot.press("c")
         await wait_until(pilot, lambda: isinstance(app.screen, ConfirmScreen), what="dialog")
         await pilot.click("#choice-kill")
-        kill = await wait_until(
+        await wait_until(
             pilot,
             lambda: (
                 isinstance(app.screen, ConfirmScreen)
                 and app.screen.query("#choice-kill")
                 and "abandoned"
                 in " ".join(str(w.render()) for w in app.screen.query(".dialog-line"))
-                and app.screen
             ),
             what="the kill confirmation",
         )
         assert app.focused is not None and app.focused.id == "choice-back"
         await pilot.click("#choice-kill")
-        assert kill is not None
         await wait_until(
             pilot, lambda: status_of(app, second["id"]) == "cancelled", what="killed", timeout=20
         )
