@@ -37,6 +37,7 @@ from tui.screens.prompt import PromptScreen
 from tui.screens.raw import RawScreen
 from tui.screens.settings import SettingsScreen
 from tui.screens.start import StartRequest, StartScreen
+from tui.widgets import refusals
 from tui.widgets.chrome import GlyphChrome
 from tui.widgets.glyphs import glyph
 from tui.widgets.panes import short_id, unavailable_message
@@ -466,7 +467,7 @@ class CfyTuiApp(GlyphChrome, App[None]):
     def rerun(self, execution: Execution) -> None:
         """`R`: the start form for the same workflow, prefilled with the same values."""
         if self.read_only:
-            self.notify("Read-only mode: starting is disabled.", severity="warning")
+            self.notify(refusals.read_only("start"), severity="warning")
             return
 
         async def load() -> None:
@@ -564,7 +565,7 @@ class CfyTuiApp(GlyphChrome, App[None]):
         values: dict[str, Any] | None = None,
     ) -> None:
         if self.read_only:
-            self.notify("Read-only mode: starting is disabled.", severity="warning")
+            self.notify(refusals.read_only("start"), severity="warning")
             return
         unavailable = None if force else unavailable_message(deployment_id, workflow)
         if unavailable is not None:
@@ -815,7 +816,7 @@ class CfyTuiApp(GlyphChrome, App[None]):
     # -- cancelling -----------------------------------------------------------------------
     def open_cancel(self, execution: Execution) -> None:
         if self.read_only:
-            self.notify("Read-only mode: cancelling is disabled.", severity="warning")
+            self.notify(refusals.read_only("cancel_execution"), severity="warning")
             return
         target = execution  # captured now: the dialog acts on this id, whatever moves
         what = Text()
@@ -825,12 +826,9 @@ class CfyTuiApp(GlyphChrome, App[None]):
         what.append(" on ")
         what.append_text(safe(target.deployment_id))
         what.append(f", {clean(target.status, limit=30)})")
-        if target.is_ended:
-            self.notify(
-                f"Execution {short_id(target.id)} already ended ({target.status}); "
-                "there is nothing to cancel.",
-                markup=False,
-            )
+        ended = refusals.nothing_to_cancel(target)
+        if ended is not None:
+            self.notify(ended, markup=False)
             return
         if target.status in ("force_cancelling", "kill_cancelling"):
             choices = [

@@ -18,7 +18,7 @@ from tui.api.models import MISSING, Execution, Workflow
 from tui.live.tail import TailState
 from tui.messages import TailUpdated, WorkflowLoaded
 from tui.screens.help import binding_rows, refusal_fallbacks
-from tui.widgets import fmt
+from tui.widgets import fmt, refusals
 from tui.widgets.event_lines import (
     LEVELS,
     at_level,
@@ -32,7 +32,7 @@ from tui.widgets.glyphs import glyph, overflow, sep
 from tui.widgets.ops_bar import OpsBar
 from tui.widgets.panes import short_id
 from tui.widgets.safe import safe
-from tui.widgets.status import look, status_text
+from tui.widgets.status import status_text
 from tui.widgets.watch_bar import WatchBar
 
 if TYPE_CHECKING:
@@ -327,13 +327,9 @@ class ExecutionScreen(Screen[None]):
     def refusal(self, action: str) -> str | None:
         """Why `action` cannot run now, in words; None when it can."""
         if action in MUTATING and self.tui.read_only:
-            verb = "cancelling" if action == "cancel_execution" else "starting"
-            return f"Read-only mode: {verb} is disabled."
-        if action == "cancel_execution" and self.execution.is_ended:
-            return (
-                f"Execution {short_id(self.execution.id)} already ended "
-                f"({look(self.execution.status).word}): there is nothing to cancel."
-            )
+            return refusals.read_only(action)
+        if action == "cancel_execution":
+            return refusals.nothing_to_cancel(self.execution)
         return None
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:

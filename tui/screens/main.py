@@ -25,7 +25,7 @@ from tui.api.models import Execution, Workflow
 from tui.live.snapshot import Snapshot
 from tui.messages import SnapshotReady
 from tui.screens.help import binding_rows, refusal_fallbacks
-from tui.widgets import fmt
+from tui.widgets import fmt, refusals
 from tui.widgets.glyphs import glyph
 from tui.widgets.panes import (
     DeploymentsTable,
@@ -33,12 +33,10 @@ from tui.widgets.panes import (
     WorkflowsTable,
     deployment_cells,
     execution_cells,
-    short_id,
     unavailable_message,
     workflow_cells,
 )
 from tui.widgets.safe import clean
-from tui.widgets.status import look
 from tui.widgets.status_line import ErrorLine, StatusLine, error_line_text
 from tui.widgets.watch_bar import WatchBar
 
@@ -379,8 +377,7 @@ class MainScreen(Screen[None]):
         app = self.tui
         focused = self.focused
         if action in MUTATING and app.read_only:
-            verb = "cancelling" if action == "cancel_execution" else "starting"
-            return f"Read-only mode: {verb} is disabled."
+            return refusals.read_only(action)
         if action in ("start", "force_start"):
             return self._start_refusal(action, focused)
         if action in ("cancel_execution", "pin"):
@@ -389,11 +386,8 @@ class MainScreen(Screen[None]):
             execution = self.selected_execution
             if execution is None:
                 return self._nothing_selected("execution")
-            if action == "cancel_execution" and execution.is_ended:
-                return (
-                    f"Execution {short_id(execution.id)} already ended "
-                    f"({look(execution.status).word}): there is nothing to cancel."
-                )
+            if action == "cancel_execution":
+                return refusals.nothing_to_cancel(execution)
         if action in ("raw", "copy_id") and self._focused_object() is None:
             return "Nothing selected in this pane."
         return None

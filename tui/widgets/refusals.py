@@ -1,0 +1,25 @@
+"""What a refused key says, in one place: the main screen, the execution screen and
+the app refuse the same things (read-only mode, cancelling an execution that ended)
+and must say them the same way."""
+
+from __future__ import annotations
+
+from tui.api.models import Execution
+from tui.widgets.panes import short_id
+from tui.widgets.status import look
+
+
+def read_only(action: str) -> str:
+    """Why `action` (start, force_start, rerun, cancel_execution) does nothing."""
+    verb = "cancelling" if action.startswith("cancel") else "starting"
+    return f"Read-only mode: {verb} is disabled."
+
+
+def nothing_to_cancel(execution: Execution) -> str | None:
+    """Why cancelling `execution` does nothing; None while it can be cancelled."""
+    if not execution.is_ended:
+        return None
+    return (
+        f"Execution {short_id(execution.id)} already ended "
+        f"({look(execution.status).word}): there is nothing to cancel."
+    )
