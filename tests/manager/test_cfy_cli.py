@@ -382,7 +382,11 @@ def test_executions_list_with_system_workflows(shared_cfy: Cfy, shared_api: http
     assert result.returncode == 0, str(result)
     assert result.lines[0] == "Listing all executions...", str(result)
     rows = parse_table(result.lines)
-    assert {row["deployment_id"] for row in rows} == DEFAULT_DEPLOYMENTS, str(result)
+    # Blueprint uploads are executions without a deployment, as on a real manager.
+    assert {row["deployment_id"] for row in rows} == DEFAULT_DEPLOYMENTS | {""}, str(result)
+    uploads = [row for row in rows if row["deployment_id"] == ""]
+    assert {row["workflow_id"] for row in uploads} == {"upload_blueprint"}, str(result)
+    assert len(uploads) == 3, str(result)
     assert {row["tenant_name"] for row in rows} == {"default_tenant"}
     backups = [row for row in rows if row["workflow_id"] == "backup"]
     assert [(row["deployment_id"], row["status"]) for row in backups] == [("db-main", "failed")]

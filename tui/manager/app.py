@@ -15,6 +15,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from starlette.applications import Starlette
+from starlette.datastructures import QueryParams
 from starlette.exceptions import HTTPException
 from starlette.middleware import Middleware
 from starlette.requests import Request
@@ -35,7 +36,17 @@ from tui.manager.errors import (
     UnsupportedContentType,
 )
 from tui.manager.events import create_events, list_events
-from tui.manager.listing import build_where, envelope, order_by, parse_bool, parse_list_query
+from tui.manager.listing import (
+    BOOL,
+    build_where,
+    envelope,
+    order_by,
+    parse_bool,
+    parse_include,
+    parse_list_query,
+    project,
+    query_bool,
+)
 from tui.manager.recovery import recover_interrupted
 from tui.manager.state import END_STATES, MANAGER_EDITION, MANAGER_VERSION, ManagerState
 from tui.manager.store import loads
@@ -55,7 +66,7 @@ class Ctx:
     def tenants(self, request: Request) -> list[str]:
         """The tenant of the request, or every visible tenant with `_all_tenants=true`."""
         assert self.tenant is not None
-        if not parse_bool(request.query_params.get("_all_tenants"), "_all_tenants"):
+        if not query_bool(request.query_params, "_all_tenants", "all_tenants"):
             return [self.tenant]
         store = self.state.store
         if self.identity.is_admin:
@@ -182,7 +193,7 @@ SERVICES = (
 
 @endpoint(None, tenant=False)
 async def status(request: Request, ctx: Ctx) -> Any:
-    if parse_bool(request.query_params.get("summary"), "summary"):
+    if query_bool(request.query_params, "summary"):
         return {"status": "OK", "services": {}}
     services = {}
     for name in SERVICES:
@@ -473,19 +484,8 @@ async def deployments_list(request: Request, ctx: Ctx) -> Any:
 
 @endpoint("deployment_get")
 async def deployment_get(request: Request, ctx: Ctx) -> Any:
+    include = parse_include(request.query_params, deps.DEPLOYMENT_INCLUDES)
     row = deps.get_deployment(ctx.state, ctx.tenant or "", request.path_params["dep_id"])
-    include = None
-    raw = request.query_params.getlist("_include")
-    if raw:
-        include = {p.strip() for r in raw for p in r.split(",") if p.strip()}
-        unknown = sorted(include - deps.DEPLOYMENT_INCLUDES)
-        if unknown:
-            from tui.manager.errors import NoSuchIncludeField
-
-            raise NoSuchIncludeField(
-                f"Include keys '{unknown}' do not exist. Allowed keys are: "
-                f"{sorted(deps.DEPLOYMENT_INCLUDES)}"
-            )
     states = deps.instance_states(ctx.state, [row["pk"]])[row["pk"]]
     return deps.render_deployment(row, states, include)
 
@@ -529,13 +529,14 @@ async def deployment_create(request: Request, ctx: Ctx) -> Any:
             deployment=dep,
             workflow_id="create_deployment_environment",
             status="pending",
-            parameters={},
+            parameters=deps.create_environment_parameters(inputs, body),
+            allow_custom_parameters=True,
             created_by=ctx.identity.username,
         )
         state.store.execute(
             "UPDATE deployments SET create_execution = ? WHERE pk = ?", (exec_id, pk)
         )
-    async_create = parse_bool(request.query_params.get("async_create"), "async_create")
+    async_create = query_bool(request.query_params, "async_create")
     engine = state.engine
     if engine is not None:
         engine.launch(exec_id)
@@ -550,18 +551,28 @@ async def deployment_create(request: Request, ctx: Ctx) -> Any:
 
 @endpoint("deployment_delete")
 async def deployment_delete(request: Request, ctx: Ctx) -> Any:
-    force = parse_bool(request.query_params.get("force"), "force")
+    force = query_bool(request.query_params, "force")
     deps.delete_deployment(ctx.state, ctx.tenant or "", request.path_params["dep_id"], force)
     return Response(status_code=204)
 
 
 @endpoint("deployment_list")
 async def workflows_list(request: Request, ctx: Ctx) -> Any:
+    """The distinct workflows of the deployments that match the filters and `_search`.
+
+    The real endpoint reads only those: pagination, sorting and `_include` arguments
+    are accepted and ignored, and the metadata counts what is returned.
+    """
+    kept = [
+        (key, value)
+        for key, value in request.query_params.multi_items()
+        if not key.startswith("_") or key in ("_search", "_search_name", "_filter_id")
+    ]
     q = parse_list_query(
-        request.query_params,
+        QueryParams(kept),
         filterable=deps.DEPLOYMENT_FIELDS,
-        sortable=deps.DEPLOYMENT_FIELDS,
-        includable=deps.DEPLOYMENT_INCLUDES,
+        sortable=(),
+        includable=(),
     )
     q.get_all = True
     rows, _ = _query_deployments(request, ctx, q)
@@ -573,7 +584,7 @@ async def workflows_list(request: Request, ctx: Ctx) -> Any:
     items = list(seen.values())
     return {
         "items": items,
-        "metadata": {"pagination": {"total": len(items), "size": q.size, "offset": q.offset}},
+        "metadata": {"pagination": {"total": len(items), "size": len(items), "offset": 0}},
     }
 
 
@@ -617,10 +628,7 @@ async def executions_list(request: Request, ctx: Ctx) -> Any:
 
 @endpoint("execution_get")
 async def execution_get(request: Request, ctx: Ctx) -> Any:
-    include = None
-    raw = request.query_params.getlist("_include")
-    if raw:
-        include = {p.strip() for r in raw for p in r.split(",") if p.strip()}
+    include = parse_include(request.query_params, execs.EXECUTION_INCLUDES)
     row = execs.get_execution(ctx.state, [ctx.tenant or ""], request.path_params["exec_id"])
     return execs.render_execution(row, include)
 
@@ -680,9 +688,42 @@ async def events_create(request: Request, ctx: Ctx) -> Any:
 # -- blueprints (read-only: they come from seeds and --blueprints) --------------------
 
 
-def _render_blueprint(row: Any) -> dict[str, Any]:
+BLUEPRINT_FIELDS = {
+    "created_at": deps.Field("created_at"),
+    "id": deps.Field("id"),
+    "visibility": deps.Field("visibility"),
+    "main_file_name": deps.Field("main_file_name"),
+    "plan_p": deps.Field("NULL"),
+    "plan": deps.Field("plan"),
+    "requirements": deps.Field("NULL"),
+    "updated_at": deps.Field("updated_at"),
+    "description": deps.Field("description"),
+    "is_hidden": deps.Field("0", BOOL),
+    "state": deps.Field("'uploaded'"),
+    "error": deps.Field("NULL"),
+    "error_traceback": deps.Field("NULL"),
+    "tenant_name": deps.Field("tenant"),
+    "created_by": deps.Field("created_by"),
+    "resource_availability": deps.Field("visibility"),
+    "private_resource": deps.Field("(visibility = 'private')", BOOL),
+}
+BLUEPRINT_INCLUDES = set(BLUEPRINT_FIELDS) | {"labels", "upload_execution"}
+
+
+def _secret_names(value: Any) -> set[str]:
+    """The secrets a plan reads with `get_secret` (the blueprint's requirements)."""
+    if isinstance(value, dict):
+        if len(value) == 1 and isinstance(value.get("get_secret"), str):
+            return {value["get_secret"]}
+        return set().union(*(_secret_names(v) for v in value.values()))
+    if isinstance(value, list):
+        return set().union(*(_secret_names(v) for v in value))
+    return set()
+
+
+def _render_blueprint(ctx: Ctx, row: Any, include: set[str] | None) -> dict[str, Any]:
     plan = loads(row["plan"], {})
-    return {
+    item: dict[str, Any] = {
         "id": row["id"],
         "description": row["description"],
         "main_file_name": row["main_file_name"],
@@ -691,28 +732,36 @@ def _render_blueprint(row: Any) -> dict[str, Any]:
         "created_by": row["created_by"],
         "tenant_name": row["tenant"],
         "visibility": row["visibility"],
+        "resource_availability": row["visibility"],
+        "private_resource": row["visibility"] == "private",
+        "is_hidden": False,
         "state": "uploaded",
         "error": None,
+        "error_traceback": None,
         "labels": [],
+        "plan_p": None,
         "plan": {"workflows": plan.get("workflows", {}), "inputs": plan.get("inputs", {})},
+        "requirements": {"parent_capabilities": [], "secrets": sorted(_secret_names(plan))},
     }
+    if include is None or "upload_execution" in include:
+        upload = ctx.state.store.one(
+            "SELECT * FROM executions WHERE tenant = ? AND workflow_id = 'upload_blueprint' "
+            "AND deployment_id IS NULL AND json_extract(parameters, '$.blueprint_id') = ? "
+            "ORDER BY created_at DESC, rowid DESC LIMIT 1",
+            (row["tenant"], row["id"]),
+        )
+        item["upload_execution"] = execs.render_execution(upload) if upload else None
+    return project(item, include)
 
 
 @endpoint("blueprint_list")
 async def blueprints_list(request: Request, ctx: Ctx) -> Any:
-    fields = {
-        "id": deps.Field("id"),
-        "created_at": deps.Field("created_at"),
-        "created_by": deps.Field("created_by"),
-        "visibility": deps.Field("visibility"),
-        "description": deps.Field("description"),
-    }
+    fields = BLUEPRINT_FIELDS
     q = parse_list_query(
         request.query_params,
         filterable=fields,
         sortable=fields,
-        includable=set(fields)
-        | {"main_file_name", "plan", "tenant_name", "state", "error", "labels", "updated_at"},
+        includable=BLUEPRINT_INCLUDES,
     )
     tenants = ctx.tenants(request)
     clauses, args = build_where(fields, q.filters)
@@ -726,21 +775,19 @@ async def blueprints_list(request: Request, ctx: Ctx) -> Any:
         f"SELECT * FROM blueprints WHERE {where} ORDER BY {order} LIMIT ? OFFSET ?",
         [*args, *limit],
     )
-    items = [_render_blueprint(r) for r in rows]
-    if q.include:
-        items = [{k: v for k, v in i.items() if k in q.include} for i in items]
-    return envelope(items, total, q)
+    return envelope([_render_blueprint(ctx, r, q.include) for r in rows], total, q)
 
 
 @endpoint("blueprint_list")
 async def blueprint_get(request: Request, ctx: Ctx) -> Any:
+    include = parse_include(request.query_params, BLUEPRINT_INCLUDES)
     bp_id = request.path_params["bp_id"]
     row = ctx.state.store.one(
         "SELECT * FROM blueprints WHERE tenant = ? AND id = ?", (ctx.tenant, bp_id)
     )
     if row is None:
         raise NotFound(f"Requested `Blueprint` with ID `{bp_id}` was not found")
-    return _render_blueprint(row)
+    return _render_blueprint(ctx, row, include)
 
 
 # -- application ------------------------------------------------------------------------

@@ -33,6 +33,41 @@ def standard_types() -> dict[str, Any]:
     return yaml.safe_load(text)
 
 
+@functools.cache
+def standard_workflows(dsl_version: str) -> dict[str, Any]:
+    """The built-in workflows a blueprint of `dsl_version` imports, in file order.
+
+    The real parser resolves `cloudify/types/types.yaml` to `types_1_4.yaml` or
+    `types_1_3.yaml` for those DSL versions, and operators see the difference: a 1_4
+    `uninstall` has no `recursive`, and a 1_3 blueprint's workflows have no
+    availability rules at all, so they are always available.
+    """
+    std = standard_types()
+    workflows = copy.deepcopy(std["workflows"])
+    variant = std.get("dsl_versions", {}).get(dsl_version)
+    if variant is None:
+        return workflows
+    for name, overrides in variant.get("parameters", {}).items():
+        params = workflows[name]["parameters"]
+        for pname, spec in overrides.items():
+            if spec is None:
+                params.pop(pname, None)
+            else:
+                description = params.get(pname, {}).get("description")
+                params[pname] = dict(spec, **({"description": description} if description else {}))
+    if variant.get("untyped"):
+        for workflow in workflows.values():
+            workflow.pop("availability_rules", None)
+            for spec in workflow["parameters"].values():
+                if spec.get("type") == "list":
+                    spec.pop("type")
+                    spec.pop("item_type", None)
+    for name in variant.get("cascading", []):
+        workflows[name]["is_cascading"] = True
+    order = variant.get("order", list(workflows))
+    return {name: workflows[name] for name in order}
+
+
 def _imports_standard_types(imports: list[Any]) -> bool:
     for item in imports:
         text = str(item)
@@ -135,13 +170,18 @@ def parse_blueprint(text: str) -> dict[str, Any]:
     node_types: dict[str, Any] = {}
     workflows_decl: dict[str, Any] = {}
     plugins = set((doc.get("plugins") or {}).keys())
+    # The blueprint's own workflows come first, as the real parser lists them.
+    own_workflows = doc.get("workflows") or {}
+    if not isinstance(own_workflows, dict):
+        raise BlueprintError("workflows must be a mapping")
+    workflows_decl.update(own_workflows)
     if _imports_standard_types(imports):
         std = standard_types()
         node_types.update(std["node_types"])
-        workflows_decl.update(std["workflows"])
+        for name, decl in standard_workflows(dsl_version).items():
+            workflows_decl.setdefault(name, decl)
         plugins.add("default_workflows")
     node_types.update(doc.get("node_types") or {})
-    workflows_decl.update(doc.get("workflows") or {})
 
     templates = doc.get("node_templates") or {}
     if not isinstance(templates, dict):

@@ -56,12 +56,11 @@ DEPLOYMENT_FIELDS: dict[str, Field] = {
     "permalink": Field("NULL"),
     "installation_status": Field("installation_status"),
     "deployment_status": Field("deployment_status"),
-    "latest_execution": Field("latest_execution"),
+    "latest_execution_id": Field("latest_execution"),
     "latest_execution_status": Field("latest_execution_status"),
     "latest_execution_workflow_id": Field("latest_execution_workflow_id"),
     "latest_execution_total_operations": Field("latest_execution_total_operations", INT),
     "latest_execution_finished_operations": Field("latest_execution_finished_operations", INT),
-    "create_execution": Field("create_execution"),
     "deployment_group_id": Field("NULL"),
     "environment_type": Field("''"),
     "has_sub_deployments": Field("0", BOOL),
@@ -74,10 +73,14 @@ DEPLOYMENT_FIELDS: dict[str, Field] = {
 }
 for _legacy in LEGACY_FIELDS:
     DEPLOYMENT_FIELDS[_legacy] = Field("NULL")
+# The relationship keys (`latest_execution`, `create_execution`) can be included but
+# neither filtered nor sorted on; `deployment_group_id` the other way round.
 DEPLOYMENT_INCLUDES = (set(DEPLOYMENT_FIELDS) - {"deployment_group_id"}) | {
     "labels",
     "deployment_groups",
     "workdir_zip",
+    "create_execution",
+    "latest_execution",
 }
 
 
@@ -178,10 +181,29 @@ def render_deployment(
     put("environment_type", "")
     put("drifted_instances", 0)
     put("unavailable_instances", 0)
+    put("latest_execution_id", row["latest_execution"])
     put("workdir_zip", None)
     for legacy in LEGACY_FIELDS:
         put(legacy, None)
     return item
+
+
+def create_environment_parameters(
+    inputs: dict[str, Any], request: dict[str, Any]
+) -> dict[str, Any]:
+    """The parameters of a `create_deployment_environment` execution, as the real
+    manager records them: the inputs as given, the display name as given (null when
+    absent) and, when there are any, the labels without their timestamps. The labels
+    were checked by `insert_deployment` already."""
+    parameters: dict[str, Any] = {"inputs": inputs, "display_name": request.get("display_name")}
+    labels = request.get("labels") or []
+    if labels:
+        parameters["labels"] = [
+            {"key": key, "value": value, "created_at": None, "created_by": None}
+            for label in labels
+            for key, value in label.items()
+        ]
+    return parameters
 
 
 def recompute_status(state: ManagerState, dep_pk: int) -> None:

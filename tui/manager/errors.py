@@ -45,6 +45,7 @@ ExistingRunningExecution = _error(
 )
 IllegalAction = _error("IllegalAction", "illegal_action_error", 400)
 Conflict = _error("Conflict", "conflict_error", 409)
+StorageError = _error("StorageError", "storage_error", 409)
 InvalidStatusUpdate = _error("InvalidStatusUpdate", "invalid_exception_status_update", 400)
 DeploymentCreation = _error("DeploymentCreation", "deployment_creation_error", 400)
 DeploymentEnvironmentPending = _error(

@@ -21,9 +21,10 @@ from tui.manager.errors import (
     InvalidStatusUpdate,
     NonexistentWorkflow,
     NotFound,
+    StorageError,
     UnavailableWorkflow,
 )
-from tui.manager.listing import BOOL, INT, Field, build_where
+from tui.manager.listing import BOOL, INT, Field, build_where, parse_bool
 from tui.manager.params import DeploymentFacts, merge_parameters
 from tui.manager.state import (
     ACTIVE_STATES,
@@ -153,7 +154,7 @@ def insert_execution(
             deployment["display_name"] if deployment is not None else None,
             deployment["blueprint_id"] if deployment is not None else None,
             status,
-            None,
+            None,  # null until a worker first updates the execution, as on the real one
             dumps(parameters),
             int(allow_custom_parameters),
             int(is_dry_run),
@@ -184,14 +185,11 @@ def blocking_repr(rows: list[sqlite3.Row]) -> str:
 
 
 def _flag(body: dict[str, Any], name: str) -> bool:
-    value = body.get(name)
-    if value is None:
+    """A boolean of the start body: absent is false, but an explicit null is refused,
+    as the real `verify_and_convert_bool` does."""
+    if name not in body:
         return False
-    if isinstance(value, bool):
-        return value
-    if isinstance(value, str) and value.lower() in ("true", "false"):
-        return value.lower() == "true"
-    raise BadParameters(f"{name} must be <true/false>, got {value}")
+    return parse_bool(body[name], name)
 
 
 def _deployment_facts(state: ManagerState, dep: sqlite3.Row) -> DeploymentFacts:
@@ -393,19 +391,24 @@ def set_status(
     exec_id: str,
     status: str,
     *,
-    error: str | None = None,
+    error: str | None = "",
+    keep_error: bool = False,
     move_latest: bool = True,
     extra: dict[str, Any] | None = None,
 ) -> sqlite3.Row:
-    """Change an execution's status with the real side effects on its deployment."""
+    """Change an execution's status with the real side effects on its deployment.
+
+    Like every status update of the real workers, a change sets `error` ("" unless
+    one is given, which clears an old one); `keep_error` leaves it (a resume keeps
+    the old error until the execution runs again)."""
     store = state.store
     stamp = state.clock.stamp()
     with store.tx():
         row = store.one("SELECT * FROM executions WHERE id = ?", (exec_id,))
         if row is None:
             raise NotFound(f"Requested `Execution` with ID `{exec_id}` was not found")
-        sets = {"status": status}
-        if error is not None:
+        sets: dict[str, Any] = {"status": status}
+        if not keep_error:
             sets["error"] = error
         if status == "started" and row["status"] != "started":
             sets["started_at"] = stamp
@@ -483,7 +486,12 @@ def execution_action(
         verb = "force-resume" if action == "force-resume" else "resume"
         raise Conflict(f"Cannot {verb} execution: `{exec_id}` in state: `{status}`")
     updated = set_status(
-        state, exec_id, "pending", move_latest=False, extra={"resume": 1, "ended_at": None}
+        state,
+        exec_id,
+        "pending",
+        keep_error=True,
+        move_latest=False,
+        extra={"resume": 1, "ended_at": None},
     )
     if engine is not None:
         engine.launch(exec_id, resume=True)
@@ -502,15 +510,13 @@ def update_status(
 ) -> sqlite3.Row:
     """`PATCH /executions/<id>`: a worker-style status update."""
     row = get_execution(state, tenants, exec_id)
-    new = body.get("status")
-    if new is None:
+    if "status" not in body:
         raise BadParameters("Missing status in json request body")
-    if new not in ALL_STATES:
-        raise BadParameters(f"Invalid status: {new}, valid values are: {list(ALL_STATES)}")
+    new = body["status"]
     current = row["status"]
-    error = body.get("error")
-    if error is None:
-        error = ""
+    # The real manager checks the transition first and the status name only when its
+    # database refuses the value: a name it does not know is an invalid transition
+    # from an ended execution, and a 409 storage error otherwise.
     if new != current:
         illegal = (current in END_STATES and row["workflow_id"] != "create_snapshot") or (
             new in _FORBIDDEN_FROM.get(current, set())
@@ -520,7 +526,13 @@ def update_status(
                 f"Invalid relationship - can't change status from {current} to {new} for "
                 f'"{exec_id}" execution while running "{row["workflow_id"]}" workflow.'
             )
-    updated = set_status(state, exec_id, new, error=str(error))
+    if new not in ALL_STATES:
+        raise StorageError(
+            f'SQL Storage error: invalid input value for enum execution_status: "{new}"'
+        )
+    # A status update without `error` clears it; an explicit null is stored as null.
+    error = body.get("error", "")
+    updated = set_status(state, exec_id, new, error=error if error is None else str(error))
     if state.engine is not None:
         state.engine.status_patched(exec_id, new)
     return updated

@@ -37,13 +37,21 @@ class ListQuery:
     flags: dict[str, list[str]] = field(default_factory=dict)
 
 
-def parse_bool(value: str | None, name: str = "value") -> bool:
-    text = (value or "").strip().lower()
-    if text in ("true", "1", "yes"):
-        return True
-    if text in ("false", "0", "no", ""):
-        return False
+def parse_bool(value: Any, name: str = "value") -> bool:
+    """The real `verify_and_convert_bool`: a JSON boolean, or the text true/false in any
+    case; anything else (`yes`, `1`, an empty string, null) is a 400."""
+    if isinstance(value, bool):
+        return value
+    if isinstance(value, str) and value.lower() in ("true", "false"):
+        return value.lower() == "true"
     raise BadParameters(f"{name} must be <true/false>, got {value}")
+
+
+def query_bool(params: QueryParams, key: str, name: str | None = None) -> bool:
+    """A boolean query argument: false when absent, else as `parse_bool`. `name` is the
+    name the real message uses (`all_tenants` for `_all_tenants`)."""
+    value = params.get(key)
+    return False if value is None else parse_bool(value, name or key)
 
 
 def _pagination_int(params: QueryParams, name: str, default: int) -> int:
@@ -65,6 +73,22 @@ def _pagination_int(params: QueryParams, name: str, default: int) -> int:
     return value
 
 
+def parse_include(params: QueryParams, includable: Iterable[str]) -> set[str] | None:
+    """The `_include` projection (repeatable, comma-separated), or None for every key;
+    a name the resource does not have is refused, on single objects as on lists."""
+    raw_include = params.getlist("_include")
+    if not raw_include:
+        return None
+    include = {p.strip() for raw in raw_include for p in raw.split(",") if p.strip()}
+    allowed = set(includable)
+    unknown = sorted(include - allowed)
+    if unknown:
+        raise NoSuchIncludeField(
+            f"Include keys '{unknown}' do not exist. Allowed keys are: {sorted(allowed)}"
+        )
+    return include
+
+
 def parse_list_query(
     params: QueryParams,
     *,
@@ -75,7 +99,7 @@ def parse_list_query(
 ) -> ListQuery:
     size = _pagination_int(params, "_size", default_size)
     offset = _pagination_int(params, "_offset", 0)
-    get_all = parse_bool(params.get("_get_all_results"), "_get_all_results")
+    get_all = query_bool(params, "_get_all_results")
 
     sortable = set(sortable)
     sort: list[tuple[str, bool]] = []
@@ -91,15 +115,7 @@ def parse_list_query(
             f"Sort keys '{bad_sort}' do not exist. Allowed keys are: {sorted(sortable)}"
         )
 
-    include: set[str] | None = None
-    raw_include = params.getlist("_include")
-    if raw_include:
-        include = {p.strip() for raw in raw_include for p in raw.split(",") if p.strip()}
-        unknown = sorted(include - set(includable))
-        if unknown:
-            raise NoSuchIncludeField(
-                f"Include keys '{unknown}' do not exist. Allowed keys are: {sorted(includable)}"
-            )
+    include = parse_include(params, includable)
 
     filterable = set(filterable)
     filters: dict[str, list[str]] = {}

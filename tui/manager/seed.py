@@ -59,11 +59,19 @@ def store_blueprint(
     *,
     replace_existing: bool = True,
 ) -> dict[str, Any]:
+    """Store a blueprint as an upload would leave it, with its `upload_blueprint`
+    execution (terminated, no deployment), which the real manager lists among the
+    executions and shows as the blueprint's `upload_execution`. Storing the same
+    text again changes nothing."""
     plan = parse_blueprint(text)
     stamp = stamp or state.clock.stamp()
-    verb = "INSERT OR REPLACE" if replace_existing else "INSERT OR IGNORE"
+    old = state.store.one(
+        "SELECT plan FROM blueprints WHERE tenant = ? AND id = ?", (tenant, bp_id)
+    )
+    if old is not None and (not replace_existing or old["plan"] == dumps(plan)):
+        return loads(old["plan"])
     state.store.execute(
-        f"{verb} INTO blueprints (tenant, id, plan, description, main_file_name, "
+        "INSERT OR REPLACE INTO blueprints (tenant, id, plan, description, main_file_name, "
         "created_at, updated_at, created_by, visibility) VALUES (?,?,?,?,?,?,?,?,?)",
         (
             tenant,
@@ -76,6 +84,29 @@ def store_blueprint(
             "admin",
             "tenant",
         ),
+    )
+    exec_id = insert_execution(
+        state,
+        tenant=tenant,
+        deployment=None,
+        workflow_id="upload_blueprint",
+        status="terminated",
+        parameters={
+            "blueprint_id": bp_id,
+            "app_file_name": "blueprint.yaml",
+            "url": None,
+            "file_server_root": "/opt/manager/resources",
+            "marketplace_api_url": "https://marketplace.cloudify.co",
+            "validate_only": False,
+            "labels": [],
+        },
+        allow_custom_parameters=True,
+        created_by="admin",
+        stamp=stamp,
+    )
+    state.store.execute(
+        "UPDATE executions SET started_at = ?, ended_at = ?, error = '' WHERE id = ?",
+        (stamp, stamp, exec_id),
     )
     return plan
 
@@ -316,14 +347,12 @@ def seed_scale(state: ManagerState, count: int) -> None:
                 end = start + rng.uniform(5, 300)
                 total = 0 if n == 0 else 6
                 finished = total if status == "terminated" else rng.randrange(total + 1)
-                error = None
+                error = ""
                 if status == "failed":
                     error = (
                         "Traceback (most recent call last):\n  ...\n"
                         "cloudify.exceptions.NonRecoverableError: simulated failure"
                     )
-                elif status == "cancelled":
-                    error = ""
                 exec_rows.append(
                     (
                         exec_id,
