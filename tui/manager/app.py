@@ -48,6 +48,7 @@ from tui.manager.listing import (
     query_bool,
 )
 from tui.manager.recovery import recover_interrupted
+from tui.manager.snapshots import create_snapshot
 from tui.manager.state import END_STATES, MANAGER_EDITION, MANAGER_VERSION, ManagerState
 from tui.manager.store import loads
 
@@ -672,6 +673,14 @@ async def executions_delete(request: Request, ctx: Ctx) -> Any:
     return envelope([{"count": count}], 1, q, with_filtered=False)
 
 
+@endpoint("snapshot_create", body=True)
+async def snapshot_create(request: Request, ctx: Ctx) -> Any:
+    row = create_snapshot(
+        ctx.state, ctx.tenant or "", ctx.identity.username, request.path_params["snap_id"], ctx.body
+    )
+    return JSONResponse(execs.render_execution(row), status_code=201)
+
+
 @endpoint("event_list")
 async def events_list(request: Request, ctx: Ctx) -> Any:
     return list_events(ctx.state, ctx.tenants(request), request.query_params)
@@ -847,6 +856,7 @@ def routes() -> list[Route]:
         Route(f"{v}/executions/{{exec_id}}", execution_action, methods=["POST"]),
         Route(f"{v}/executions/{{exec_id}}", execution_patch, methods=["PATCH"]),
         Route(f"{v}/executions/{{exec_id}}/should-start", execution_should_start, methods=["GET"]),
+        Route(f"{v}/snapshots/{{snap_id}}", snapshot_create, methods=["PUT"]),
         Route(f"{v}/events", events_list, methods=["GET"]),
         Route(f"{v}/events", events_create, methods=["POST"]),
     ]

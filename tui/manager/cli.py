@@ -20,6 +20,16 @@ def _speed(text: str) -> float:
     return value
 
 
+def _positive_int(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError("must be at least 1")
+    return value
+
+
 def _timestamp(text: str) -> float:
     try:
         return parse_timestamp(text)
@@ -123,6 +133,14 @@ def build_parser(prog: str = "cfy-tui manager") -> argparse.ArgumentParser:
         "production)",
     )
     parser.add_argument(
+        "--max-concurrent-workflows",
+        type=_positive_int,
+        default=20,
+        metavar="N",
+        help="queued executions start while fewer than N run in all (default 20, the real "
+        "manager's max_concurrent_workflows)",
+    )
+    parser.add_argument(
         "--log-level", default="warning", choices=["critical", "error", "warning", "info", "debug"]
     )
     return parser
@@ -170,6 +188,7 @@ def main(argv: list[str] | None = None, prog: str = "python -m tui.manager") -> 
         sequential_ids=args.sequential_ids,
         request_log=args.request_log,
         request_log_bodies=args.request_log_bodies,
+        max_concurrent_workflows=args.max_concurrent_workflows,
     )
     if args.watch_stdin:
         watch_stdin()

@@ -29,6 +29,7 @@ log = logging.getLogger("tui.manager.engine")
 Sleep = Callable[[float], Awaitable[None]]
 PENDING_DELAY = 0.4  # seconds at speed 1 between `pending` and `started`
 CANCEL_DELAY = 0.3  # seconds at speed 1 for a worker to confirm a stop
+SNAPSHOT_SECONDS = 30.0  # how long a simulated `create_snapshot` runs at speed 1
 
 
 class Engine:
@@ -136,6 +137,9 @@ class Engine:
             return
         if row["status"] != "pending":
             return
+        if row["deployment_id"] is None:
+            await self._run_system(exec_id, row["workflow_id"], resume)
+            return
         dep = state.store.one(
             "SELECT * FROM deployments WHERE tenant = ? AND id = ?",
             (row["tenant"], row["deployment_id"]),
@@ -199,6 +203,26 @@ class Engine:
             return
         self.emit(exec_id, "workflow_succeeded", f"'{wf}' workflow execution succeeded")
         set_status(state, exec_id, "terminated")
+
+    async def _run_system(self, exec_id: str, wf: str, resume: bool) -> None:
+        """A system execution (a snapshot) only takes its time: it exists so that starts
+        can be seen queueing behind it. It stops at a cancel like any workflow."""
+        set_status(self.state, exec_id, "started", move_latest=False)
+        verb = "Resuming" if resume else "Starting"
+        self.emit(exec_id, "workflow_started", f"{verb} '{wf}' workflow execution")
+        remaining = SNAPSHOT_SECONDS / self.state.speed
+        while remaining > 0:
+            step = min(0.2, remaining)
+            await self.sleep(step)
+            remaining -= step
+            status = self._status(exec_id)
+            if status == "cancelling":
+                self.finish_cancel(exec_id)
+                return
+            if status != "started":
+                return
+        self.emit(exec_id, "workflow_succeeded", f"'{wf}' workflow execution succeeded")
+        set_status(self.state, exec_id, "terminated", move_latest=False)
 
     def _plan(self, row: Any, dep: Any, params: dict[str, Any]) -> Any:
         state = self.state

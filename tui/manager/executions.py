@@ -26,6 +26,7 @@ from tui.manager.errors import (
 )
 from tui.manager.listing import BOOL, INT, Field, build_where, parse_bool
 from tui.manager.params import DeploymentFacts, merge_parameters
+from tui.manager.queue import dequeue
 from tui.manager.state import (
     ACTIVE_STATES,
     ALL_STATES,
@@ -281,6 +282,15 @@ def _admission(state: ManagerState, tenant: str, dep_id: str, *, force: bool, qu
     Raises `ExistingRunningExecution` otherwise. It only reads, so a caller can decide
     everything before it stores the execution: a refused start must leave nothing behind.
     """
+    system = state.store.one(
+        "SELECT 1 FROM executions WHERE is_system_workflow = 1 AND "
+        f"status IN ({','.join('?' for _ in ACTIVE_STATES)}, 'queued') LIMIT 1",
+        ACTIVE_STATES,
+    )
+    if system is not None:
+        # While a system execution (a snapshot) runs or waits, every start is queued,
+        # forced or not, with or without `queue` (`check_for_executions`).
+        return "queued"
     if force:
         return "pending"
     blockers = state.store.all(
@@ -378,10 +388,9 @@ def start_execution(
             is_dry_run=dry_run,
             wait_after_fail=int(wait_after_fail),
         )
-    if status == "queued":
-        if state.engine is not None:
-            state.engine.emit(exec_id, "workflow_queued", "Workflow queued")
-    elif state.engine is not None:
+    # A queued execution stores no event: the real manager's `workflow_queued` is a
+    # hook message, never written to the events table.
+    if status != "queued" and state.engine is not None:
         state.engine.launch(exec_id)
     return state.store.one("SELECT * FROM executions WHERE id = ?", (exec_id,))
 
@@ -536,31 +545,6 @@ def update_status(
     if state.engine is not None:
         state.engine.status_patched(exec_id, new)
     return updated
-
-
-def dequeue(state: ManagerState) -> None:
-    """Start the oldest queued execution of each deployment that nothing blocks any more."""
-    store = state.store
-    queued = store.all(
-        "SELECT * FROM executions WHERE status = 'queued' ORDER BY created_at, rowid"
-    )
-    seen: set[tuple[str, str]] = set()
-    for row in queued:
-        key = (row["tenant"], row["deployment_id"])
-        if key in seen:
-            continue
-        seen.add(key)
-        active = store.one(
-            "SELECT 1 FROM executions WHERE tenant = ? AND deployment_id = ? AND status IN "
-            f"({','.join('?' for _ in ACTIVE_STATES)}) LIMIT 1",
-            (row["tenant"], row["deployment_id"], *ACTIVE_STATES),
-        )
-        if active is not None:
-            continue
-        with store.tx():
-            store.execute("UPDATE executions SET status = 'pending' WHERE id = ?", (row["id"],))
-        if state.engine is not None:
-            state.engine.launch(row["id"])
 
 
 def should_start(state: ManagerState, tenants: list[str], exec_id: str) -> bool:

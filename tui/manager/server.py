@@ -43,6 +43,7 @@ class ServerOptions:
     request_log: Path | None = None
     # For tests: the log also keeps query strings and bodies of mutating requests.
     request_log_bodies: bool = False
+    max_concurrent_workflows: int = 20
 
 
 class QuietExitServer(uvicorn.Server):
@@ -140,6 +141,7 @@ def serve(options: ServerOptions, announce: callable = print) -> int:  # type: i
         if options.request_log is not None:
             state.request_log_file = open(options.request_log, "a", encoding="utf-8")  # noqa: SIM115
         state.request_log_bodies = options.request_log_bodies
+        state.max_concurrent_workflows = options.max_concurrent_workflows
         generated = prepare(options, state)
         sock = bind(options.host, options.port)
         creds = ", ".join(f"{user} password: {pw}" for user, pw in generated.items())

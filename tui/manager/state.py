@@ -30,6 +30,8 @@ class ManagerState:
     new_id: Callable[[], str]
     speed: float = 1.0
     max_body_bytes: int = 1024 * 1024
+    # Queued executions start while fewer than this many run (the real default).
+    max_concurrent_workflows: int = 20
     engine: Engine | None = field(default=None)
     # method, path, status and duration of recent requests (never headers or bodies)
     request_log: deque[dict[str, Any]] = field(default_factory=lambda: deque(maxlen=20000))
