@@ -140,6 +140,7 @@ def endpoint(
                 return result
             return JSONResponse(result)
 
+        handler.permission = permission  # type: ignore[attr-defined]  # for the tests
         return handler
 
     return wrap
@@ -732,7 +733,7 @@ async def blueprints_list(request: Request, ctx: Ctx) -> Any:
     return envelope(items, total, q)
 
 
-@endpoint("blueprint_list")
+@endpoint("blueprint_get")
 async def blueprint_get(request: Request, ctx: Ctx) -> Any:
     bp_id = request.path_params["bp_id"]
     row = ctx.state.store.one(

@@ -17,30 +17,37 @@ from tui.manager.store import Store
 DEFAULT_TENANT = "default_tenant"
 SECOND_TENANT = "team-eu"
 
-# Permissions of each role, after the real manager's defaults (`permissions.py`).
-READ_PERMISSIONS = {
-    "deployment_list",
-    "deployment_get",
-    "execution_list",
-    "execution_get",
-    "event_list",
-    "workflow_list",
-    "blueprint_list",
-    "execution_should_start",
+# Tenant roles holding each permission this manager checks, as a real 7.0.4 manager
+# ships them (its `permissions.py`, and `GET /permissions` of a running one); sys_admin
+# holds every permission. The real `/workflows` is guarded by `deployment_list`.
+EVERY_TENANT_ROLE = frozenset({"viewer", "operations", "user", "manager"})
+ALL_BUT_VIEWER = frozenset({"operations", "user", "manager"})
+PERMISSION_ROLES: dict[str, frozenset[str]] = {
+    "blueprint_list": EVERY_TENANT_ROLE,
+    "blueprint_get": EVERY_TENANT_ROLE,
+    "deployment_list": EVERY_TENANT_ROLE,
+    "deployment_get": EVERY_TENANT_ROLE,
+    "deployment_create": ALL_BUT_VIEWER,
+    "deployment_delete": ALL_BUT_VIEWER,
+    "execution_list": EVERY_TENANT_ROLE,
+    "execution_get": EVERY_TENANT_ROLE,
+    "execution_should_start": EVERY_TENANT_ROLE,
+    "execution_start": ALL_BUT_VIEWER,
+    "execution_cancel": ALL_BUT_VIEWER,
+    "execution_status_update": ALL_BUT_VIEWER,
+    "execution_delete": ALL_BUT_VIEWER,
+    "event_list": EVERY_TENANT_ROLE,
+    "event_create": ALL_BUT_VIEWER,
+    # `operations` may read secrets but not write them.
+    "secret_list": EVERY_TENANT_ROLE,
+    "secret_get": EVERY_TENANT_ROLE,
+    "secret_create": frozenset({"user", "manager"}),
+    "secret_update": frozenset({"user", "manager"}),
+    "secret_delete": frozenset({"user", "manager"}),
 }
-OPERATE_PERMISSIONS = {
-    "execution_start",
-    "execution_cancel",
-    "execution_status_update",
-    "execution_delete",
-    "event_create",
-}
-CREATE_PERMISSIONS = {"deployment_create", "deployment_delete"}
-ROLE_PERMISSIONS = {
-    "viewer": READ_PERMISSIONS,
-    "operations": READ_PERMISSIONS | OPERATE_PERMISSIONS,
-    "user": READ_PERMISSIONS | OPERATE_PERMISSIONS | CREATE_PERMISSIONS,
-    "manager": READ_PERMISSIONS | OPERATE_PERMISSIONS | CREATE_PERMISSIONS,
+ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
+    role: frozenset(p for p, roles in PERMISSION_ROLES.items() if role in roles)
+    for role in EVERY_TENANT_ROLE
 }
 TOKEN_RE = re.compile(r"^ctok-([A-Za-z0-9]{10})-([A-Za-z0-9]{40})$")
 
