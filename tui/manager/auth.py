@@ -106,6 +106,8 @@ class Authenticator:
         raise Unauthorized("User unauthorized: No authentication info provided")
 
     def _basic(self, encoded: str) -> Identity | None:
+        """The user of a Basic header, or None when Basic does not apply (as on the real
+        one: a malformed header, a name not starting with a letter, an unknown user)."""
         try:
             username, _, password = base64.b64decode(encoded).decode().partition(":")
         except (binascii.Error, UnicodeDecodeError):
@@ -113,16 +115,17 @@ class Authenticator:
         if not username or not username[0].isascii() or not username[0].isalpha():
             return None  # the real server skips Basic for such names
         row = self.store.one("SELECT * FROM users WHERE username = ?", (username,))
-        if row is not None:
-            key = (row["password_hash"], hash_secret(password))
-            ok = self._password_cache.get(key)
-            if ok is None:
-                ok = hmac.compare_digest(hash_password(password, row["salt"]), row["password_hash"])
-                if len(self._password_cache) > 256:
-                    self._password_cache.clear()
-                self._password_cache[key] = ok
-            if ok:
-                return Identity(username, row["role"])
+        if row is None:
+            return None
+        key = (row["password_hash"], hash_secret(password))
+        ok = self._password_cache.get(key)
+        if ok is None:
+            ok = hmac.compare_digest(hash_password(password, row["salt"]), row["password_hash"])
+            if len(self._password_cache) > 256:
+                self._password_cache.clear()
+            self._password_cache[key] = ok
+        if ok:
+            return Identity(username, row["role"])
         raise Unauthorized(
             f"User unauthorized: Authentication failed for <User username=`{username}`>. "
             "Wrong credentials or locked account"
