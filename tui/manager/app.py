@@ -883,5 +883,5 @@ def create_app(state: ManagerState, *, recover: bool = True) -> Starlette:
         middleware=[Middleware(RequestLog, state=state)],
     )
     app.state.manager = state
-    app.state.auth = Authenticator(state.store, state.clock)
+    app.state.auth = Authenticator(state.store, state.clock, state.lock)
     return app

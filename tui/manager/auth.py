@@ -8,10 +8,12 @@ import hashlib
 import hmac
 import re
 import secrets
+import sqlite3
 from dataclasses import dataclass
 
 from tui.manager.clock import Clock, parse_timestamp
 from tui.manager.errors import Forbidden, Unauthorized
+from tui.manager.lockout import LockPolicy, record_failure, record_success
 from tui.manager.store import Store
 
 DEFAULT_TENANT = "default_tenant"
@@ -87,12 +89,21 @@ def add_membership(store: Store, username: str, tenant: str, role: str) -> None:
     )
 
 
+def auth_failed(username: str) -> Unauthorized:
+    """The real answer to a wrong password and to any request of a locked account."""
+    return Unauthorized(
+        f"User unauthorized: Authentication failed for <User username=`{username}`>. "
+        "Wrong credentials or locked account"
+    )
+
+
 class Authenticator:
     """Resolves request headers to an identity and checks tenant permissions."""
 
-    def __init__(self, store: Store, clock: Clock) -> None:
+    def __init__(self, store: Store, clock: Clock, lock: LockPolicy | None = None) -> None:
         self.store = store
         self.clock = clock
+        self.lock = lock or LockPolicy()
         # pbkdf2 is slow on purpose; remember verdicts by (stored hash, sha256 of the try).
         self._password_cache: dict[tuple[str, str], bool] = {}
 
@@ -117,6 +128,14 @@ class Authenticator:
         row = self.store.one("SELECT * FROM users WHERE username = ?", (username,))
         if row is None:
             return None
+        if not self._password_matches(row, password):
+            record_failure(self.store, self.clock, username)
+            raise auth_failed(username)
+        # A right password is never refused for a lock: it ends it (real 7.0.4).
+        record_success(self.store, row)
+        return Identity(username, row["role"])
+
+    def _password_matches(self, row: sqlite3.Row, password: str) -> bool:
         key = (row["password_hash"], hash_secret(password))
         ok = self._password_cache.get(key)
         if ok is None:
@@ -124,12 +143,7 @@ class Authenticator:
             if len(self._password_cache) > 256:
                 self._password_cache.clear()
             self._password_cache[key] = ok
-        if ok:
-            return Identity(username, row["role"])
-        raise Unauthorized(
-            f"User unauthorized: Authentication failed for <User username=`{username}`>. "
-            "Wrong credentials or locked account"
-        )
+        return ok
 
     def _token(self, value: str) -> Identity:
         match = TOKEN_RE.match(value.strip())
@@ -147,6 +161,9 @@ class Authenticator:
         self.store.execute(
             "UPDATE tokens SET last_used = ? WHERE id = ?", (self.clock.stamp(), token_id)
         )
+        # As on the real one, the token counts as used before the lock refuses it.
+        if self.lock.is_locked(user, self.clock.now()):
+            raise auth_failed(user["username"])
         return Identity(user["username"], user["role"])
 
     def tenant_role(self, identity: Identity, tenant: str | None) -> str:
