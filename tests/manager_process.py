@@ -16,8 +16,31 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from tui.manager.auth import add_membership, set_user
+from tui.manager.clock import Clock
+from tui.manager.store import Store
+
 PASSWORDS = {"admin": "admin-pw", "viewer": "viewer-pw", "operator": "operator-pw"}
 URL_RE = re.compile(r"listening on (http://\S+)")
+
+
+def add_user(
+    data: Path, username: str, password: str, tenant_role: str, tenant: str = "default_tenant"
+) -> None:
+    """One more user in a manager's data directory, before the manager starts.
+
+    The manager has no `/users` endpoint (user management is premium-only on a real
+    community manager too), and its demo users stay as they are; a test that needs
+    another role puts the user where the manager keeps them.
+    """
+    data.mkdir(parents=True, exist_ok=True)
+    store = Store(data / "manager.sqlite3")
+    try:
+        with store.tx():
+            set_user(store, Clock(), username, password, "default")
+            add_membership(store, username, tenant, tenant_role)
+    finally:
+        store.close()
 
 
 @dataclass

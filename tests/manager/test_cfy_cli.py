@@ -742,3 +742,81 @@ def test_viewer_cannot_start_or_cancel(
         "action execution_cancel in the tenant `default_tenant`",
     ], str(cancel)
     assert execution(api, blocker)["status"] == "started"
+
+
+# -- failed logins and lock-out (--lock-after) -------------------------------------------
+
+LOGIN_FAILED = (
+    "401: User unauthorized: Authentication failed for <User username=`operator`>. "
+    "Wrong credentials or locked account"
+)
+
+
+@pytest.fixture
+def locking_manager(tmp_path: Path) -> Iterator[ManagerProcess]:
+    """One wrong password is let go, the second locks the account for ten minutes."""
+    proc = ManagerProcess(
+        data=tmp_path / "locking", extra_args=["--lock-after", "1", "--lock-period", "10"]
+    ).start()
+    try:
+        yield proc
+    finally:
+        proc.stop()
+
+
+def test_a_locked_account_refuses_the_cli_token_until_the_right_password(
+    cfy: Cfy, cfy_executable: Path, tmp_path: Path, locking_manager: ManagerProcess
+) -> None:
+    port = str(locking_manager.port)
+    created = httpx.post(
+        f"{locking_manager.api}/tokens",
+        json={"description": "lock-out test"},
+        auth=("operator", PASSWORDS["operator"]),
+        headers={"Content-Type": "application/json"},
+    )
+    assert created.status_code == 200, created.text
+    by_token = Cfy(cfy_executable, tmp_path / "token-home")
+    result = by_token(
+        "profiles", "use", "127.0.0.1", "-T", created.json()["value"],
+        "-t", "default_tenant", "--rest-port", port,
+    )  # fmt: skip
+    assert result.returncode == 0, str(result)
+    listing = ["Listing all deployments..."]
+    # A profile whose password goes wrong later. Made first: its right password would
+    # start the count again.
+    by_password = Cfy(cfy_executable, tmp_path / "password-home")
+    use_profile(by_password, locking_manager, user="operator")
+    reset = by_password(
+        "profiles", "set", "-p", "not-the-password", "--skip-credentials-validation"
+    )
+    assert reset.returncode == 0, str(reset)
+
+    # First failure: `cfy profiles use` with a wrong password (one request, one count).
+    wrong = cfy(
+        "profiles", "use", "127.0.0.1", "-u", "operator", "-p", "not-the-password",
+        "-t", "default_tenant", "--rest-port", port,
+    )  # fmt: skip
+    assert wrong.returncode == 1, str(wrong)
+    assert wrong.lines[-2:] == ["Can't use manager 127.0.0.1", LOGIN_FAILED + "."], str(wrong)
+    assert by_token("deployments", "list").returncode == 0, "one failure must not lock"
+
+    # Second failure: the profile with the wrong password; now the account is locked.
+    refused = by_password("deployments", "list")
+    assert refused.returncode == 1, str(refused)
+    assert refused.lines == [*listing, f"An error occurred on the server: {LOGIN_FAILED}"]
+
+    locked = by_token("deployments", "list")
+    assert locked.returncode == 1, str(locked)
+    assert locked.lines == [*listing, f"An error occurred on the server: {LOGIN_FAILED}"]
+    # `cfy status` says so but exits 0, as against a real manager.
+    status = by_token("status")
+    assert status.returncode == 0, str(status)
+    assert status.lines[-1] == "Failed to query manager service status: User is unauthorized"
+
+    # A real 7.0.4 accepts the right password even while locked, and that unlocks.
+    fixed = by_password("profiles", "set", "-p", PASSWORDS["operator"])
+    assert fixed.returncode == 0, str(fixed)
+    assert by_password("deployments", "list").returncode == 0
+    again = by_token("deployments", "list")
+    assert again.returncode == 0, str(again)
+    assert {row["id"] for row in parse_table(again.lines)} == DEFAULT_DEPLOYMENTS

@@ -152,6 +152,7 @@ def endpoint(
                 return result
             return JSONResponse(result)
 
+        handler.permission = permission  # type: ignore[attr-defined]  # for the tests
         return handler
 
     return wrap
@@ -787,7 +788,7 @@ async def blueprints_list(request: Request, ctx: Ctx) -> Any:
     return envelope([_render_blueprint(ctx, r, q.include) for r in rows], total, q)
 
 
-@endpoint("blueprint_list")
+@endpoint("blueprint_get")
 async def blueprint_get(request: Request, ctx: Ctx) -> Any:
     include = parse_include(request.query_params, BLUEPRINT_INCLUDES)
     bp_id = request.path_params["bp_id"]
@@ -939,5 +940,5 @@ def create_app(state: ManagerState, *, recover: bool = True) -> Starlette:
         middleware=[Middleware(RequestLog, state=state)],
     )
     app.state.manager = state
-    app.state.auth = Authenticator(state.store, state.clock)
+    app.state.auth = Authenticator(state.store, state.clock, state.lock)
     return app

@@ -8,39 +8,48 @@ import hashlib
 import hmac
 import re
 import secrets
+import sqlite3
 from dataclasses import dataclass
 
 from tui.manager.clock import Clock, parse_timestamp
 from tui.manager.errors import Forbidden, Unauthorized
+from tui.manager.lockout import LockPolicy, record_failure, record_success
 from tui.manager.store import Store
 
 DEFAULT_TENANT = "default_tenant"
 SECOND_TENANT = "team-eu"
 
-# Permissions of each role, after the real manager's defaults (`permissions.py`).
-READ_PERMISSIONS = {
-    "deployment_list",
-    "deployment_get",
-    "execution_list",
-    "execution_get",
-    "event_list",
-    "workflow_list",
-    "blueprint_list",
-    "execution_should_start",
+# Tenant roles holding each permission this manager checks, as a real 7.0.4 manager
+# ships them (its `permissions.py`, and `GET /permissions` of a running one); sys_admin
+# holds every permission. The real `/workflows` is guarded by `deployment_list`.
+EVERY_TENANT_ROLE = frozenset({"viewer", "operations", "user", "manager"})
+ALL_BUT_VIEWER = frozenset({"operations", "user", "manager"})
+PERMISSION_ROLES: dict[str, frozenset[str]] = {
+    "blueprint_list": EVERY_TENANT_ROLE,
+    "blueprint_get": EVERY_TENANT_ROLE,
+    "deployment_list": EVERY_TENANT_ROLE,
+    "deployment_get": EVERY_TENANT_ROLE,
+    "deployment_create": ALL_BUT_VIEWER,
+    "deployment_delete": ALL_BUT_VIEWER,
+    "execution_list": EVERY_TENANT_ROLE,
+    "execution_get": EVERY_TENANT_ROLE,
+    "execution_should_start": EVERY_TENANT_ROLE,
+    "execution_start": ALL_BUT_VIEWER,
+    "execution_cancel": ALL_BUT_VIEWER,
+    "execution_status_update": ALL_BUT_VIEWER,
+    "execution_delete": ALL_BUT_VIEWER,
+    "event_list": EVERY_TENANT_ROLE,
+    "event_create": ALL_BUT_VIEWER,
+    # `operations` may read secrets but not write them.
+    "secret_list": EVERY_TENANT_ROLE,
+    "secret_get": EVERY_TENANT_ROLE,
+    "secret_create": frozenset({"user", "manager"}),
+    "secret_update": frozenset({"user", "manager"}),
+    "secret_delete": frozenset({"user", "manager"}),
 }
-OPERATE_PERMISSIONS = {
-    "execution_start",
-    "execution_cancel",
-    "execution_status_update",
-    "execution_delete",
-    "event_create",
-}
-CREATE_PERMISSIONS = {"deployment_create", "deployment_delete"}
-ROLE_PERMISSIONS = {
-    "viewer": READ_PERMISSIONS,
-    "operations": READ_PERMISSIONS | OPERATE_PERMISSIONS,
-    "user": READ_PERMISSIONS | OPERATE_PERMISSIONS | CREATE_PERMISSIONS,
-    "manager": READ_PERMISSIONS | OPERATE_PERMISSIONS | CREATE_PERMISSIONS,
+ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
+    role: frozenset(p for p, roles in PERMISSION_ROLES.items() if role in roles)
+    for role in EVERY_TENANT_ROLE
 }
 TOKEN_RE = re.compile(r"^ctok-([A-Za-z0-9]{10})-([A-Za-z0-9]{40})$")
 
@@ -80,12 +89,21 @@ def add_membership(store: Store, username: str, tenant: str, role: str) -> None:
     )
 
 
+def auth_failed(username: str) -> Unauthorized:
+    """The real answer to a wrong password and to any request of a locked account."""
+    return Unauthorized(
+        f"User unauthorized: Authentication failed for <User username=`{username}`>. "
+        "Wrong credentials or locked account"
+    )
+
+
 class Authenticator:
     """Resolves request headers to an identity and checks tenant permissions."""
 
-    def __init__(self, store: Store, clock: Clock) -> None:
+    def __init__(self, store: Store, clock: Clock, lock: LockPolicy | None = None) -> None:
         self.store = store
         self.clock = clock
+        self.lock = lock or LockPolicy()
         # pbkdf2 is slow on purpose; remember verdicts by (stored hash, sha256 of the try).
         self._password_cache: dict[tuple[str, str], bool] = {}
 
@@ -99,6 +117,8 @@ class Authenticator:
         raise Unauthorized("User unauthorized: No authentication info provided")
 
     def _basic(self, encoded: str) -> Identity | None:
+        """The user of a Basic header, or None when Basic does not apply (as on the real
+        one: a malformed header, a name not starting with a letter, an unknown user)."""
         try:
             username, _, password = base64.b64decode(encoded).decode().partition(":")
         except (binascii.Error, UnicodeDecodeError):
@@ -106,20 +126,24 @@ class Authenticator:
         if not username or not username[0].isascii() or not username[0].isalpha():
             return None  # the real server skips Basic for such names
         row = self.store.one("SELECT * FROM users WHERE username = ?", (username,))
-        if row is not None:
-            key = (row["password_hash"], hash_secret(password))
-            ok = self._password_cache.get(key)
-            if ok is None:
-                ok = hmac.compare_digest(hash_password(password, row["salt"]), row["password_hash"])
-                if len(self._password_cache) > 256:
-                    self._password_cache.clear()
-                self._password_cache[key] = ok
-            if ok:
-                return Identity(username, row["role"])
-        raise Unauthorized(
-            f"User unauthorized: Authentication failed for <User username=`{username}`>. "
-            "Wrong credentials or locked account"
-        )
+        if row is None:
+            return None
+        if not self._password_matches(row, password):
+            record_failure(self.store, self.clock, username)
+            raise auth_failed(username)
+        # A right password is never refused for a lock: it ends it (real 7.0.4).
+        record_success(self.store, row)
+        return Identity(username, row["role"])
+
+    def _password_matches(self, row: sqlite3.Row, password: str) -> bool:
+        key = (row["password_hash"], hash_secret(password))
+        ok = self._password_cache.get(key)
+        if ok is None:
+            ok = hmac.compare_digest(hash_password(password, row["salt"]), row["password_hash"])
+            if len(self._password_cache) > 256:
+                self._password_cache.clear()
+            self._password_cache[key] = ok
+        return ok
 
     def _token(self, value: str) -> Identity:
         match = TOKEN_RE.match(value.strip())
@@ -137,6 +161,9 @@ class Authenticator:
         self.store.execute(
             "UPDATE tokens SET last_used = ? WHERE id = ?", (self.clock.stamp(), token_id)
         )
+        # As on the real one, the token counts as used before the lock refuses it.
+        if self.lock.is_locked(user, self.clock.now()):
+            raise auth_failed(user["username"])
         return Identity(user["username"], user["role"])
 
     def tenant_role(self, identity: Identity, tenant: str | None) -> str:

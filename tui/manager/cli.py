@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import math
 import os
 import signal
 import sys
@@ -10,6 +11,7 @@ import threading
 from pathlib import Path
 
 from tui.manager.clock import parse_timestamp
+from tui.manager.lockout import DEFAULT_LOCK_PERIOD_MINUTES, LockPolicy
 from tui.manager.server import ServerOptions, is_loopback, serve
 
 
@@ -35,6 +37,28 @@ def _timestamp(text: str) -> float:
         return parse_timestamp(text)
     except ValueError:
         raise argparse.ArgumentTypeError(f"not an ISO timestamp: {text}") from None
+
+
+def _lock_after(text: str) -> int:
+    """At least 1, as the real `failed_logins_before_account_lock`."""
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a whole number: {text}") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError("lock-after must be 1 or more")
+    return value
+
+
+def _lock_period(text: str) -> float:
+    """Minutes, at least -1, as the real `account_lock_period` (-1 or 0: never lock)."""
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a number of minutes: {text}") from None
+    if not math.isfinite(value) or value < -1:
+        raise argparse.ArgumentTypeError("lock-period must be a number of minutes, -1 or more")
+    return value
 
 
 def _seed(text: str) -> str:
@@ -92,6 +116,25 @@ def build_parser(prog: str = "cfy-tui manager") -> argparse.ArgumentParser:
         "--operator-password",
         default=None,
         help="password of the operator user of default_tenant (default: generated)",
+    )
+    parser.add_argument(
+        "--lock-after",
+        type=_lock_after,
+        default=None,
+        metavar="N",
+        help="lock an account once it has more than N failed logins in a row, as a real "
+        "manager with failed_logins_before_account_lock: N (its default 4: the fifth "
+        "locks). A locked account's tokens are refused; a right password is accepted "
+        "and unlocks it, as on a real 7.0.4. Default: no lock-out",
+    )
+    parser.add_argument(
+        "--lock-period",
+        type=_lock_period,
+        default=None,
+        metavar="MINUTES",
+        help="with --lock-after: how long a lock lasts after the last failed login, as "
+        f"the real account_lock_period (fractions allowed; -1 never locks; default "
+        f"{DEFAULT_LOCK_PERIOD_MINUTES:g})",
     )
     parser.add_argument(
         "--blueprints",
@@ -162,6 +205,9 @@ def watch_stdin() -> None:
 
 def main(argv: list[str] | None = None, prog: str = "python -m tui.manager") -> int:
     args = build_parser(prog).parse_args(argv)
+    if args.lock_period is not None and args.lock_after is None:
+        print("error: --lock-period needs --lock-after N", file=sys.stderr)
+        return 2
     if args.blueprints is not None and not args.blueprints.is_dir():
         print(f"error: --blueprints {args.blueprints} is not a directory", file=sys.stderr)
         return 2
@@ -189,6 +235,12 @@ def main(argv: list[str] | None = None, prog: str = "python -m tui.manager") -> 
         request_log=args.request_log,
         request_log_bodies=args.request_log_bodies,
         max_concurrent_workflows=args.max_concurrent_workflows,
+        lock=LockPolicy(
+            after=args.lock_after,
+            period_minutes=DEFAULT_LOCK_PERIOD_MINUTES
+            if args.lock_period is None
+            else args.lock_period,
+        ),
     )
     if args.watch_stdin:
         watch_stdin()

@@ -18,6 +18,7 @@ import uvicorn
 
 from tui.manager.app import create_app
 from tui.manager.clock import Clock, FrozenClock, sequential_ids, uuid_ids
+from tui.manager.lockout import LockPolicy
 from tui.manager.seed import apply_seed, init_identity, load_blueprint_dir
 from tui.manager.state import ManagerState
 from tui.manager.store import Store
@@ -44,6 +45,8 @@ class ServerOptions:
     # For tests: the log also keeps query strings and bodies of mutating requests.
     request_log_bodies: bool = False
     max_concurrent_workflows: int = 20
+    # Failed-login lock-out; the default never locks, like a real manager's default.
+    lock: LockPolicy = field(default_factory=LockPolicy)
 
 
 class QuietExitServer(uvicorn.Server):
@@ -137,6 +140,7 @@ def serve(options: ServerOptions, announce: callable = print) -> int:  # type: i
     for sig in HANDLED_SIGNALS:
         signal.signal(sig, _exit_now)
     state = build_state(data_dir, options.speed, options.frozen_time, options.sequential_ids)
+    state.lock = options.lock
     try:
         if options.request_log is not None:
             state.request_log_file = open(options.request_log, "a", encoding="utf-8")  # noqa: SIM115

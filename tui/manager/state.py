@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from typing import IO, TYPE_CHECKING, Any
 
 from tui.manager.clock import Clock
+from tui.manager.lockout import LockPolicy
 from tui.manager.store import Store
 
 if TYPE_CHECKING:
@@ -33,6 +34,8 @@ class ManagerState:
     # Queued executions start while fewer than this many run (the real default).
     max_concurrent_workflows: int = 20
     engine: Engine | None = field(default=None)
+    # `--lock-after` / `--lock-period`: failed logins lock an account (off by default).
+    lock: LockPolicy = field(default_factory=LockPolicy)
     # method, path, status and duration of recent requests (never headers or bodies)
     request_log: deque[dict[str, Any]] = field(default_factory=lambda: deque(maxlen=20000))
     # `--request-log FILE`: the same entries, one JSON line each, for other processes.

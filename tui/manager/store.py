@@ -14,14 +14,15 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-SCHEMA_VERSION = "1"
+SCHEMA_VERSION = "2"
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT);
 CREATE TABLE IF NOT EXISTS tenants (name TEXT PRIMARY KEY, created_at TEXT);
 CREATE TABLE IF NOT EXISTS users (
     username TEXT PRIMARY KEY, password_hash TEXT NOT NULL, salt TEXT NOT NULL,
-    role TEXT NOT NULL, created_at TEXT
+    role TEXT NOT NULL, created_at TEXT,
+    failed_logins_counter INTEGER NOT NULL DEFAULT 0, last_failed_login_at TEXT
 );
 CREATE TABLE IF NOT EXISTS user_tenants (
     username TEXT NOT NULL, tenant TEXT NOT NULL, role TEXT NOT NULL,
@@ -110,8 +111,20 @@ class Store:
         self.conn.execute("PRAGMA foreign_keys=OFF")
         self.conn.executescript(SCHEMA)
         self._depth = 0
-        if self.get_meta("schema_version") is None:
-            self.set_meta("schema_version", SCHEMA_VERSION)
+        self._migrate()
+
+    def _migrate(self) -> None:
+        """Bring a data directory of an older version up to this schema: `CREATE TABLE
+        IF NOT EXISTS` leaves an existing table as it was."""
+        users = {row["name"] for row in self.all("PRAGMA table_info(users)")}
+        with self.tx():
+            if "failed_logins_counter" not in users:  # schema 1: no lock-out counting
+                self.execute(
+                    "ALTER TABLE users ADD COLUMN failed_logins_counter INTEGER NOT NULL DEFAULT 0"
+                )
+                self.execute("ALTER TABLE users ADD COLUMN last_failed_login_at TEXT")
+            if self.get_meta("schema_version") != SCHEMA_VERSION:
+                self.set_meta("schema_version", SCHEMA_VERSION)
 
     def close(self) -> None:
         self.conn.close()
