@@ -11,6 +11,7 @@ from pathlib import Path
 
 from tui.manager.clock import parse_timestamp
 from tui.manager.server import ServerOptions, is_loopback, serve
+from tui.manager.versions import DEFAULT, VERSIONS
 
 
 def _speed(text: str) -> float:
@@ -123,6 +124,14 @@ def build_parser(prog: str = "cfy-tui manager") -> argparse.ArgumentParser:
         "production)",
     )
     parser.add_argument(
+        "--emulate",
+        choices=sorted(VERSIONS),
+        default=DEFAULT,
+        help="answer as this Cloudify manager version does: its version string, the "
+        "fields of deployments and executions, workflows and event times (default "
+        f"{DEFAULT}, i.e. {VERSIONS[DEFAULT].version})",
+    )
+    parser.add_argument(
         "--log-level", default="warning", choices=["critical", "error", "warning", "info", "debug"]
     )
     return parser
@@ -170,6 +179,7 @@ def main(argv: list[str] | None = None, prog: str = "python -m tui.manager") -> 
         sequential_ids=args.sequential_ids,
         request_log=args.request_log,
         request_log_bodies=args.request_log_bodies,
+        emulate=args.emulate,
     )
     if args.watch_stdin:
         watch_stdin()
