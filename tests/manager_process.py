@@ -52,6 +52,8 @@ class ManagerProcess:
     seed: str = "demo"
     port: int = 0
     extra_args: list[str] = field(default_factory=list)
+    # `--emulate`: the manager version to answer as (None: the manager's default).
+    emulate: str | None = None
     proc: subprocess.Popen[str] | None = None
     url: str = ""
     output: list[str] = field(default_factory=list)
@@ -75,6 +77,7 @@ class ManagerProcess:
             PASSWORDS["viewer"],
             "--operator-password",
             PASSWORDS["operator"],
+            *(["--emulate", self.emulate] if self.emulate else []),
             *self.extra_args,
         ]
         env = dict(os.environ, PYTHONUNBUFFERED="1")

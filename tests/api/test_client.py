@@ -203,7 +203,7 @@ async def test_version(shared: ManagerClient, module_manager: ManagerProcess) ->
     info = await shared.version()
     with admin_client(module_manager) as http:
         raw = http.get(module_manager.url + "/api/version").json()
-    assert info.version == raw["version"] == "7.0.5"
+    assert info.version == raw["version"] == "7.0.4"
     assert info.edition == raw["edition"]
 
 
@@ -448,7 +448,7 @@ async def test_token_auth(module_manager: ManagerProcess) -> None:
     assert token.startswith("ctok-")
     transport = RecordingTransport()
     async with ManagerClient(module_manager.url, token=token, transport=transport) as client:
-        assert (await client.version()).version == "7.0.5"
+        assert (await client.version()).version == "7.0.4"
         page = await client.list_deployments()
     assert [d.id for d in page.items] == DEFAULT_DEPLOYMENTS
     for request in transport.requests:

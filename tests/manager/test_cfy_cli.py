@@ -226,7 +226,7 @@ def test_version_with_profile(shared_cfy: Cfy) -> None:
         "Community edition",
         "",
         "Cloudify CLI 7.0.5",
-        "Cloudify Manager 7.0.5 [ip=127.0.0.1]",
+        "Cloudify Manager 7.0.4 [ip=127.0.0.1]",
         "",
     ], str(result)
 

@@ -152,7 +152,7 @@ def seeded(admin: CloudifyClient) -> dict[str, Execution]:
 
 def test_manager_version_and_status(admin: CloudifyClient) -> None:
     version = admin.manager.get_version()
-    assert version["version"] == "7.0.5"
+    assert version["version"] == "7.0.4"
     assert version["edition"] == "community"
     assert {"distribution", "distro_release", "build", "date", "commit"} <= set(version)
     assert version["build"] is None and version["date"] is None and version["commit"] is None
@@ -170,7 +170,7 @@ def test_manager_version_and_status(admin: CloudifyClient) -> None:
 def test_version_and_status_need_no_tenant_but_any_user(module_manager: ManagerProcess) -> None:
     for user in ("viewer", "operator"):
         c = client(module_manager, user, tenant=None)
-        assert c.manager.get_version()["version"] == "7.0.5"
+        assert c.manager.get_version()["version"] == "7.0.4"
         assert c.manager.get_status()["status"] == "OK"
 
 
@@ -307,7 +307,7 @@ def test_tokens_create_list_get_delete_and_use(module_manager: ManagerProcess) -
 
     # The token alone authenticates, for manager-level and tenant-scoped calls.
     by_token = client(module_manager, token=created.value)
-    assert by_token.manager.get_version()["version"] == "7.0.5"
+    assert by_token.manager.get_version()["version"] == "7.0.4"
     assert sorted(d.id for d in by_token.deployments.list()) == sorted(DEFAULT_DEPLOYMENTS)
     assert admin.tokens.get(created.id).last_used is not None
     # A token that is shaped right but carries the wrong secret is rejected.

@@ -52,7 +52,7 @@ def test_ok_needs_no_auth_and_version_needs_auth(module_manager: ManagerProcess)
     assert body["server_traceback"] is None
     version = httpx.get(module_manager.url + "/api/version", headers=headers(tenant=None))
     assert version.status_code == 200
-    assert version.json()["version"] == "7.0.5"
+    assert version.json()["version"] == "7.0.4"
     assert {"edition", "distribution", "distro_release", "build", "date", "commit"} <= set(
         version.json()
     )

@@ -49,8 +49,9 @@ from tui.manager.listing import (
 )
 from tui.manager.recovery import recover_interrupted
 from tui.manager.snapshots import create_snapshot
-from tui.manager.state import END_STATES, MANAGER_EDITION, MANAGER_VERSION, ManagerState
+from tui.manager.state import END_STATES, MANAGER_EDITION, ManagerState
 from tui.manager.store import loads
+from tui.manager.versions import Emulation, emulation, unrendered_workflows
 
 access_log = logging.getLogger("tui.manager.access")
 BODY_METHODS = ("POST", "PUT", "PATCH")
@@ -161,9 +162,9 @@ def endpoint(
 # -- manager-level endpoints ---------------------------------------------------------
 
 
-def _version() -> dict[str, Any]:
+def _version(state: ManagerState) -> dict[str, Any]:
     return {
-        "version": MANAGER_VERSION,
+        "version": emulation(state.emulate).version,
         "edition": MANAGER_EDITION,
         "distribution": "debian",
         "distro_release": "bookworm",
@@ -175,7 +176,7 @@ def _version() -> dict[str, Any]:
 
 @endpoint(None, tenant=False)
 async def version(request: Request, ctx: Ctx) -> Any:
-    return _version()
+    return _version(ctx.state)
 
 
 async def ok(request: Request) -> Response:
@@ -235,7 +236,7 @@ async def managers(request: Request, ctx: Ctx) -> Any:
                 "private_ip": host,
                 "public_ip": host,
                 "networks": {"default": host},
-                "version": MANAGER_VERSION,
+                "version": emulation(ctx.state.emulate).version,
                 "edition": MANAGER_EDITION,
                 "distribution": "debian",
                 "distro_release": "bookworm",
@@ -434,7 +435,8 @@ def _query_deployments(request: Request, ctx: Ctx, q: Any) -> tuple[list[Any], i
     if filter_id:  # this manager has no saved filters: the real lookup's 404
         raise NotFound(f"Requested `DeploymentsFilter` with ID `{filter_id}` was not found")
     tenants = ctx.tenants(request)
-    clauses, args = build_where(deps.DEPLOYMENT_FIELDS, q.filters)
+    fields = emulation(ctx.state.emulate).deployment_fields
+    clauses, args = build_where(fields, q.filters)
     clauses.insert(0, _tenant_clause(tenants))
     args[:0] = tenants
     for flag, column in (("_search", "id"), ("_search_name", "display_name")):
@@ -450,7 +452,7 @@ def _query_deployments(request: Request, ctx: Ctx, q: Any) -> tuple[list[Any], i
     total = store.one(
         f"SELECT COUNT(*) AS n FROM (SELECT pk FROM deployments_v WHERE {where} LIMIT -1)", args
     )["n"]
-    order = order_by(deps.DEPLOYMENT_FIELDS, q.sort, ["created_at ASC", "pk ASC"])
+    order = order_by(fields, q.sort, ["created_at ASC", "pk ASC"])
     limit = (-1, 0) if q.get_all else (q.size, q.offset)
     pks = [
         r["pk"]
@@ -470,26 +472,47 @@ def _query_deployments(request: Request, ctx: Ctx, q: Any) -> tuple[list[Any], i
 
 @endpoint("deployment_list")
 async def deployments_list(request: Request, ctx: Ctx) -> Any:
+    em = emulation(ctx.state.emulate)
     q = parse_list_query(
         request.query_params,
-        filterable=deps.DEPLOYMENT_FIELDS,
-        sortable=deps.DEPLOYMENT_FIELDS,
-        includable=deps.DEPLOYMENT_INCLUDES,
+        filterable=em.deployment_fields,
+        sortable=em.deployment_fields,
+        includable=em.deployment_includes,
     )
     rows, total = _query_deployments(request, ctx, q)
+    include = em.deployment_includes if q.include is None else q.include
+    rendered = "workflows" in include and not (
+        em.list_workflows_need_get_data and not query_bool(request.query_params, "_get_data")
+    )
     states: dict[int, set[str]] = {}
-    if q.include is None or "workflows" in q.include:
+    if rendered:
         states = deps.instance_states(ctx.state, [r["pk"] for r in rows])
-    items = [deps.render_deployment(r, states.get(r["pk"]), q.include) for r in rows]
+    items = []
+    for row in rows:
+        item = _deployment(em, row, states.get(row["pk"]), include)
+        if "workflows" in item and not rendered:
+            item["workflows"] = unrendered_workflows(loads(row["workflows"], None))
+        items.append(item)
     return envelope(items, total, q)
+
+
+def _deployment(
+    em: Emulation, row: Any, states: set[str] | None, include: set[str] | frozenset[str]
+) -> dict[str, Any]:
+    """A deployment with the keys, and workflows, of the emulated version."""
+    item = deps.render_deployment(row, states, set(include))
+    if "workflows" in item:
+        item["workflows"] = em.workflows(item["workflows"])
+    return item
 
 
 @endpoint("deployment_get")
 async def deployment_get(request: Request, ctx: Ctx) -> Any:
-    include = parse_include(request.query_params, deps.DEPLOYMENT_INCLUDES)
+    em = emulation(ctx.state.emulate)
+    include = parse_include(request.query_params, em.deployment_includes)
     row = deps.get_deployment(ctx.state, ctx.tenant or "", request.path_params["dep_id"])
     states = deps.instance_states(ctx.state, [row["pk"]])[row["pk"]]
-    return deps.render_deployment(row, states, include)
+    return _deployment(em, row, states, em.deployment_includes if include is None else include)
 
 
 @endpoint("deployment_create", body=True)
@@ -547,8 +570,12 @@ async def deployment_create(request: Request, ctx: Ctx) -> Any:
             if task is not None:
                 await task
     row = deps.get_deployment(state, tenant, dep_id)
+    em = emulation(state.emulate)
     states = deps.instance_states(state, [pk])[pk]
-    return JSONResponse(deps.render_deployment(row, states, None), status_code=201)
+    item = _deployment(em, row, states, em.deployment_includes)
+    if em.list_workflows_need_get_data:  # master's PUT is marshalled without get_data too
+        item["workflows"] = unrendered_workflows(loads(row["workflows"], None))
+    return JSONResponse(item, status_code=201)
 
 
 @endpoint("deployment_delete")
@@ -570,9 +597,10 @@ async def workflows_list(request: Request, ctx: Ctx) -> Any:
         for key, value in request.query_params.multi_items()
         if not key.startswith("_") or key in ("_search", "_search_name", "_filter_id")
     ]
+    em = emulation(ctx.state.emulate)
     q = parse_list_query(
         QueryParams(kept),
-        filterable=deps.DEPLOYMENT_FIELDS,
+        filterable=em.deployment_fields,
         sortable=(),
         includable=(),
     )
@@ -581,7 +609,7 @@ async def workflows_list(request: Request, ctx: Ctx) -> Any:
     states = deps.instance_states(ctx.state, [r["pk"] for r in rows])
     seen: dict[str, dict[str, Any]] = {}
     for row in rows:
-        for wf in deps.render_workflows(row, states[row["pk"]]):
+        for wf in em.workflows(deps.render_workflows(row, states[row["pk"]])):
             seen.setdefault(json.dumps(wf, sort_keys=True), wf)
     items = list(seen.values())
     return {
@@ -593,16 +621,23 @@ async def workflows_list(request: Request, ctx: Ctx) -> Any:
 # -- executions -----------------------------------------------------------------------
 
 
+def _execution(state: ManagerState, row: Any, include: set[str] | None = None) -> dict[str, Any]:
+    """An execution with the keys of the emulated version."""
+    em = emulation(state.emulate)
+    return execs.render_execution(row, set(em.execution_includes) if include is None else include)
+
+
 @endpoint("execution_list")
 async def executions_list(request: Request, ctx: Ctx) -> Any:
+    em = emulation(ctx.state.emulate)
     q = parse_list_query(
         request.query_params,
-        filterable=execs.EXECUTION_FIELDS,
-        sortable=execs.EXECUTION_FIELDS,
-        includable=execs.EXECUTION_INCLUDES,
+        filterable=em.execution_fields,
+        sortable=em.execution_fields,
+        includable=em.execution_includes,
     )
     tenants = ctx.tenants(request)
-    clauses, args = build_where(execs.EXECUTION_FIELDS, q.filters)
+    clauses, args = build_where(em.execution_fields, q.filters)
     clauses.insert(0, _tenant_clause(tenants))
     args[:0] = tenants
     include_system = parse_bool(
@@ -613,7 +648,7 @@ async def executions_list(request: Request, ctx: Ctx) -> Any:
     where = " AND ".join(clauses)
     store = ctx.state.store
     total = store.one(f"SELECT COUNT(*) AS n FROM executions WHERE {where}", args)["n"]
-    order = order_by(execs.EXECUTION_FIELDS, q.sort, ["created_at ASC", "rowid ASC"])
+    order = order_by(em.execution_fields, q.sort, ["created_at ASC", "rowid ASC"])
     limit = (-1, 0) if q.get_all else (q.size, q.offset)
     # Executions that have not ended are few: find them by status and sort them, rather
     # than let SQLite walk every execution in created_at order to avoid that sort.
@@ -625,20 +660,20 @@ async def executions_list(request: Request, ctx: Ctx) -> Any:
         f"SELECT * FROM executions{hint} WHERE {where} ORDER BY {order} LIMIT ? OFFSET ?",
         [*args, *limit],
     )
-    return envelope([execs.render_execution(r, q.include) for r in rows], total, q)
+    return envelope([_execution(ctx.state, r, q.include) for r in rows], total, q)
 
 
 @endpoint("execution_get")
 async def execution_get(request: Request, ctx: Ctx) -> Any:
-    include = parse_include(request.query_params, execs.EXECUTION_INCLUDES)
+    include = parse_include(request.query_params, emulation(ctx.state.emulate).execution_includes)
     row = execs.get_execution(ctx.state, [ctx.tenant or ""], request.path_params["exec_id"])
-    return execs.render_execution(row, include)
+    return _execution(ctx.state, row, include)
 
 
 @endpoint("execution_start", body=True)
 async def execution_start(request: Request, ctx: Ctx) -> Any:
     row = execs.start_execution(ctx.state, ctx.tenant or "", ctx.identity.username, ctx.body)
-    return JSONResponse(execs.render_execution(row), status_code=201)
+    return JSONResponse(_execution(ctx.state, row), status_code=201)
 
 
 @endpoint("execution_cancel", body=True)
@@ -646,7 +681,7 @@ async def execution_action(request: Request, ctx: Ctx) -> Any:
     row = execs.execution_action(
         ctx.state, [ctx.tenant or ""], request.path_params["exec_id"], ctx.body
     )
-    return execs.render_execution(row)
+    return _execution(ctx.state, row)
 
 
 @endpoint("execution_status_update", body=True)
@@ -654,7 +689,7 @@ async def execution_patch(request: Request, ctx: Ctx) -> Any:
     row = execs.update_status(
         ctx.state, [ctx.tenant or ""], request.path_params["exec_id"], ctx.body
     )
-    return execs.render_execution(row)
+    return _execution(ctx.state, row)
 
 
 @endpoint("execution_should_start")
@@ -664,11 +699,12 @@ async def execution_should_start(request: Request, ctx: Ctx) -> Any:
 
 @endpoint("execution_delete", body=True)
 async def executions_delete(request: Request, ctx: Ctx) -> Any:
+    em = emulation(ctx.state.emulate)
     q = parse_list_query(
         request.query_params,
-        filterable=execs.EXECUTION_FIELDS,
-        sortable=execs.EXECUTION_FIELDS,
-        includable=execs.EXECUTION_INCLUDES,
+        filterable=em.execution_fields,
+        sortable=em.execution_fields,
+        includable=em.execution_includes,
     )
     count = execs.delete_executions(ctx.state, ctx.tenants(request), q.filters, ctx.body)
     return envelope([{"count": count}], 1, q, with_filtered=False)
@@ -679,7 +715,7 @@ async def snapshot_create(request: Request, ctx: Ctx) -> Any:
     row = create_snapshot(
         ctx.state, ctx.tenant or "", ctx.identity.username, request.path_params["snap_id"], ctx.body
     )
-    return JSONResponse(execs.render_execution(row), status_code=201)
+    return JSONResponse(_execution(ctx.state, row), status_code=201)
 
 
 @endpoint("event_list")
@@ -690,7 +726,12 @@ async def events_list(request: Request, ctx: Ctx) -> Any:
 @endpoint("event_create", body=True)
 async def events_create(request: Request, ctx: Ctx) -> Any:
     stored = create_events(
-        ctx.state, [ctx.tenant or ""], ctx.body, ctx.identity.username, ctx.identity.is_admin
+        ctx.state,
+        [ctx.tenant or ""],
+        ctx.body,
+        ctx.identity.username,
+        ctx.identity.is_admin,
+        sender_timestamps=emulation(ctx.state.emulate).sender_timestamps,
     )
     return JSONResponse(None, status_code=201) if stored else Response(status_code=204)
 
@@ -760,7 +801,7 @@ def _render_blueprint(ctx: Ctx, row: Any, include: set[str] | None) -> dict[str,
             "ORDER BY created_at DESC, rowid DESC LIMIT 1",
             (row["tenant"], row["id"]),
         )
-        item["upload_execution"] = execs.render_execution(upload) if upload else None
+        item["upload_execution"] = _execution(ctx.state, upload) if upload else None
     return project(item, include)
 
 

@@ -13,6 +13,7 @@ from pathlib import Path
 from tui.manager.clock import parse_timestamp
 from tui.manager.lockout import DEFAULT_LOCK_PERIOD_MINUTES, LockPolicy
 from tui.manager.server import ServerOptions, is_loopback, serve
+from tui.manager.versions import DEFAULT, VERSIONS
 
 
 def _speed(text: str) -> float:
@@ -184,6 +185,14 @@ def build_parser(prog: str = "cfy-tui manager") -> argparse.ArgumentParser:
         "manager's max_concurrent_workflows)",
     )
     parser.add_argument(
+        "--emulate",
+        choices=sorted(VERSIONS),
+        default=DEFAULT,
+        help="answer as this Cloudify manager version does: its version string, the "
+        "fields of deployments and executions, workflows and event times (default "
+        f"{DEFAULT}, i.e. {VERSIONS[DEFAULT].version})",
+    )
+    parser.add_argument(
         "--log-level", default="warning", choices=["critical", "error", "warning", "info", "debug"]
     )
     return parser
@@ -241,6 +250,7 @@ def main(argv: list[str] | None = None, prog: str = "python -m tui.manager") -> 
             if args.lock_period is None
             else args.lock_period,
         ),
+        emulate=args.emulate,
     )
     if args.watch_stdin:
         watch_stdin()

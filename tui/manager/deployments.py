@@ -183,6 +183,7 @@ def render_deployment(
     put("unavailable_instances", 0)
     put("latest_execution_id", row["latest_execution"])
     put("workdir_zip", None)
+    put("schedules", [])  # an includable key of 6.x only (see versions.py)
     for legacy in LEGACY_FIELDS:
         put(legacy, None)
     return item

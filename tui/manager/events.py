@@ -229,12 +229,18 @@ def _stamp(value: Any, default: str) -> str:
 
 
 def create_events(
-    state: ManagerState, tenants: list[str], body: dict[str, Any], username: str, is_admin: bool
+    state: ManagerState,
+    tenants: list[str],
+    body: dict[str, Any],
+    username: str,
+    is_admin: bool,
+    sender_timestamps: bool = True,
 ) -> int:
     """`POST /events` (what workers send): store events and logs of one execution.
 
     Returns how many were stored. In this format `context.node_id` is the node
-    *instance* id; the node name is looked up from it.
+    *instance* id; the node name is looked up from it. Without `sender_timestamps`
+    (a 6.2 manager) both times are the manager's and nobody needs `set_timestamp`.
     """
     raw_events = body.get("events") or []
     raw_logs = body.get("logs") or []
@@ -257,6 +263,14 @@ def create_events(
     items = [(True, item) for item in raw_events] + [(False, item) for item in raw_logs]
     if not all(isinstance(item, dict) for _, item in items):
         raise BadParameters("every event and log must be an object")
+    if not sender_timestamps:
+        items = [
+            (
+                is_event,
+                {k: v for k, v in item.items() if k not in ("timestamp", "reported_timestamp")},
+            )
+            for is_event, item in items
+        ]
     if not is_admin and any(item.get("reported_timestamp") for _, item in items):
         raise Forbidden(
             f"User `{username}` is not permitted to perform the action set_timestamp in the "

@@ -22,6 +22,7 @@ from tui.manager.lockout import LockPolicy
 from tui.manager.seed import apply_seed, init_identity, load_blueprint_dir
 from tui.manager.state import ManagerState
 from tui.manager.store import Store
+from tui.manager.versions import emulation
 
 USERS = ("admin", "viewer", "operator")
 
@@ -47,6 +48,8 @@ class ServerOptions:
     max_concurrent_workflows: int = 20
     # Failed-login lock-out; the default never locks, like a real manager's default.
     lock: LockPolicy = field(default_factory=LockPolicy)
+    # `--emulate`: answer as this manager version does (a key of versions.VERSIONS).
+    emulate: str = "7.0"
 
 
 class QuietExitServer(uvicorn.Server):
@@ -146,13 +149,15 @@ def serve(options: ServerOptions, announce: callable = print) -> int:  # type: i
             state.request_log_file = open(options.request_log, "a", encoding="utf-8")  # noqa: SIM115
         state.request_log_bodies = options.request_log_bodies
         state.max_concurrent_workflows = options.max_concurrent_workflows
+        state.emulate = options.emulate
         generated = prepare(options, state)
         sock = bind(options.host, options.port)
         creds = ", ".join(f"{user} password: {pw}" for user, pw in generated.items())
         where = f"data: {data_dir}" + (" (temporary)" if temp_dir else "")
         announce(
             f"cfy-tui manager listening on {url_of(options.host, sock)} "
-            f"(tenants: default_tenant, team-eu; {creds + '; ' if creds else ''}{where})"
+            f"(as Cloudify {emulation(options.emulate).version}; "
+            f"tenants: default_tenant, team-eu; {creds + '; ' if creds else ''}{where})"
         )
         config = uvicorn.Config(
             create_app(state),

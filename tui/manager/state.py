@@ -19,7 +19,7 @@ WAITING_STATES = ("queued", "scheduled")
 ACTIVE_STATES = ("pending", "started", "cancelling", "force_cancelling", "kill_cancelling")
 ALL_STATES = END_STATES + WAITING_STATES + ACTIVE_STATES
 
-MANAGER_VERSION = "7.0.5"
+MANAGER_VERSION = "7.0.4"  # the default emulated version (versions.py)
 MANAGER_EDITION = "community"
 MANAGER_NAME = "cfy-tui-embedded"
 
@@ -43,3 +43,5 @@ class ManagerState:
     # `--request-log-bodies` (tests): also the query string and the JSON body of each
     # request that changes something, so a test can check what a client really sent.
     request_log_bodies: bool = False
+    # `--emulate`: the manager version whose answers this one gives (`versions.py`).
+    emulate: str = "7.0"
