@@ -179,7 +179,7 @@ async def test_credentials_in_the_url_are_used_but_never_shown(logged: LoggedMan
     client = ManagerClient(with_creds)
     assert PASSWORD not in client.url and client.url == logged.url
     async with client:
-        assert (await client.version()).version == "7.0.5"  # authenticated from the URL
+        assert (await client.version()).version == "7.0.4"  # authenticated from the URL
     closed = ManagerClient(f"http://admin:{PASSWORD}@127.0.0.1:9", timeouts=Timeouts(connect=1))
     try:
         await closed.version()

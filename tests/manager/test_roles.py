@@ -98,7 +98,13 @@ def test_every_permission_an_endpoint_checks_has_its_real_roles() -> None:
         "secret_update",
         "secret_delete",
     }
-    assert ROLE_PERMISSIONS["user"] == ROLE_PERMISSIONS["manager"] == set(PERMISSION_ROLES)
+    sys_admin_only = {"snapshot_create"}
+    assert PERMISSION_ROLES["snapshot_create"] == frozenset()
+    assert (
+        ROLE_PERMISSIONS["user"]
+        == ROLE_PERMISSIONS["manager"]
+        == set(PERMISSION_ROLES) - sys_admin_only
+    )
     assert ROLE_PERMISSIONS["viewer"] == {
         p for p in PERMISSION_ROLES if p.endswith(("_list", "_get", "_should_start"))
     }

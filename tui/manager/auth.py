@@ -46,6 +46,7 @@ PERMISSION_ROLES: dict[str, frozenset[str]] = {
     "secret_create": frozenset({"user", "manager"}),
     "secret_update": frozenset({"user", "manager"}),
     "secret_delete": frozenset({"user", "manager"}),
+    "snapshot_create": frozenset(),  # sys_admin only
 }
 ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
     role: frozenset(p for p, roles in PERMISSION_ROLES.items() if role in roles)
