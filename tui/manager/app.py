@@ -27,6 +27,7 @@ from tui.manager.auth import Authenticator, Identity, hash_secret, new_token_par
 from tui.manager.clock import format_timestamp, parse_timestamp
 from tui.manager.engine import Engine
 from tui.manager.errors import (
+    CRASH_MESSAGE,
     BadParameters,
     InternalError,
     ManagerError,
@@ -127,14 +128,10 @@ def endpoint(
                 result = await fn(request, Ctx(state, identity, tenant_name, role, parsed))
             except ManagerError as exc:
                 return error_response(exc)
-            except Exception as exc:  # the real manager answers 500 with the traceback
+            except Exception:  # the real manager answers 500 with the traceback
                 logging.getLogger("tui.manager").exception("unhandled error")
                 return error_response(
-                    InternalError(
-                        "Internal error occurred in manager REST server - "
-                        f"{type(exc).__name__}: {exc}",
-                        traceback=traceback.format_exc(),
-                    )
+                    InternalError(CRASH_MESSAGE, traceback=traceback.format_exc())
                 )
             if isinstance(result, Response):
                 return result
