@@ -27,6 +27,8 @@ READ_PERMISSIONS = {
     "workflow_list",
     "blueprint_list",
     "execution_should_start",
+    "secret_list",
+    "secret_get",
 }
 OPERATE_PERMISSIONS = {
     "execution_start",
@@ -35,7 +37,14 @@ OPERATE_PERMISSIONS = {
     "execution_delete",
     "event_create",
 }
-CREATE_PERMISSIONS = {"deployment_create", "deployment_delete"}
+CREATE_PERMISSIONS = {
+    "deployment_create",
+    "deployment_delete",
+    # Real defaults: `operations` may read secrets but not write them.
+    "secret_create",
+    "secret_update",
+    "secret_delete",
+}
 ROLE_PERMISSIONS = {
     "viewer": READ_PERMISSIONS,
     "operations": READ_PERMISSIONS | OPERATE_PERMISSIONS,

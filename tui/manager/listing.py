@@ -65,6 +65,13 @@ def _pagination_int(params: QueryParams, name: str, default: int) -> int:
     return value
 
 
+def _shown(keys: Iterable[str]) -> list[str]:
+    """Allowed keys as an error message lists them: in the order given when that is
+    a sequence (the real manager lists a model's columns in their own order), sorted
+    otherwise."""
+    return list(keys) if isinstance(keys, (list, tuple)) else sorted(keys)
+
+
 def parse_list_query(
     params: QueryParams,
     *,
@@ -77,6 +84,7 @@ def parse_list_query(
     offset = _pagination_int(params, "_offset", 0)
     get_all = parse_bool(params.get("_get_all_results"), "_get_all_results")
 
+    sort_keys = _shown(sortable)
     sortable = set(sortable)
     sort: list[tuple[str, bool]] = []
     bad_sort = []
@@ -87,9 +95,7 @@ def parse_list_query(
             bad_sort.append(name)
         sort.append((name, desc))
     if bad_sort:
-        raise BadParameters(
-            f"Sort keys '{bad_sort}' do not exist. Allowed keys are: {sorted(sortable)}"
-        )
+        raise BadParameters(f"Sort keys '{bad_sort}' do not exist. Allowed keys are: {sort_keys}")
 
     include: set[str] | None = None
     raw_include = params.getlist("_include")
@@ -98,9 +104,10 @@ def parse_list_query(
         unknown = sorted(include - set(includable))
         if unknown:
             raise NoSuchIncludeField(
-                f"Include keys '{unknown}' do not exist. Allowed keys are: {sorted(includable)}"
+                f"Include keys '{unknown}' do not exist. Allowed keys are: {_shown(includable)}"
             )
 
+    filter_keys = _shown(filterable)
     filterable = set(filterable)
     filters: dict[str, list[str]] = {}
     flags: dict[str, list[str]] = {}
@@ -115,7 +122,7 @@ def parse_list_query(
     if bad_filters:
         raise BadParameters(
             f"Filter keys '{sorted(set(bad_filters))}' do not exist. Allowed keys are: "
-            f"{sorted(filterable)}"
+            f"{filter_keys}"
         )
     return ListQuery(size, offset, get_all, sort, include, filters, flags)
 
