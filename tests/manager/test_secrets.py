@@ -509,6 +509,7 @@ def test_a_data_directory_from_before_secrets_opens(manager: ManagerProcess) -> 
     manager.stop()
     with sqlite3.connect(manager.data / "manager.sqlite3") as db:
         db.execute("DROP TABLE secrets")
+        db.execute("DROP TABLE secret_parameters")
     manager.start()
     with admin_client(manager) as http:
         assert http.get("/secrets").json()["items"] == []

@@ -92,6 +92,11 @@ CREATE TABLE IF NOT EXISTS secrets (
     PRIMARY KEY (tenant, key)
 );
 CREATE INDEX IF NOT EXISTS secrets_by_key ON secrets (key);
+-- Parameters of an execution whose value was computed from a secret: the engine
+-- masks them in the log it writes.
+CREATE TABLE IF NOT EXISTS secret_parameters (
+    execution_id TEXT NOT NULL, name TEXT NOT NULL, PRIMARY KEY (execution_id, name)
+);
 CREATE VIEW IF NOT EXISTS deployments_v AS
     SELECT d.*,
         e.workflow_id AS latest_execution_workflow_id,
