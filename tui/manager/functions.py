@@ -32,6 +32,7 @@ evaluated by this manager: a start that calls one is refused with a
 from __future__ import annotations
 
 import json
+import re
 import sqlite3
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -137,11 +138,19 @@ def _matches(value: Any, kind: Any) -> bool:
         "operation_name",
     ):
         return True
+    if kind == "regex":
+        if not isinstance(value, str):
+            return False
+        try:
+            re.compile(value)
+        except re.error:
+            return False
+        return True
     if kind == "list":
         return isinstance(value, (list, tuple))
     if kind == "dict":
         return isinstance(value, dict)
-    return False  # regex and unknown types: not worth a dependency on re semantics
+    return False
 
 
 class Evaluator:
