@@ -830,11 +830,11 @@ def test_start_rejections_leave_nothing_behind(module_manager: ManagerProcess) -
         'Parameter "compress" must be of type boolean',
     )
     raises(
-        lambda: admin.executions.start("db-main", "backup", {"tables": "users"}),
+        lambda: admin.executions.start("db-main", "backup", {"tables": ["users", 5]}),
         IllegalExecutionParametersError,
         400,
         "illegal_execution_parameters_error",
-        'Parameter "tables" must be of type list',
+        'Parameter "tables" must be of type list of strings',
     )
     raises(
         lambda: admin.executions.start("analytics", "reindex", {"priority": "urgent"}),

@@ -257,7 +257,8 @@ def test_parameters_are_merged_coerced_and_validated(http: httpx.Client) -> None
         'Workflow "rotate_certificates" must be provided with the following parameters to '
         "execute: common_name"
     )
-    wrong_list = start(http, "db-main", "backup", parameters={"tables": "users"})
+    # A string is a list of its characters to the real manager; a number is no string.
+    wrong_list = start(http, "db-main", "backup", parameters={"tables": ["users", 5]})
     assert wrong_list.json()["message"] == 'Parameter "tables" must be of type list of strings'
     constraint = start(http, "analytics", "reindex", parameters={"priority": "urgent"})
     assert constraint.json()["error_code"] == "illegal_execution_parameters_error"

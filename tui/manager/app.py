@@ -24,10 +24,12 @@ from starlette.routing import Route
 
 from tui.manager import deployments as deps
 from tui.manager import executions as execs
+from tui.manager import secrets as secs
 from tui.manager.auth import Authenticator, Identity, hash_secret, new_token_parts
 from tui.manager.clock import format_timestamp, parse_timestamp
 from tui.manager.engine import Engine
 from tui.manager.errors import (
+    CRASH_MESSAGE,
     BadParameters,
     InternalError,
     ManagerError,
@@ -140,14 +142,10 @@ def endpoint(
                 result = await fn(request, Ctx(state, identity, tenant_name, role, parsed))
             except ManagerError as exc:
                 return error_response(exc)
-            except Exception as exc:  # the real manager answers 500 with the traceback
+            except Exception:  # the real manager answers 500 with the traceback
                 logging.getLogger("tui.manager").exception("unhandled error")
                 return error_response(
-                    InternalError(
-                        "Internal error occurred in manager REST server - "
-                        f"{type(exc).__name__}: {exc}",
-                        traceback=traceback.format_exc(),
-                    )
+                    InternalError(CRASH_MESSAGE, traceback=traceback.format_exc())
                 )
             if isinstance(result, Response):
                 return result
@@ -736,6 +734,67 @@ async def events_create(request: Request, ctx: Ctx) -> Any:
     return JSONResponse(None, status_code=201) if stored else Response(status_code=204)
 
 
+# -- secrets ---------------------------------------------------------------------------
+
+
+@endpoint("secret_list")
+async def secrets_list(request: Request, ctx: Ctx) -> Any:
+    keys = list(secs.SECRET_FIELDS)
+    q = parse_list_query(
+        request.query_params, filterable=keys, sortable=keys, includable=secs.LIST_KEYS
+    )
+    caller = secs.caller_for(ctx.state, ctx.identity.username)
+    rows, total = secs.list_secrets(ctx.state, caller, ctx.tenant or "", ctx.tenants(request), q)
+    return envelope([project(secs.render_listed(r), q.include) for r in rows], total, q)
+
+
+@endpoint("secret_get")
+async def secret_get(request: Request, ctx: Ctx) -> Any:
+    key = request.path_params["key"]
+    secs.validate_key(key)
+    skip = secs.parse_flag("_skip_value", request.query_params.get("_skip_value", False))
+    caller = secs.caller_for(ctx.state, ctx.identity.username)
+    row = secs.find(ctx.state, caller, ctx.tenant or "", key)
+    return secs.render_read(row, caller, skip)
+
+
+# PUT and PATCH validate the key before they read the body, as the real ones do.
+@endpoint("secret_create")
+async def secret_create(request: Request, ctx: Ctx) -> Any:
+    key = request.path_params["key"]
+    secs.validate_key(key)
+    body = await _read_body(request, ctx.state.max_body_bytes)
+    caller = secs.caller_for(ctx.state, ctx.identity.username)
+    return secs.render_written(secs.create(ctx.state, caller, ctx.tenant or "", key, body))
+
+
+@endpoint("secret_update")
+async def secret_update(request: Request, ctx: Ctx) -> Any:
+    key = request.path_params["key"]
+    secs.validate_key(key)
+    body = await _read_body(request, ctx.state.max_body_bytes)
+    caller = secs.caller_for(ctx.state, ctx.identity.username)
+    return secs.render_written(secs.update(ctx.state, caller, ctx.tenant or "", key, body))
+
+
+@endpoint("secret_update", body=True)
+async def secret_set_visibility(request: Request, ctx: Ctx) -> Any:
+    caller = secs.caller_for(ctx.state, ctx.identity.username)
+    row = secs.set_visibility(
+        ctx.state, caller, ctx.tenant or "", request.path_params["key"], ctx.body
+    )
+    return secs.render_written(row)
+
+
+@endpoint("secret_delete")
+async def secret_delete(request: Request, ctx: Ctx) -> Any:
+    key = request.path_params["key"]
+    secs.validate_key(key)
+    caller = secs.caller_for(ctx.state, ctx.identity.username)
+    secs.delete(ctx.state, caller, ctx.tenant or "", key)
+    return Response(status_code=204, media_type="application/json")
+
+
 # -- blueprints (read-only: they come from seeds and --blueprints) --------------------
 
 
@@ -901,17 +960,36 @@ def routes() -> list[Route]:
         Route(f"{v}/snapshots/{{snap_id}}", snapshot_create, methods=["PUT"]),
         Route(f"{v}/events", events_list, methods=["GET"]),
         Route(f"{v}/events", events_create, methods=["POST"]),
+        Route(f"{v}/secrets", secrets_list, methods=["GET"]),
+        Route(f"{v}/secrets/{{key}}", secret_get, methods=["GET"]),
+        Route(f"{v}/secrets/{{key}}", secret_create, methods=["PUT"]),
+        Route(f"{v}/secrets/{{key}}", secret_update, methods=["PATCH"]),
+        Route(f"{v}/secrets/{{key}}", secret_delete, methods=["DELETE"]),
+        Route(f"{v}/secrets/{{key}}/set-visibility", secret_set_visibility, methods=["PATCH"]),
     ]
 
 
 MUTATING_METHODS = {"POST", "PUT", "PATCH", "DELETE"}
+# Keys of a secret's body whose values never reach a log, not even a test's.
+SECRET_BODY_KEYS = ("value", "provider_options")
+MASK = "********"
+
+
+def redacted(path: str, body: Any) -> Any:
+    """A logged request body, with a secret's value and provider options masked (and
+    all of a body that is not a JSON object, which could hold anything)."""
+    if not path.startswith("/api/v3.1/secrets/") or body is None:
+        return body
+    if not isinstance(body, dict):
+        return MASK
+    return {k: MASK if k in SECRET_BODY_KEYS else v for k, v in body.items()}
 
 
 class RequestLog:
     """ASGI middleware: every request's method, path, status and duration go to the
     manager's request log; secrets, query strings and bodies are never kept, except
     with `--request-log-bodies` (tests), which adds the query string and the JSON body
-    of requests that change something."""
+    of requests that change something, the values of secrets masked."""
 
     def __init__(self, app: Any, state: ManagerState) -> None:
         self.app = app
@@ -949,10 +1027,12 @@ class RequestLog:
             if keep_body:
                 entry["query"] = scope.get("query_string", b"").decode("latin-1")
                 raw = b"".join(chunks)
+                body: Any
                 try:
-                    entry["body"] = json.loads(raw) if raw else None
+                    body = json.loads(raw) if raw else None
                 except ValueError:
-                    entry["body"] = raw.decode("utf-8", "replace")
+                    body = raw.decode("utf-8", "replace")
+                entry["body"] = redacted(scope["path"], body)
             self.state.request_log.append(entry)
             if self.state.request_log_file is not None:
                 self.state.request_log_file.write(json.dumps(entry) + "\n")

@@ -370,6 +370,11 @@ def delete_deployment(state: ManagerState, tenant: str, dep_id: str, force: bool
             "DELETE FROM events WHERE tenant = ? AND deployment_id = ?", (tenant, dep_id)
         )
         state.store.execute(
+            "DELETE FROM secret_parameters WHERE execution_id IN (SELECT id FROM executions "
+            "WHERE tenant = ? AND deployment_id = ?)",
+            (tenant, dep_id),
+        )
+        state.store.execute(
             "DELETE FROM executions WHERE tenant = ? AND deployment_id = ?", (tenant, dep_id)
         )
         state.store.execute("DELETE FROM node_instances WHERE deployment_pk = ?", (row["pk"],))

@@ -169,7 +169,7 @@ class Engine:
         self.emit(
             exec_id,
             None,
-            f"Workflow parameters: {json.dumps(params, sort_keys=True)}",
+            f"Workflow parameters: {json.dumps(self._loggable(exec_id, params), sort_keys=True)}",
             level="info",
         )
         if plan is None:
@@ -223,6 +223,17 @@ class Engine:
                 return
         self.emit(exec_id, "workflow_succeeded", f"'{wf}' workflow execution succeeded")
         set_status(self.state, exec_id, "terminated", move_latest=False)
+
+    def _loggable(self, exec_id: str, params: dict[str, Any]) -> dict[str, Any]:
+        """The parameters as the log shows them: those computed from a secret masked
+        (the execution itself stores them evaluated, as the real manager does)."""
+        masked = {
+            r["name"]
+            for r in self.state.store.all(
+                "SELECT name FROM secret_parameters WHERE execution_id = ?", (exec_id,)
+            )
+        }
+        return {k: "********" if k in masked else v for k, v in params.items()}
 
     def _plan(self, row: Any, dep: Any, params: dict[str, Any]) -> Any:
         state = self.state

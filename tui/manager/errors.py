@@ -59,6 +59,7 @@ MissingRequiredInput = _error(
 )
 UnknownInput = _error("UnknownInput", "unknown_deployment_input_error", 400)
 DependentExists = _error("DependentExists", "dependent_exists_error", 400)
+FunctionsEvaluation = _error("FunctionsEvaluation", "functions_evaluation_error", 400)
 NotFound = _error("NotFound", "not_found_error", 404)
 Unauthorized = _error("Unauthorized", "unauthorized_error", 401)
 Forbidden = _error("Forbidden", "forbidden_error", 403)
@@ -74,3 +75,27 @@ class ValidationError(BadParameters):
 
 class InternalError(ManagerError):
     """An unhandled failure: 500 with the traceback, as the real manager answers."""
+
+
+# Flask hands every unhandled exception to the real manager's 500 handler wrapped in
+# an `InternalServerError`, so the message never names the real exception: only the
+# traceback does (probed on 7.0.4 for a `TypeError`, an `AttributeError`, a `KeyError`
+# and dsl_parser's own exceptions alike).
+CRASH_MESSAGE = (
+    "Internal error occurred in manager REST server - InternalServerError: 500 Internal "
+    "Server Error: The server encountered an internal error and was unable to complete your "
+    "request. Either the server is overloaded or there is an error in the application."
+)
+
+
+def crash(last_line: str, where: str) -> InternalError:
+    """The 500 the real manager answers where its code raises unexpectedly.
+
+    `last_line` is the traceback's last line (`TypeError: ...`), `where` the real
+    module and function that raised, so a reader of the traceback learns what the
+    real server would have tripped on.
+    """
+    return InternalError(
+        CRASH_MESSAGE,
+        traceback=f'Traceback (most recent call last):\n  File "{where}"\n{last_line}\n',
+    )

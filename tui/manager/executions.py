@@ -24,6 +24,7 @@ from tui.manager.errors import (
     StorageError,
     UnavailableWorkflow,
 )
+from tui.manager.functions import Evaluator
 from tui.manager.listing import BOOL, INT, Field, build_where, parse_bool
 from tui.manager.params import DeploymentFacts, merge_parameters
 from tui.manager.queue import dequeue
@@ -354,12 +355,14 @@ def start_execution(
             f"Workflow {workflow_id} does not exist in the deployment {dep['id']}"
         )
     declared = workflows.get(workflow_id, {}).get("parameters", {})
+    evaluator = Evaluator(state, tenant, dep, username)
     merged = merge_parameters(
         workflow_id,
         declared,
         parameters,
         allow_custom or is_system_name,
         _deployment_facts(state, dep),
+        evaluator.parameters,
     )
 
     unavailable = False
@@ -387,6 +390,10 @@ def start_execution(
             allow_custom_parameters=allow_custom,
             is_dry_run=dry_run,
             wait_after_fail=int(wait_after_fail),
+        )
+        state.store.executemany(
+            "INSERT INTO secret_parameters (execution_id, name) VALUES (?, ?)",
+            [(exec_id, name) for name in sorted(evaluator.secret_parameters)],
         )
     # A queued execution stores no event: the real manager's `workflow_queued` is a
     # hook message, never written to the events table.
@@ -638,6 +645,7 @@ def delete_executions(
             chunk = doomed[start : start + 500]
             marks = ",".join("?" for _ in chunk)
             store.execute(f"DELETE FROM events WHERE execution_id IN ({marks})", chunk)
+            store.execute(f"DELETE FROM secret_parameters WHERE execution_id IN ({marks})", chunk)
             store.execute(f"DELETE FROM executions WHERE id IN ({marks})", chunk)
             store.execute(
                 f"UPDATE deployments SET latest_execution = NULL "

@@ -73,6 +73,13 @@ def _pagination_int(params: QueryParams, name: str, default: int) -> int:
     return value
 
 
+def _shown(keys: Iterable[str]) -> list[str]:
+    """Allowed keys as an error message lists them: in the order given when that is
+    a sequence (the real manager lists a model's columns in their own order), sorted
+    otherwise."""
+    return list(keys) if isinstance(keys, (list, tuple)) else sorted(keys)
+
+
 def parse_include(params: QueryParams, includable: Iterable[str]) -> set[str] | None:
     """The `_include` projection (repeatable, comma-separated), or None for every key;
     a name the resource does not have is refused, on single objects as on lists."""
@@ -84,7 +91,7 @@ def parse_include(params: QueryParams, includable: Iterable[str]) -> set[str] | 
     unknown = sorted(include - allowed)
     if unknown:
         raise NoSuchIncludeField(
-            f"Include keys '{unknown}' do not exist. Allowed keys are: {sorted(allowed)}"
+            f"Include keys '{unknown}' do not exist. Allowed keys are: {_shown(includable)}"
         )
     return include
 
@@ -101,6 +108,7 @@ def parse_list_query(
     offset = _pagination_int(params, "_offset", 0)
     get_all = query_bool(params, "_get_all_results")
 
+    sort_keys = _shown(sortable)
     sortable = set(sortable)
     sort: list[tuple[str, bool]] = []
     bad_sort = []
@@ -111,12 +119,11 @@ def parse_list_query(
             bad_sort.append(name)
         sort.append((name, desc))
     if bad_sort:
-        raise BadParameters(
-            f"Sort keys '{bad_sort}' do not exist. Allowed keys are: {sorted(sortable)}"
-        )
+        raise BadParameters(f"Sort keys '{bad_sort}' do not exist. Allowed keys are: {sort_keys}")
 
     include = parse_include(params, includable)
 
+    filter_keys = _shown(filterable)
     filterable = set(filterable)
     filters: dict[str, list[str]] = {}
     flags: dict[str, list[str]] = {}
@@ -131,7 +138,7 @@ def parse_list_query(
     if bad_filters:
         raise BadParameters(
             f"Filter keys '{sorted(set(bad_filters))}' do not exist. Allowed keys are: "
-            f"{sorted(filterable)}"
+            f"{filter_keys}"
         )
     return ListQuery(size, offset, get_all, sort, include, filters, flags)
 

@@ -1,17 +1,19 @@
 """Execution parameters: merge with the declared defaults and validate, as the real
 manager does (`Execution.merge_workflow_parameters` and `_convert_param_type`).
 
-Order of checks: unknown keys, defaults, type coercion, constraints and object
-types, then mandatory parameters. Messages are the real ones, word for word.
+Order of checks: unknown keys, defaults, evaluation of intrinsic functions (see
+`functions.py`), type coercion, constraints and object types, then mandatory
+parameters. Messages are the real ones, word for word.
 """
 
 from __future__ import annotations
 
 import copy
 import re
+from collections.abc import Callable
 from typing import Any
 
-from tui.manager.errors import IllegalExecutionParameters, InternalError
+from tui.manager.errors import IllegalExecutionParameters, crash
 
 OBJECT_TYPES = {
     "blueprint_id",
@@ -50,70 +52,35 @@ class DeploymentFacts:
         }
 
 
-def _convert(name: str, spec: dict[str, Any], value: Any) -> Any:
-    kind = spec.get("type")
+def _convert(value: Any, kind: str | None, item_type: str | None) -> Any:
+    """`_convert_param_type`, operation for operation: a `ValueError` is a type
+    mismatch, any other exception is a crash of the real server (HTTP 500).
+
+    So `"3"` and `2.7` become 3 for an integer, a string given for a list becomes
+    the list of its characters and a dict the list of its keys (each converted to
+    the item type), `null` for an integer is a `TypeError` and a number for a boolean
+    an `AttributeError`; `dict` and every other type are passed through (all probed
+    on 7.0.4).
+    """
+    if kind == "list":
+        return [_convert(item, item_type, None) for item in value]
     if kind == "integer":
-        if value is None:
-            # The real server crashes here with a TypeError (HTTP 500).
-            raise InternalError(
-                "Internal error occurred in manager REST server - TypeError: int() argument "
-                "must be a string, a bytes-like object or a real number, not 'NoneType'",
-                traceback="Traceback (most recent call last):\n  File "
-                '"manager_rest/storage/resource_models.py", in _convert_param_type\n'
-                "TypeError: int() argument must be a string, a bytes-like object or a real "
-                "number, not 'NoneType'\n",
-            )
-        if isinstance(value, bool):
-            return int(value)
-        try:
-            return int(value)
-        except (TypeError, ValueError):
-            raise _TypeMismatch(f'Parameter "{name}" must be of type integer') from None
-    if kind == "float":
-        try:
-            return float(value)
-        except (TypeError, ValueError):
-            raise _TypeMismatch(f'Parameter "{name}" must be of type float') from None
+        return int(value)
     if kind == "boolean":
         if isinstance(value, bool):
             return value
-        if isinstance(value, (int, float)):
-            # The real server calls .lower() on it: AttributeError, HTTP 500.
-            raise InternalError(
-                "Internal error occurred in manager REST server - AttributeError: "
-                f"'{type(value).__name__}' object has no attribute 'lower'",
-                traceback="Traceback (most recent call last):\n  File "
-                '"manager_rest/storage/resource_models.py", in _convert_param_type\n'
-                f"AttributeError: '{type(value).__name__}' object has no attribute 'lower'\n",
-            )
-        if isinstance(value, str) and value.lower() in ("true", "false"):
-            return value.lower() == "true"
-        raise _TypeMismatch(f'Parameter "{name}" must be of type boolean')
+        if value.lower() == "true":
+            return True
+        if value.lower() == "false":
+            return False
+        raise ValueError(value)
+    if kind == "float":
+        return float(value)
     if kind == "string":
-        if not isinstance(value, str):
-            raise _TypeMismatch(f'Parameter "{name}" must be of type string')
-        return value
-    if kind == "list":
-        if not isinstance(value, list):
-            item = spec.get("item_type")
-            suffix = f"list of {item}s" if item else "list"
-            raise _TypeMismatch(f'Parameter "{name}" must be of type {suffix}')
-        item_type = spec.get("item_type")
-        if item_type in ("integer", "float", "boolean", "string"):
-            try:
-                return [_convert(name, {"type": item_type}, v) for v in value]
-            except _TypeMismatch:
-                raise _TypeMismatch(
-                    f'Parameter "{name}" must be of type list of {item_type}s'
-                ) from None
-        return value
-    if kind == "dict" and not isinstance(value, dict):
-        raise _TypeMismatch(f'Parameter "{name}" must be of type dict')
+        if isinstance(value, str):
+            return value
+        raise ValueError(value)
     return value
-
-
-class _TypeMismatch(Exception):
-    pass
 
 
 def _check_constraints(name: str, spec: dict[str, Any], value: Any) -> str | None:
@@ -158,8 +125,14 @@ def merge_parameters(
     given: dict[str, Any] | None,
     allow_custom: bool,
     facts: DeploymentFacts | None,
+    evaluate: Callable[[dict[str, Any]], dict[str, Any]] | None = None,
 ) -> dict[str, Any]:
-    """Return the parameters to store, or raise the real validation error."""
+    """Return the parameters to store, or raise the real validation error.
+
+    `evaluate` replaces intrinsic function calls by their values; it runs after the
+    defaults are filled in and before any type check, as on the real manager, so
+    the checks (and the stored parameters) see what the functions return.
+    """
     given = dict(given or {})
     unknown = [k for k in given if k not in declared]
     if unknown and not allow_custom:
@@ -172,15 +145,25 @@ def merge_parameters(
     for name, spec in declared.items():
         if name not in merged and "default" in spec:
             merged[name] = copy.deepcopy(spec["default"])
+    if evaluate is not None:
+        merged = evaluate(merged)
 
     mismatches: list[str] = []
     for name, spec in declared.items():
-        if name not in merged:
+        kind = spec.get("type")
+        if kind is None or name not in merged:
             continue
+        item_type = spec.get("item_type")
         try:
-            merged[name] = _convert(name, spec, merged[name])
-        except _TypeMismatch as exc:
-            mismatches.append(str(exc))
+            merged[name] = _convert(merged[name], kind, item_type)
+        except ValueError:
+            shown = f"{kind} of {item_type}s" if item_type else kind
+            mismatches.append(f'Parameter "{name}" must be of type {shown}')
+        except Exception as exc:  # what the real server trips on: a 500
+            raise crash(
+                f"{type(exc).__name__}: {exc}",
+                "manager_rest/storage/resource_models.py, in _convert_param_type",
+            ) from None
     if mismatches:
         raise IllegalExecutionParameters("\n".join(mismatches))
 

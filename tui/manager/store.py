@@ -82,6 +82,22 @@ CREATE INDEX IF NOT EXISTS events_by_deployment ON events (tenant, deployment_id
 -- One execution's events, as `/events` lists them (tenant first, in list order).
 CREATE INDEX IF NOT EXISTS events_by_tenant_execution
     ON events (tenant, execution_id, reported_timestamp, timestamp, storage_id);
+-- Secrets, one per key in a tenant (a global key is unique across tenants). `value`
+-- is what GET shows (JSON text when there is a schema); `value_token` and
+-- `options_token` stand where the real manager shows ciphertext (see secrets.py).
+CREATE TABLE IF NOT EXISTS secrets (
+    tenant TEXT NOT NULL, key TEXT NOT NULL, value TEXT NOT NULL, value_token TEXT NOT NULL,
+    schema TEXT, provider_options TEXT, options_token TEXT,
+    visibility TEXT NOT NULL, is_hidden_value INTEGER NOT NULL,
+    created_at TEXT NOT NULL, updated_at TEXT NOT NULL, created_by TEXT NOT NULL,
+    PRIMARY KEY (tenant, key)
+);
+CREATE INDEX IF NOT EXISTS secrets_by_key ON secrets (key);
+-- Parameters of an execution whose value was computed from a secret: the engine
+-- masks them in the log it writes.
+CREATE TABLE IF NOT EXISTS secret_parameters (
+    execution_id TEXT NOT NULL, name TEXT NOT NULL, PRIMARY KEY (execution_id, name)
+);
 CREATE VIEW IF NOT EXISTS deployments_v AS
     SELECT d.*,
         e.workflow_id AS latest_execution_workflow_id,
