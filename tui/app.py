@@ -37,6 +37,7 @@ from tui.screens.prompt import PromptScreen
 from tui.screens.raw import RawScreen
 from tui.screens.settings import SettingsScreen
 from tui.screens.start import StartRequest, StartScreen
+from tui.screens.tenant_picker import TenantPickerScreen
 from tui.widgets import refusals
 from tui.widgets.chrome import GlyphChrome
 from tui.widgets.glyphs import glyph
@@ -341,15 +342,29 @@ class CfyTuiApp(GlyphChrome, App[None]):
         self.push_screen(SettingsScreen([*self.settings_rows, *missing], self.warnings))
 
     def action_switch_tenant(self) -> None:
+        """Offer the tenants the manager lists for this user (asked first, off the UI
+        thread), or a typed name when it lists none."""
+        if self.connections is None:
+            return
+        if any(isinstance(s, TenantPickerScreen) for s in self.screen_stack):
+            return
+        self.run_worker(self._pick_tenant(), group="tenant-picker", exclusive=True)
+
+    async def _pick_tenant(self) -> None:
         connections = self.connections
         if connections is None:
             return
+        why: str | None = None
+        try:
+            tenants = await self.client.list_tenants()
+        except ApiError as exc:
+            tenants, why = [], clean(exc, limit=120)
 
         def chosen(tenant: str | None) -> None:
             if tenant and tenant != self.identity.tenant:
                 self.reconnect(connections.for_tenant(tenant))
 
-        self.push_screen(PromptScreen("Switch to tenant", placeholder=self.identity.tenant), chosen)
+        self.push_screen(TenantPickerScreen(tenants, self.identity.tenant, why_no_list=why), chosen)
 
     def switch_profile(self, name: str, password: str | None = None) -> None:
         connections = self.connections

@@ -108,3 +108,24 @@ def test_every_permission_an_endpoint_checks_has_its_real_roles() -> None:
     assert ROLE_PERMISSIONS["viewer"] == {
         p for p in PERMISSION_ROLES if p.endswith(("_list", "_get", "_should_start"))
     }
+
+
+def test_tenants_listed_per_user(manager: ManagerProcess) -> None:
+    """`GET /tenants`: every tenant for an admin, a user's own otherwise; refused, like
+    any request, when its Tenant header names a tenant the user may not use."""
+    assert [t.name for t in client(manager).tenants.list(sort="name")] == [
+        "default_tenant",
+        "team-eu",
+    ]
+    assert [t.name for t in client(manager, "operator").tenants.list()] == ["default_tenant"]
+    assert [t.name for t in client(manager, "viewer").tenants.list(sort="name")] == [
+        "default_tenant",
+        "team-eu",
+    ]
+    raises(
+        lambda: client(manager, "operator", tenant="team-eu").tenants.list(),
+        ForbiddenError,
+        403,
+        "forbidden_error",
+        "Tried to authenticate with invalid tenant name: team-eu",
+    )

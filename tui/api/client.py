@@ -161,15 +161,22 @@ class ManagerClient:
         params: Sequence[tuple[str, str]] | None = None,
         body: dict[str, Any] | None = None,
         expect: Iterable[int] = (200,),
+        with_tenant: bool = True,
     ) -> Any:
-        """One request; the decoded JSON body, or a ManagerError / TransportError."""
+        """One request; the decoded JSON body, or a ManagerError / TransportError.
+
+        `with_tenant=False` leaves the `Tenant` header out: a manager refuses every
+        request, even one that needs no tenant, that names a tenant it refuses."""
         content = None if body is None else json.dumps(body).encode()
         if params is not None:
             params = [(key, _wire(value)) for key, value in params]
         loop_time = _now()
         status: int | None = None
         try:
-            response = await self._http.request(method, path, params=params, content=content)
+            outgoing = self._http.build_request(method, path, params=params, content=content)
+            if not with_tenant:
+                outgoing.headers.pop("Tenant", None)
+            response = await self._http.send(outgoing)
             status = response.status_code
         except (httpx.InvalidURL, UnicodeError) as exc:
             # Ids come from the server: one too long for a URL is refused before sending.
@@ -247,6 +254,21 @@ class ManagerClient:
         info = VersionInfo.from_json(payload)
         self.fields.know_version(info.version)
         return info
+
+    async def list_tenants(self) -> list[str]:
+        """The names of the tenants this user may use (all of them for an admin), asked
+        without a `Tenant` header so that it works after a tenant was refused."""
+        payload = await self.request(
+            "GET",
+            "/api/v3.1/tenants",
+            params=[("_include", "name"), ("_get_all_results", "true"), ("_sort", "name")],
+            with_tenant=False,
+        )
+        items = as_mapping(payload).get("items")
+        if not isinstance(items, list):
+            raise BadResponse("GET /api/v3.1/tenants answered without an items list")
+        names = [as_mapping(item).get("name") for item in items]
+        return [name for name in names if isinstance(name, str) and name]
 
     async def _listing(
         self,

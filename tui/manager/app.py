@@ -421,6 +421,65 @@ async def token_delete(request: Request, ctx: Ctx) -> Any:
     return Response(status_code=204)
 
 
+# -- tenants ---------------------------------------------------------------------------
+
+TENANT_FIELDS = {"name": deps.Field("name")}
+
+
+@endpoint(None, tenant=False)
+async def tenants_list(request: Request, ctx: Ctx) -> Any:
+    """The tenants the caller may use: every one for an admin, the caller's own
+    otherwise (as a multi-tenant manager answers). Like every request, it is refused
+    when its `Tenant` header names a tenant the caller may not use."""
+    header = request.headers.get("tenant")
+    if header is not None:
+        request.app.state.auth.tenant_role(ctx.identity, header)
+    q = parse_list_query(
+        request.query_params,
+        filterable=TENANT_FIELDS,
+        sortable=TENANT_FIELDS,
+        includable={
+            "name",
+            "groups",
+            "users",
+            "user_roles",
+            "rabbitmq_username",
+            "rabbitmq_password",
+            "rabbitmq_vhost",
+        },
+    )
+    clauses, args = build_where(TENANT_FIELDS, q.filters)
+    if not ctx.identity.is_admin:
+        clauses.append("name IN (SELECT tenant FROM user_tenants WHERE username = ?)")
+        args.append(ctx.identity.username)
+    where = " AND ".join(clauses) or "1"
+    store = ctx.state.store
+    total = store.one(f"SELECT COUNT(*) AS n FROM tenants WHERE {where}", args)["n"]
+    order = order_by(TENANT_FIELDS, q.sort, ["name ASC"])
+    limit = (-1, 0) if q.get_all else (q.size, q.offset)
+    rows = store.all(
+        f"SELECT name, (SELECT COUNT(*) FROM user_tenants u WHERE u.tenant = t.name) AS users "
+        f"FROM tenants t WHERE {where} ORDER BY {order} LIMIT ? OFFSET ?",
+        [*args, *limit],
+    )
+    items = [
+        project(
+            {
+                "name": row["name"],
+                "groups": 0,
+                "users": row["users"],
+                "user_roles": None,
+                "rabbitmq_username": None,
+                "rabbitmq_password": None,
+                "rabbitmq_vhost": None,
+            },
+            q.include,
+        )
+        for row in rows
+    ]
+    return envelope(items, total, q)
+
+
 # -- deployments and workflows ------------------------------------------------------
 
 
@@ -943,6 +1002,7 @@ def routes() -> list[Route]:
         Route(f"{v}/tokens", tokens_create, methods=["POST"]),
         Route(f"{v}/tokens/{{token_id}}", token_get, methods=["GET"]),
         Route(f"{v}/tokens/{{token_id}}", token_delete, methods=["DELETE"]),
+        Route(f"{v}/tenants", tenants_list, methods=["GET"]),
         Route(f"{v}/blueprints", blueprints_list, methods=["GET"]),
         Route(f"{v}/blueprints/{{bp_id}}", blueprint_get, methods=["GET"]),
         Route(f"{v}/deployments", deployments_list, methods=["GET"]),
