@@ -5,7 +5,11 @@ dialog asks for what would work; the data comes back without a restart."""
 from __future__ import annotations
 
 import time
+from pathlib import Path
 
+import httpx
+
+from tests.conftest import admin_client
 from tests.manager_process import ManagerProcess
 from tests.ui.conftest import make_app, wait_until
 from tests.ui.helpers import main, ready, screen_name
@@ -54,6 +58,43 @@ async def test_a_password_changed_mid_session_is_asked_for_not_retried(
         assert statuses.count(401) == refused
         assert screen_name(app) == "MainScreen"
         assert "● connected" in status_line(app)
+
+
+async def test_a_password_change_does_not_lock_the_account(tmp_path: Path) -> None:
+    """With a manager that locks after 4 failed logins (`--lock-after 4`): the app's
+    refusals leave the account unlocked (a token of admin still works, which a locked
+    account's never does), a dialog asks, and the new password brings the data back."""
+    lock = ["--lock-after", "4"]
+    manager = ManagerProcess(data=tmp_path / "manager", extra_args=lock).start()
+    try:
+        with admin_client(manager) as api:
+            token = api.post("/tokens", json={"description": "lock probe"}).json()["value"]
+        app = make_app(manager)
+        statuses: list[int | None] = []
+        counting(app, statuses)
+        async with app.run_test(size=(120, 36)) as pilot:
+            await ready(pilot, app)
+            manager.stop()
+            manager.extra_args = [*lock, "--admin-password", "changed-pw"]
+            manager.start()
+            await wait_until(
+                pilot,
+                lambda: isinstance(app.screen, PromptScreen),
+                what="the password dialog",
+                timeout=30,
+            )
+            assert 1 <= statuses.count(401) <= 2, statuses
+            probe = httpx.get(
+                f"{manager.api}/version", headers={"Authentication-Token": token}, timeout=10
+            )
+            assert probe.status_code == 200, probe.text  # not locked
+            await pilot.press(*"changed-pw", "enter")
+            await wait_until(
+                pilot, lambda: main(app).snapshot.connection.connected, what="the data back"
+            )
+            assert "● connected" in status_line(app)
+    finally:
+        manager.stop()
 
 
 async def test_a_wrong_password_from_the_start_is_not_retried(manager: ManagerProcess) -> None:

@@ -459,3 +459,24 @@ async def test_pinned_execution_end_is_reported(manager: ManagerProcess) -> None
         await pilot.press("enter")
         await wait_until(pilot, lambda: screen_name(app) == "ExecutionScreen", what="screen")
         assert "reindex" in str(app.screen.query_one("#watch-bar").render())
+
+
+async def test_a_start_with_a_secret_in_a_parameter(manager: ManagerProcess) -> None:
+    """`{get_secret: ...}` passes the form's checks ("evaluated by the manager") and the
+    manager evaluates it: the execution stores the secret's value."""
+    with http(manager) as api:
+        created = api.put("/secrets/backup-target", json={"value": "s3://vault/postgres"})
+        assert created.status_code == 200, created.text
+    app = make_app(manager)
+    async with app.run_test(size=(140, 40)) as pilot:
+        await start_workflow(pilot, app, "db-replica", "backup")
+        app.screen.query_one("#start-params").text = "destination: {get_secret: backup-target}\n"
+        await pilot.press("ctrl+s")
+        started = await wait_until(
+            pilot, lambda: executions_with(app, "backup"), what="the new execution"
+        )
+        assert screen_name(app) != "StartScreen"
+    with http(manager) as api:
+        stored = api.get(f"/executions/{started[0]}").json()
+    assert stored["parameters"]["destination"] == "s3://vault/postgres"
+    assert app._exception is None

@@ -9,18 +9,32 @@ import time
 from pathlib import Path
 
 import httpx
+import pytest
 
 from tests.api.old_manager import OldManager
 from tests.hardening.screen import screen_text
 from tests.manager_process import ManagerProcess
 from tests.ui.conftest import make_app, wait_until
-from tests.ui.helpers import cell, main, ready, screen_name, table
+from tests.ui.helpers import cell, main, ready, screen_name, select_deployment, table
+
+# Emulated version -> (its version string, a field the app asks for that it lacks).
+VERSIONS = {
+    "6.2": ("6.2.0", "deployments.latest_execution"),
+    "6.4": ("6.4.2", "deployments.latest_execution_workflow_id"),
+    "7.0": ("7.0.4", None),
+    "7.1": ("7.1.0", None),
+}
 
 
-async def test_a_6_2_manager_shows_its_data_and_says_what_it_lacks(tmp_path: Path) -> None:
-    """The embedded manager answering as 6.2.0 (`--emulate 6.2`): nothing between it and
-    the app but a transport that notes the status of each answer."""
-    manager = ManagerProcess(data=tmp_path / "manager", emulate="6.2").start()
+@pytest.mark.parametrize("emulate", sorted(VERSIONS))
+async def test_each_manager_version_shows_its_data_and_says_what_it_lacks(
+    tmp_path: Path, emulate: str
+) -> None:
+    """The embedded manager answering as each version (`--emulate`): nothing between it
+    and the app but a transport that notes the status of each answer. Data on first
+    paint, connected, at most 2 refused requests in the first 10 s and none after."""
+    version, lacking = VERSIONS[emulate]
+    manager = ManagerProcess(data=tmp_path / "manager", emulate=emulate).start()
     try:
         recorder = Recorder()
         app = make_app(manager, transport=recorder)
@@ -29,6 +43,8 @@ async def test_a_6_2_manager_shows_its_data_and_says_what_it_lacks(tmp_path: Pat
             await ready(pilot, app)
             assert main(app).snapshot.connection.connected
             assert cell(app, "deployments", "web-prod", "id") == "web-prod"
+            await select_deployment(pilot, app, "web-prod")
+            assert "rolling_restart" in table(app, "workflows").keys
             await pilot.pause(max(0.0, 10 - (time.monotonic() - started)))
             # The first tick may race the version: at most one refusal per resource,
             # and a refused field is never asked for again.
@@ -36,11 +52,15 @@ async def test_a_6_2_manager_shows_its_data_and_says_what_it_lacks(tmp_path: Pat
             assert len(refused_early) <= 2, recorder.answers
             await pilot.pause(2.0)
             assert recorder.refused() == refused_early, "a field refusal was sent again"
+            assert main(app).snapshot.connection.connected
             await pilot.press("comma")
             await wait_until(pilot, lambda: screen_name(app) == "SettingsScreen", what="settings")
             text = screen_text(app)
-            assert "deployments.latest_execution" in text
-            assert "6.2.0" in text
+            assert version in text
+            if lacking is not None:
+                assert lacking in text
+            else:
+                assert "not given" not in text
     finally:
         manager.stop()
 
