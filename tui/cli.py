@@ -171,7 +171,7 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def run(args: argparse.Namespace, resolved: Resolved) -> int:
-    from tui.api.client import redact_url
+    from tui.api.urls import redact_url
     from tui.app import CfyTuiApp
     from tui.connections import Connections
 

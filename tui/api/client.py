@@ -15,7 +15,7 @@ import time
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any, TypeVar
-from urllib.parse import quote, unquote, urlsplit, urlunsplit
+from urllib.parse import quote
 
 import httpx
 
@@ -39,6 +39,7 @@ from tui.api.models import (
     as_mapping,
     integer,
 )
+from tui.api.urls import redact_url, userinfo
 
 T = TypeVar("T")
 
@@ -103,7 +104,7 @@ class ManagerClient:
     ) -> None:
         # Credentials in the URL (https://user:pw@host) are used, never shown: `url`
         # appears in every error message and on the status line.
-        url_user, url_password = _userinfo(url)
+        url_user, url_password = userinfo(url)
         if username is None and password is None and token is None and url_user is not None:
             username, password = url_user, url_password or ""
         self.url = redact_url(url).rstrip("/")
@@ -433,27 +434,6 @@ def _wire(value: str) -> str:
     except UnicodeEncodeError:
         return value.encode("utf-8", "surrogatepass").decode("utf-8", "replace")
     return value
-
-
-def _userinfo(url: str) -> tuple[str | None, str | None]:
-    try:
-        parts = urlsplit(url)
-    except ValueError:
-        return None, None
-    if parts.username is None:
-        return None, None
-    return unquote(parts.username), None if parts.password is None else unquote(parts.password)
-
-
-def redact_url(url: str) -> str:
-    """`url` without the `user:password@` part, for messages, logs and the screen."""
-    try:
-        parts = urlsplit(url)
-    except ValueError:
-        return url
-    if "@" not in parts.netloc:
-        return url
-    return urlunsplit(parts._replace(netloc=parts.netloc.rpartition("@")[2]))
 
 
 def _reason(exc: BaseException) -> str:

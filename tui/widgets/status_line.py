@@ -15,7 +15,7 @@ from rich.text import Text
 from textual import events
 from textual.widgets import Static
 
-from tui.api.client import redact_url
+from tui.api.urls import redact_url
 from tui.live.snapshot import Snapshot
 from tui.widgets import fmt
 from tui.widgets.glyphs import glyph, overflow, sep
