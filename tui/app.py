@@ -921,6 +921,15 @@ class CfyTuiApp(GlyphChrome, App[None]):
                 markup=False,
             )
             return
+        if action == "cancel" and current.status in ALREADY_STOPPING:
+            # A manager refuses a second cancel (400 illegal_action_error): a repeat
+            # after a lost answer finds the first one at work, which is what it wanted.
+            self.notify(
+                f"Execution {label} is already {current.status}; nothing was sent. "
+                "Force-cancel or kill stop it sooner.",
+                markup=False,
+            )
+            return
         try:
             answer = await self.client.cancel_execution(target.id, action)
         except ManagerError as error:
@@ -940,6 +949,9 @@ class CfyTuiApp(GlyphChrome, App[None]):
         self.notify(f"{verb} requested: {label} is {answer.status}.", markup=False)
         self.poller.refresh_now()
 
+
+# Statuses in which a plain cancel is refused because a stop is already under way.
+ALREADY_STOPPING = frozenset({"cancelling", "force_cancelling", "kill_cancelling"})
 
 # Built-in workflows that destroy what a deployment has: they confirm once more.
 DESTRUCTIVE = {

@@ -184,6 +184,12 @@ async def test_the_cancel_ladder_sends_cancel_force_cancel_and_kill(
             }
         ]
         await wait_until(pilot, lambda: status(first) == "cancelling", what="cancelling")
+        # A repeated cancel (as after a lost answer) sends nothing: the manager would
+        # refuse it, and the first one is at work.
+        mark = wire.mark()
+        cancelling = next(e for e in main(app).snapshot.executions if e.id == first)
+        await app._cancel(cancelling, "cancel")
+        assert sent(wire, mark) == []
         mark = wire.mark()
         await focus_execution(pilot, app, "analytics", first)
         await pilot.press("c")
