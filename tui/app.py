@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
+from dataclasses import replace
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -35,7 +36,7 @@ from tui.screens.help import HelpScreen
 from tui.screens.main import MainScreen
 from tui.screens.prompt import PromptScreen
 from tui.screens.raw import RawScreen
-from tui.screens.settings import SettingsScreen
+from tui.screens.settings import SettingsScreen, with_hosts
 from tui.screens.start import StartRequest, StartScreen
 from tui.screens.tenant_picker import TenantPickerScreen
 from tui.widgets import refusals
@@ -116,6 +117,8 @@ class CfyTuiApp(GlyphChrome, App[None]):
         self._claimed: set[str] = set()
         self.client = client
         self.identity = identity
+        # The cluster host that answered last (the client moves on when one is down).
+        self._host_seen = client.url
         self.read_only = read_only
         self.ascii_only = ascii_only
         # Times in UTC (`z` on the execution screen) or in the local zone.
@@ -181,6 +184,28 @@ class CfyTuiApp(GlyphChrome, App[None]):
         if refused and refused != self._refusal_handled:
             self.call_later(self._on_refused, refused, snapshot.connection.error)
         self._refusal_handled = refused
+        self._report_host_change()
+
+    @property
+    def shown_identity(self) -> Identity:
+        """The identity with the cluster host in use, for the status line."""
+        hosts = self.client.hosts
+        if not hosts.is_cluster:
+            return self.identity
+        return replace(self.identity, hosts=hosts.urls, in_use=hosts.index)
+
+    def _report_host_change(self) -> None:
+        """A toast when another host of the cluster answers: the one in use was down."""
+        now = self.client.url
+        if now == self._host_seen:
+            return
+        before, self._host_seen = self._host_seen, now
+        self.notify(
+            f"{clean(before, limit=80)} could not be reached: now using {clean(now, limit=80)}.",
+            title="Cluster",
+            severity="warning",
+            markup=False,
+        )
 
     # -- refused credentials or tenant ------------------------------------------------------
     def _on_refused(self, kind: str, error: str) -> None:
@@ -339,7 +364,9 @@ class CfyTuiApp(GlyphChrome, App[None]):
             (f"{resource}.{name}", "not given", why)
             for resource, name, why in self.poller.snapshot.missing_fields
         ]
-        self.push_screen(SettingsScreen([*self.settings_rows, *missing], self.warnings))
+        hosts = self.client.hosts
+        rows = with_hosts(self.settings_rows, hosts.urls, hosts.index)
+        self.push_screen(SettingsScreen([*rows, *missing], self.warnings))
 
     def action_switch_tenant(self) -> None:
         """Offer the tenants the manager lists for this user (asked first, off the UI
@@ -408,6 +435,7 @@ class CfyTuiApp(GlyphChrome, App[None]):
             self.pop_screen()
         self.client = connection.client
         self.identity = connection.identity
+        self._host_seen = self.client.url
         self.read_only = connection.identity.read_only or self.read_only
         self.settings_rows = connection.resolved.rows()
         self.pinned.clear()

@@ -57,7 +57,9 @@ def build_parser() -> argparse.ArgumentParser:
     target.add_argument(
         "--manager",
         metavar="URL",
-        help="the manager to connect to, e.g. https://cfy.example.com "
+        action="append",
+        help="the manager to connect to, e.g. https://cfy.example.com; repeat it for the "
+        "managers of a cluster, tried in order when one cannot be reached "
         "(default: $CFY_TUI_MANAGER or the profile's)",
     )
     parser.add_argument(

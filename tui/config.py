@@ -13,7 +13,7 @@ where it came from:
    default_profile: prod
    profiles:
      prod:
-       manager: https://cfy.example.com
+       manager: https://cfy.example.com    # a cluster: a list of its managers' URLs
        tenant: default_tenant
        username: admin
        auth: password          # or: token
@@ -30,8 +30,14 @@ where it came from:
 
 4. a profile of the `cfy` CLI (`$CFY_WORKDIR/.cloudify` or `~/.cloudify`): the
    active one, or the one `--profile` names when our config has none of that name.
-   Those files are only ever read;
+   Those files are only ever read. A profile of a cluster (`cfy cluster
+   update-profile`) gives its `manager_ip` first, then its other managers;
 5. defaults.
+
+`manager` is one URL or, for a cluster (managers sharing one database), several:
+`--manager` repeated, a YAML list in the config file, or commas in
+`$CFY_TUI_MANAGER`. The first is tried first; the others when it cannot be reached
+(`tui/api/hosts.py`). Credentials, tenant and TLS settings are the same for all.
 
 The auth method is the profile's `auth:` when it says one, else token when a token
 is given anywhere (as the `cfy` CLI does), else password. Stored credentials belong
@@ -49,7 +55,7 @@ import difflib
 import json
 import os
 import stat
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
 from typing import Any
@@ -120,7 +126,7 @@ ENVIRONMENT = {
 TOP_KEYS = ("default_profile", "profiles")
 # Keys of a profile in our config file and the type each must have.
 PROFILE_KEYS: dict[str, str] = {
-    "manager": "url",
+    "manager": "urls",
     "tenant": "str",
     "username": "str",
     "auth": "auth",
@@ -171,6 +177,8 @@ class Settings:
     """The effective settings. `repr()` masks the secrets."""
 
     manager: str | None = None
+    # The other managers of `manager`'s cluster, in the order to try them.
+    cluster: tuple[str, ...] = ()
     tenant: str = "default_tenant"
     auth: str = "password"
     username: str | None = None
@@ -196,8 +204,15 @@ class Settings:
                 value = MASK
             elif f.name == "manager" and value is not None:
                 value = redact_url(value)
+            elif f.name == "cluster":
+                value = tuple(redact_url(url) for url in value)
             shown_fields.append(f"{f.name}={value!r}")
         return f"Settings({', '.join(shown_fields)})"
+
+    @property
+    def managers(self) -> tuple[str, ...]:
+        """Every host to connect to: `manager`, then the rest of its cluster."""
+        return (self.manager, *self.cluster) if self.manager else ()
 
 
 @dataclass(frozen=True)
@@ -207,7 +222,7 @@ class ProfileInfo:
     name: str
     kind: str  # "config" | "cfy"
     path: Path  # our config file, or the cfy profile's context.json
-    manager: str | None
+    manager: str | None  # its hosts, comma-separated for a cluster
     default: bool  # our default_profile, or the cfy CLI's active profile
 
 
@@ -242,6 +257,10 @@ class Resolved:
         names = [f.name for f in fields(Settings)]
         for name in ["profile_name", *(n for n in names if n != "profile_name")]:
             value = getattr(self.settings, name)
+            if name == "cluster":  # shown with the manager
+                continue
+            if name == "manager" and value is not None:
+                value = ", ".join(self.settings.managers)
             if name == "keys":
                 if not value:
                     rows.append(("keys", "(no overrides)", self.source("keys")))
@@ -265,7 +284,7 @@ def shown(name: str, value: Any) -> str:
     if value is None or value == "":
         return NOT_SET
     if name == "manager":
-        return redact_url(str(value))
+        return ", ".join(redact_url(url.strip()) for url in str(value).split(","))
     if isinstance(value, bool):
         return "yes" if value else "no"
     if isinstance(value, float | int):
@@ -436,8 +455,11 @@ class _ConfigReader:
                         keys[0], keys_source, self.path, keys[1], f"{dotted}.{binding_id}"
                     )
                 continue
-            value = self.checked(kind, self.scalar(value_node, dotted), value_node, dotted)
-            if key in SECRETS or (key == "manager" and _url_has_password(value)):
+            if kind == "urls":
+                value = self.urls(value_node, dotted)
+            else:
+                value = self.checked(kind, self.scalar(value_node, dotted), value_node, dotted)
+            if key in SECRETS or (key == "manager" and any(map(_url_has_password, value))):
                 self.holds_secret = True
             values[key] = _Value(value, source, self.path, line, dotted)
         return _ConfigProfile(name, _line(name_node), values)
@@ -470,6 +492,15 @@ class _ConfigReader:
                 raise self.error(node, key, f"expected 0.05 to 3600 seconds, got {value!r}")
             return float(value)
         return value.strip() if isinstance(value, str) and kind != "secret" else value
+
+    def urls(self, node: yaml.Node, key: str) -> tuple[str, ...]:
+        """One URL, or a list of them (the managers of a cluster)."""
+        if not isinstance(node, yaml.SequenceNode):
+            return (self.checked("url", self.scalar(node, key), node, key),)
+        if not node.value:
+            raise self.error(node, key, "expected at least one URL")
+        urls = tuple(self.checked("url", self.scalar(item, key), item, key) for item in node.value)
+        return _unique_urls(urls)
 
     def keys(self, node: yaml.Node, where: str) -> dict[str, tuple[str, int]]:
         overrides: dict[str, tuple[str, int]] = {}
@@ -535,6 +566,22 @@ def url_problem(url: str) -> str | None:
     if parsed.scheme not in ("http", "https") or not parsed.netloc:
         return f"must be an http(s) URL, got {redact_url(url)!r}"
     return None
+
+
+def _unique_urls(urls: Iterable[str]) -> tuple[str, ...]:
+    """`urls` in order, each manager once (however its URL is spelled)."""
+    unique: list[str] = []
+    for url in urls:
+        if not any(_same_manager(url, seen) for seen in unique):
+            unique.append(url)
+    return tuple(unique)
+
+
+def _all_known(hosts: Iterable[str], known: Iterable[str]) -> bool:
+    """Whether every one of `hosts` is one of `known`: a profile's stored credentials go
+    only to managers that profile names."""
+    known = tuple(known)
+    return all(any(_same_manager(host, k) for k in known) for host in hosts)
 
 
 def _same_manager(a: str, b: str) -> bool:
@@ -617,14 +664,34 @@ def _cfy_url(context: Mapping[str, Any]) -> str | None:
     return f"{scheme}://{host}"
 
 
+def _cfy_urls(context: Mapping[str, Any]) -> tuple[str, ...]:
+    """The profile's manager, then the other managers of its cluster (what `cfy
+    cluster update-profile` stores under `cluster.manager`: `host_ip`, and maybe its
+    own `rest_port` / `rest_protocol`), as the `cfy` CLI tries them."""
+    first = _cfy_url(context)
+    urls = [first] if first else []
+    cluster = context.get("cluster")
+    nodes = cluster.get("manager") if isinstance(cluster, Mapping) else None
+    for node in nodes if isinstance(nodes, list) else ():
+        if not isinstance(node, Mapping) or not isinstance(node.get("host_ip"), str):
+            continue
+        own = {key: node[key] for key in ("rest_port", "rest_protocol") if node.get(key)}
+        url = _cfy_url({**context, **own, "manager_ip": node["host_ip"]})
+        if url:
+            urls.append(url)
+    return _unique_urls(urls)
+
+
 def _cfy_layer(path: Path, context: Mapping[str, Any]) -> _Layer:
     layer: _Layer = {}
 
     def put(name: str, value: Any, what: str) -> None:
-        if isinstance(value, str) and value:
+        if value and isinstance(value, str | tuple):
             layer[name] = _Value(value, f"cfy profile {path} ({what})", path, None, what)
 
-    put("manager", _cfy_url(context), "manager_ip, rest_port, rest_protocol")
+    what = "manager_ip, rest_port, rest_protocol"
+    urls = _cfy_urls(context)
+    put("manager", urls, what + (", cluster" if len(urls) > 1 else ""))
     put("tenant", context.get("manager_tenant"), "manager_tenant")
     put("username", context.get("manager_username"), "manager_username")
     put("password", context.get("manager_password"), "manager_password")
@@ -655,9 +722,8 @@ def _profiles(config: _ConfigFile | None, cfy_home: Path) -> list[ProfileInfo]:
         default = config.default_profile.value if config.default_profile else None
         for name, profile in config.profiles.items():
             manager = profile.values.get("manager")
-            found.append(
-                ProfileInfo(name, "config", config.path, manager and manager.value, name == default)
-            )
+            shown_hosts = ", ".join(manager.value) if manager else None
+            found.append(ProfileInfo(name, "config", config.path, shown_hosts, name == default))
     ours = {p.name for p in found}
     active = _cfy_active(cfy_home)
     for name in _cfy_profile_names(cfy_home):
@@ -668,7 +734,8 @@ def _profiles(config: _ConfigFile | None, cfy_home: Path) -> list[ProfileInfo]:
         except ConfigError:
             continue
         is_active = active is not None and active[0] == name
-        found.append(ProfileInfo(name, "cfy", path, _cfy_url(context), is_active))
+        urls = _cfy_urls(context)
+        found.append(ProfileInfo(name, "cfy", path, ", ".join(urls) or None, is_active))
     return found
 
 
@@ -786,7 +853,11 @@ def resolve(
                 "--token is visible to other users of this machine (ps, shell history): "
                 f"prefer ${ENV_TOKEN} or the config file"
             )
-        if name == "manager" and _url_has_password(value):
+        if name == "manager":
+            value = _url_list(value)
+            if not value:
+                continue
+        if name == "manager" and any(map(_url_has_password, value)):
             warnings.append(
                 "the --manager URL holds a password, visible to other users of this machine "
                 f"(ps, shell history): prefer ${ENV_PASSWORD} or the config file"
@@ -797,6 +868,10 @@ def resolve(
         value = _env_bool(environ, var) if name == "read_only" else environ.get(var)
         if value is None or value == "":
             continue
+        if name == "manager":
+            value = _url_list(value.split(","))
+            if not value:
+                continue
         env_layer[name] = _Value(value, f"${var}", key=var)
     layers = [flag_layer, env_layer, config_layer, cfy_layer]
 
@@ -808,12 +883,13 @@ def resolve(
     else:
         manager = _first(layers, "manager")
         if manager is not None:
-            problem = url_problem(manager.value)
-            if problem:
-                raise _value_error(manager, problem)
+            for url in manager.value:
+                problem = url_problem(url)
+                if problem:
+                    raise _value_error(manager, problem)
             for layer in (config_layer, cfy_layer):
                 own = layer.get("manager")
-                if own is not None and not _same_manager(own.value, manager.value):
+                if own is not None and not _all_known(manager.value, own.value):
                     for name in CONNECTION:
                         layer.pop(name, None)
 
@@ -825,8 +901,10 @@ def resolve(
         found = _first(layers, name)
         values[name] = DEFAULTS[name] if found is None else found.value
         sources[name] = "default" if found is None else found.source
-    if values["manager"]:
-        values["manager"] = values["manager"].strip().rstrip("/")
+    managers = _unique_urls(url.strip().rstrip("/") for url in values["manager"] or ())
+    values["manager"] = managers[0] if managers else None
+    values["cluster"] = managers[1:]
+    sources["cluster"] = sources["manager"]
     keys: dict[str, str] = {}
     for layer in reversed(layers):
         for name, found in layer.items():
@@ -866,6 +944,12 @@ def resolve(
         config_path=path,
         config_source=config_source,
     )
+
+
+def _url_list(value: str | Iterable[str]) -> tuple[str, ...]:
+    """A flag's or the environment's manager URLs: `--manager` may be repeated."""
+    urls = [value] if isinstance(value, str) else list(value)
+    return tuple(url.strip() for url in urls if url.strip())
 
 
 def _first(layers: list[_Layer], name: str) -> _Value | None:

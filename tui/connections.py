@@ -46,7 +46,8 @@ class Connections:
         settings = resolved.settings
         token = settings.token if settings.auth == "token" else None
         client = ManagerClient(
-            settings.manager or "",
+            # One manager's URL, or the hosts of its cluster in the order to try them.
+            list(settings.managers) if settings.cluster else (settings.manager or ""),
             username=None if token else settings.username,
             password=None if token else settings.password,
             token=token,

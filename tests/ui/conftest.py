@@ -8,7 +8,7 @@ address shown in the status line.
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -58,19 +58,21 @@ def make_app(
     password: str | None = None,
     tenant: str = "default_tenant",
     transport: httpx.AsyncBaseTransport | None = None,
+    hosts: Sequence[str] | None = None,
     **kw: Any,
 ) -> CfyTuiApp:
     """The app on `manager` as `user` (its test password unless `password` is given);
-    `transport` puts something between them (tests/api/old_manager.py)."""
+    `transport` puts something between them (tests/api/old_manager.py); `hosts` are
+    the URLs of a cluster to connect to instead of `manager`'s alone."""
     client = ManagerClient(
-        manager.url,
+        list(hosts) if hosts else manager.url,
         username=user,
         password=PASSWORDS[user] if password is None else password,
         tenant=tenant,
         transport=transport,
     )
     identity = Identity(
-        url=SHOWN_URL if frozen else manager.url,
+        url=SHOWN_URL if frozen else (hosts[0] if hosts else manager.url),
         tenant=tenant,
         user=user,
         read_only=read_only,

@@ -30,6 +30,7 @@ from tui.api.errors import (
     manager_error,
 )
 from tui.api.fields import FieldSupport
+from tui.api.hosts import Hosts, may_try_next
 from tui.api.models import (
     Deployment,
     Event,
@@ -86,11 +87,16 @@ class Timeouts:
 
 
 class ManagerClient:
-    """One manager, one tenant, one identity."""
+    """One manager (or one cluster of managers), one tenant, one identity.
+
+    `url` is one manager's URL or the URLs of a cluster's managers: a request that
+    cannot reach the host in use goes to the next one (`tui/api/hosts.py` says when),
+    and the host that answered stays in use. Credentials, tenant and TLS settings are
+    the same for every host of a cluster."""
 
     def __init__(
         self,
-        url: str,
+        url: str | Sequence[str],
         *,
         username: str | None = None,
         password: str | None = None,
@@ -102,12 +108,13 @@ class ManagerClient:
         transport: httpx.AsyncBaseTransport | None = None,
         on_request: Callable[[str, str, int | None, float], None] | None = None,
     ) -> None:
+        urls = [url] if isinstance(url, str) else list(url)
         # Credentials in the URL (https://user:pw@host) are used, never shown: `url`
         # appears in every error message and on the status line.
-        url_user, url_password = userinfo(url)
+        url_user, url_password = userinfo(urls[0]) if urls else (None, None)
         if username is None and password is None and token is None and url_user is not None:
             username, password = url_user, url_password or ""
-        self.url = redact_url(url).rstrip("/")
+        self.hosts = Hosts([redact_url(u).rstrip("/") for u in urls])
         self.tenant = tenant
         self.username = username
         headers = {"Content-Type": "application/json", "Accept": "application/json"}
@@ -125,7 +132,6 @@ class ManagerClient:
         # The `_include` fields this manager does not give, learned per connection.
         self.fields = FieldSupport()
         self._http = httpx.AsyncClient(
-            base_url=self.url,
             headers=headers,
             auth=auth,
             verify=verify_arg,
@@ -143,6 +149,11 @@ class ManagerClient:
         elif password is not None and self.username is not None:
             self._http.headers.pop("Authentication-Token", None)
             self._http.auth = httpx.BasicAuth(self.username, password)
+
+    @property
+    def url(self) -> str:
+        """The URL of the host in use (without credentials)."""
+        return self.hosts.current
 
     async def aclose(self) -> None:
         await self._http.aclose()
@@ -171,32 +182,33 @@ class ManagerClient:
         content = None if body is None else json.dumps(body).encode()
         if params is not None:
             params = [(key, _wire(value)) for key, value in params]
-        loop_time = _now()
-        status: int | None = None
-        try:
-            outgoing = self._http.build_request(method, path, params=params, content=content)
-            if not with_tenant:
-                outgoing.headers.pop("Tenant", None)
-            response = await self._http.send(outgoing)
-            status = response.status_code
-        except (httpx.InvalidURL, UnicodeError) as exc:
-            # Ids come from the server: one too long for a URL is refused before sending.
-            raise InvalidRequest(f"{method} {path[:80]}… not sent: {_reason(exc)}") from None
-        except httpx.TimeoutException as exc:
-            raise RequestTimeout(
-                f"{self.url} did not answer in time ({type(exc).__name__})"
-            ) from None
-        except httpx.ConnectError as exc:
-            if _is_tls(exc):
-                raise TLSFailure(f"TLS with {self.url} failed: {_reason(exc)}") from None
-            raise ConnectionRefused(f"cannot connect to {self.url}: {_reason(exc)}") from None
-        except (httpx.RemoteProtocolError, httpx.ReadError, httpx.WriteError) as exc:
-            raise ConnectionRefused(f"connection to {self.url} broke: {_reason(exc)}") from None
-        except httpx.HTTPError as exc:
-            raise TransportError(f"request to {self.url} failed: {_reason(exc)}") from None
-        finally:
-            if self._on_request is not None:
-                self._on_request(method, path, status, _now() - loop_time)
+        attempts = self.hosts.attempts()
+        tried: list[str] = []  # "url (reason)" of the hosts that could not be reached
+        for number, index in enumerate(attempts, start=1):
+            base = self.hosts.urls[index]
+            loop_time = _now()
+            status: int | None = None
+            try:
+                outgoing = self._http.build_request(
+                    method, base + path, params=params, content=content
+                )
+                if not with_tenant:
+                    outgoing.headers.pop("Tenant", None)
+                response = await self._http.send(outgoing)
+                status = response.status_code
+            except (httpx.InvalidURL, UnicodeError) as exc:
+                # Ids come from the server: one too long for a URL is refused before sending.
+                raise InvalidRequest(f"{method} {path[:80]}… not sent: {_reason(exc)}") from None
+            except httpx.HTTPError as exc:
+                if number < len(attempts) and may_try_next(method, exc):
+                    tried.append(f"{base} ({_reason(exc)})")
+                    continue
+                raise _transport_error(exc, base, tried) from None
+            finally:
+                if self._on_request is not None:
+                    self._on_request(method, path, status, _now() - loop_time)
+            self.hosts.answered(index)
+            break
         if response.status_code == 204:
             return None
         try:
@@ -413,6 +425,27 @@ class ManagerClient:
 
 
 _NOT_JSON = object()
+
+
+def _transport_error(exc: httpx.HTTPError, url: str, tried: list[str]) -> TransportError:
+    """The error of a request that got no answer from `url`, naming the other hosts
+    of the cluster tried before it."""
+    if isinstance(exc, httpx.TimeoutException):
+        error: TransportError = RequestTimeout(
+            f"{url} did not answer in time ({type(exc).__name__})"
+        )
+    elif isinstance(exc, httpx.ConnectError):
+        if _is_tls(exc):
+            error = TLSFailure(f"TLS with {url} failed: {_reason(exc)}")
+        else:
+            error = ConnectionRefused(f"cannot connect to {url}: {_reason(exc)}")
+    elif isinstance(exc, httpx.RemoteProtocolError | httpx.ReadError | httpx.WriteError):
+        error = ConnectionRefused(f"connection to {url} broke: {_reason(exc)}")
+    else:
+        error = TransportError(f"request to {url} failed: {_reason(exc)}")
+    if tried:
+        error = type(error)(f"{error.message}; also tried {', '.join(tried)}")
+    return error
 
 
 def _execution(payload: Any) -> Execution:

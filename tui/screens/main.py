@@ -221,7 +221,7 @@ class MainScreen(Screen[None]):
         self._show_target(snapshot, deployments.selected_key)
         self.query_one("#panes").set_class(snapshot.stale, "-stale")
         self.query_one(StatusLine).show_status(
-            snapshot, app.identity, app.manager_version, app.clock(), ascii_only
+            snapshot, app.shown_identity, app.manager_version, app.clock(), ascii_only
         )
         self.query_one(ErrorLine).show_error(error_line_text(snapshot, app.clock(), ascii_only))
         self._sync_selection()

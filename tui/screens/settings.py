@@ -45,6 +45,24 @@ def warning_line(warning: str, *, ascii_only: bool = False) -> Text:
     return line.append_text(_wrapping(warning, 600, ascii_only))
 
 
+def with_hosts(
+    rows: Sequence[tuple[str, str, str]], hosts: Sequence[str], in_use: int
+) -> list[tuple[str, str, str]]:
+    """`rows` with the `manager` row of a cluster split into one row per host, the one
+    in use marked: which host answers changes while the app runs."""
+    if len(hosts) < 2:
+        return list(rows)
+    shown: list[tuple[str, str, str]] = []
+    for name, value, source in rows:
+        if name != "manager":
+            shown.append((name, value, source))
+            continue
+        for index, host in enumerate(hosts):
+            label = f"manager {index + 1}/{len(hosts)}" + (" (in use)" if index == in_use else "")
+            shown.append((label, host, source))
+    return shown
+
+
 class SettingsScreen(ModalScreen[None]):
     """Read-only view of `CfyTuiApp.settings_rows` and `.warnings`."""
 

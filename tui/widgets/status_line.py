@@ -49,6 +49,17 @@ class Identity:
     user: str
     read_only: bool = False
     insecure: bool = False
+    # The hosts of a cluster and which one is in use: the line names that one (with
+    # one host, `url` is shown).
+    hosts: tuple[str, ...] = ()
+    in_use: int = 0
+
+    @property
+    def shown_url(self) -> str:
+        """The URL of the host in use."""
+        if len(self.hosts) > 1 and 0 <= self.in_use < len(self.hosts):
+            return self.hosts[self.in_use]
+        return self.url
 
 
 def status_line_text(
@@ -108,10 +119,13 @@ def _line(
             style="bold reverse",
         )
     line.append(dot)
-    url = redact_url(identity.url)  # no user:password@
+    url = redact_url(identity.shown_url)  # no user:password@
     if not form["scheme"]:
         url = url.split("://", 1)[-1]
     line.append_text(safe(url, limit=80, ascii_only=ascii_only))
+    if len(identity.hosts) > 1:  # which of the cluster's hosts answers
+        where = f"{identity.in_use + 1}/{len(identity.hosts)}"
+        line.append(f" (host {where})" if form["labels"] else f" ({where})")
     if version and form["show_version"]:
         line.append(dot + "manager ")
         line.append_text(safe(version, limit=20, ascii_only=ascii_only))
