@@ -439,14 +439,21 @@ class CfyTuiApp(GlyphChrome, App[None]):
             interval=self.fast_interval,
             clock=self.clock,
         )
-        self._followers[execution_id] = self.run_worker(
+        worker = self.run_worker(
             follower.run(), name=f"tail-{execution_id}", group="tail", exit_on_error=False
         )
+        self._followers[execution_id] = (worker, follower)
 
     def stop_following(self, execution_id: str) -> None:
-        worker = self._followers.pop(execution_id, None)
-        if worker is not None:
-            worker.cancel()
+        found = self._followers.pop(execution_id, None)
+        if found is not None:
+            found[0].cancel()
+
+    def load_older_events(self, execution_id: str) -> None:
+        """The execution screen scrolled to its top: the page of events before it."""
+        found = self._followers.get(execution_id)
+        if found is not None:
+            found[1].load_older()
 
     def request_workflow(self, deployment_id: str, workflow_id: str, screen: Any) -> None:
         async def load() -> None:
