@@ -488,3 +488,67 @@ async def test_a_new_filter_shows_the_page_that_holds_the_kept_deployment(
             assert snap.deployments_offset == 0
     finally:
         proc.stop()
+
+
+async def test_a_long_queue_costs_three_requests_a_tick_and_is_counted(tmp_path: Any) -> None:
+    """5 running and 8 queued executions, 3 listed a tick: the ticks stay at 3 requests
+    and a few rows, the counts come from `pagination.total`, and nothing is cut
+    silently (`running_not_listed`)."""
+    proc = ManagerProcess(data=tmp_path / "queue", speed=0.2).start()
+    try:
+        async with ops_client(proc) as ops:
+            running = [await ops.start_execution("analytics", "reindex")]
+            for _ in range(4):
+                running.append(await ops.start_execution("analytics", "reindex", force=True))
+            queued = [
+                await ops.start_execution("analytics", "reindex", queue=True) for _ in range(8)
+            ]
+            assert {e.status for e in queued} == {"queued"}
+            async with Harness(proc, active_page=3, deployments_interval=0.3) as h:
+                h.poller.select("web-prod")
+                snap = await h.until(
+                    lambda s: s.running_total == 5 and s.waiting_total == 8, "the counts"
+                )
+                assert snap.running_listed == 3 and snap.running_not_listed == 2
+                assert len(snap.active) == 3
+                start = len(h.marks)
+                await h.ticks(8)
+                marks = h.marks[start - 1 :]
+                per_tick = [b[0] - a[0] for a, b in itertools.pairwise(marks)]
+                assert per_tick and max(per_tick) <= 3, per_tick
+                # the running list never asks for parameters or errors
+                assert all(
+                    "parameters" not in str(e.raw) and "error" not in e.raw for e in h.snap.active
+                )
+            for execution in [*queued, *running]:
+                await ops.cancel_execution(execution.id, "kill")
+    finally:
+        proc.stop()
+
+
+async def test_an_unchanged_selection_is_not_read_again_until_it_changes(
+    manager: ManagerProcess,
+) -> None:
+    detail_path = "/api/v3.1/deployments/analytics"
+    async with Harness(manager, deployments_interval=0.2) as h, ops_client(manager) as ops:
+        h.poller.select("analytics")
+        await h.until(lambda s: s.detail is not None, "analytics' detail")
+        mark = len(h.requests)
+        await h.ticks(10)  # the list is re-read every 0.2 s: its row stays the same
+        assert detail_path not in [p for _m, p, _s in h.requests[mark:]]
+
+        # `r` reads it again
+        mark = len(h.requests)
+        h.poller.refresh_now()
+        await h.ticks(2)
+        assert detail_path in [p for _m, p, _s in h.requests[mark:]]
+
+        # a new execution changes its latest execution: read again, without `r`
+        mark = len(h.requests)
+        started = await ops.start_execution("analytics", "reindex")
+        await h.until(lambda s: s.active_for("analytics"), "reindex in active")
+        await h.until(
+            lambda _s: detail_path in [p for _m, p, _s2 in h.requests[mark:]], "a detail re-read"
+        )
+        await ops.cancel_execution(started.id)
+        await h.until(lambda s: not s.active, "the cancel")
