@@ -200,7 +200,7 @@ class ExecutionScreen(Screen[None]):
         self.state = state
         if state.execution is not None:
             self.execution = state.execution
-        if before and state.events[: len(before)] != before:
+        if before and state.events and state.events[0].key != before[0].key:
             self._prepended()
         else:
             self._append_events()
