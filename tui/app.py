@@ -414,6 +414,19 @@ class CfyTuiApp(GlyphChrome, App[None]):
     def show_raw(self, title: str, data: Any) -> None:
         self.push_screen(RawScreen(title, dict(data) if data else {}))
 
+    def show_raw_deployment(self, deployment_id: str, fallback: Any) -> None:
+        """`y` on a deployment: the whole object, read now (the poller reads only the
+        fields the panes show); what the poller has when the manager does not answer."""
+
+        async def load() -> None:
+            try:
+                data: Any = (await self.client.get_deployment(deployment_id)).raw
+            except ApiError:
+                data = fallback
+            self.show_raw(f"Deployment {deployment_id}", data)
+
+        self.run_worker(load(), group="lookups", exit_on_error=False)
+
     def copy_id(self, value: str) -> None:
         """OSC 52: works over SSH in terminals that allow it."""
         self.copy_to_clipboard(value)

@@ -122,7 +122,8 @@ class ExecutionScreen(Screen[None]):
         Binding("l", "cycle_level", "Level", id="execution.level"),
         Binding("slash", "filter", "Filter", id="execution.filter"),
         Binding("e", "first_failure", "First failure", id="execution.first_failure"),
-        Binding("o", "load_older", "Older events", id="execution.older"),
+        # Not in the footer: the status line says "N older (o)" when there are some.
+        Binding("o", "load_older", "Older events", id="execution.older", show=False),
         Binding("t", "toggle_tracebacks", "Tracebacks", id="execution.tracebacks"),
         Binding("m", "pin", "Pin", id="execution.pin"),
         Binding("z", "toggle_utc", "UTC / local time", id="execution.utc", show=False),

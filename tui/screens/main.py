@@ -507,7 +507,10 @@ class MainScreen(Screen[None]):
         found = self._focused_object()
         if self._allowed("raw") and found is not None:
             kind, key, raw = found
-            self.tui.show_raw(f"{kind} {key}", raw)
+            if kind == "Deployment":
+                self.tui.show_raw_deployment(key, raw)
+            else:
+                self.tui.show_raw(f"{kind} {key}", raw)
 
     def action_copy_id(self) -> None:
         found = self._focused_object()
