@@ -457,6 +457,19 @@ class CfyTuiApp(GlyphChrome, App[None]):
     def show_raw(self, title: str, data: Any) -> None:
         self.push_screen(RawScreen(title, dict(data) if data else {}))
 
+    def show_raw_deployment(self, deployment_id: str, fallback: Any) -> None:
+        """`y` on a deployment: the whole object, read now (the poller reads only the
+        fields the panes show); what the poller has when the manager does not answer."""
+
+        async def load() -> None:
+            try:
+                data: Any = (await self.client.get_deployment(deployment_id)).raw
+            except ApiError:
+                data = fallback
+            self.show_raw(f"Deployment {deployment_id}", data)
+
+        self.run_worker(load(), group="lookups", exit_on_error=False)
+
     def copy_id(self, value: str) -> None:
         """OSC 52: works over SSH in terminals that allow it."""
         self.copy_to_clipboard(value)
@@ -482,14 +495,21 @@ class CfyTuiApp(GlyphChrome, App[None]):
             interval=self.fast_interval,
             clock=self.clock,
         )
-        self._followers[execution_id] = self.run_worker(
+        worker = self.run_worker(
             follower.run(), name=f"tail-{execution_id}", group="tail", exit_on_error=False
         )
+        self._followers[execution_id] = (worker, follower)
 
     def stop_following(self, execution_id: str) -> None:
-        worker = self._followers.pop(execution_id, None)
-        if worker is not None:
-            worker.cancel()
+        found = self._followers.pop(execution_id, None)
+        if found is not None:
+            found[0].cancel()
+
+    def load_older_events(self, execution_id: str) -> None:
+        """The execution screen scrolled to its top: the page of events before it."""
+        found = self._followers.get(execution_id)
+        if found is not None:
+            found[1].load_older()
 
     def request_workflow(self, deployment_id: str, workflow_id: str, screen: Any) -> None:
         async def load() -> None:

@@ -206,12 +206,15 @@ async def test_first_snapshot_has_the_demo_deployments(manager: ManagerProcess) 
         assert first.connection == ConnectionState(connected=True)
         assert first.updated_at is not None and not first.stale
         assert first.active == () and first.selected is None and first.detail is None
-        # the first tick: active executions, then the deployments list; nothing per deployment
-        assert h.requests[:2] == [
+        # the first tick: running executions, the deployments list, the waiting count;
+        # nothing per deployment
+        assert h.requests[:3] == [
             ("GET", "/api/v3.1/executions", 200),
             ("GET", "/api/v3.1/deployments", 200),
+            ("GET", "/api/v3.1/executions", 200),
         ]
-        assert h.marks[0] == (2, 2)
+        assert h.marks[0] == (3, 3)
+        assert (first.running_total, first.waiting_total) == (0, 0)
 
 
 async def test_select_loads_detail_and_executions_newest_first(manager: ManagerProcess) -> None:
@@ -266,10 +269,12 @@ async def test_running_execution_is_active_polled_fast_and_leaves(manager: Manag
         assert h.snap.active_for("analytics") is not None, "reindex ended before the cancel"
         fast = h.delays[running_at:]
         assert len(fast) >= 3 and set(fast) == {FAST}
-        # the detail (workflow availability) follows the deployment while it runs
+        # while it runs and nothing about the deployment changes, its detail is not
+        # read again (issue 9: it was, every tick)
         mark = len(h.requests)
-        await h.ticks(2)
-        assert "/api/v3.1/deployments/analytics" in [p for _m, p, _s in h.requests[mark:]]
+        await h.ticks(3)
+        if h.snap.active_for("analytics") is not None:
+            assert "/api/v3.1/deployments/analytics" not in [p for _m, p, _s in h.requests[mark:]]
 
         await ops.cancel_execution(started.id)
         snap = await h.until(lambda s: not s.active, "reindex to leave active")
@@ -338,10 +343,11 @@ async def test_requests_per_tick_do_not_grow_with_deployments(manager: ManagerPr
         assert len(h.snap.deployments) == 25
         with_25 = await costs(h, 12)
 
-    # idle: active + the selection's executions; when the list is due, + detail + list
-    assert set(with_five) <= {2, 4} and 4 in with_five and 2 in with_five
-    assert set(with_25) <= {2, 4} and 4 in with_25 and 2 in with_25
-    assert h.poller.requests_per_tick in (2, 4)
+    # running + the selection's executions + one more: the list when due, else the
+    # waiting count; the detail of an unchanged deployment is never read again
+    assert set(with_five) == {3}
+    assert set(with_25) == {3}
+    assert h.poller.requests_per_tick == 3
 
 
 async def test_set_search_filters_on_the_server(manager: ManagerProcess) -> None:
@@ -375,8 +381,9 @@ async def test_pause_stops_requests_and_refresh_ticks_once(manager: ManagerProce
         snap = await h.until(lambda s: s.detail is not None, "one tick")
         assert snap.paused and snap.connection.connected
         await asyncio.sleep(1.0)
-        assert len(h.requests) == mark + 4  # active, executions, detail, deployments
-        assert h.poller.requests_per_tick == 4
+        # asked for: running, executions, deployments, detail, waiting count at once
+        assert len(h.requests) == mark + 5
+        assert h.poller.requests_per_tick == 5
 
         h.poller.resume()
         assert not h.snap.paused
@@ -481,3 +488,67 @@ async def test_a_new_filter_shows_the_page_that_holds_the_kept_deployment(
             assert snap.deployments_offset == 0
     finally:
         proc.stop()
+
+
+async def test_a_long_queue_costs_three_requests_a_tick_and_is_counted(tmp_path: Any) -> None:
+    """5 running and 8 queued executions, 3 listed a tick: the ticks stay at 3 requests
+    and a few rows, the counts come from `pagination.total`, and nothing is cut
+    silently (`running_not_listed`)."""
+    proc = ManagerProcess(data=tmp_path / "queue", speed=0.2).start()
+    try:
+        async with ops_client(proc) as ops:
+            running = [await ops.start_execution("analytics", "reindex")]
+            for _ in range(4):
+                running.append(await ops.start_execution("analytics", "reindex", force=True))
+            queued = [
+                await ops.start_execution("analytics", "reindex", queue=True) for _ in range(8)
+            ]
+            assert {e.status for e in queued} == {"queued"}
+            async with Harness(proc, active_page=3, deployments_interval=0.3) as h:
+                h.poller.select("web-prod")
+                snap = await h.until(
+                    lambda s: s.running_total == 5 and s.waiting_total == 8, "the counts"
+                )
+                assert snap.running_listed == 3 and snap.running_not_listed == 2
+                assert len(snap.active) == 3
+                start = len(h.marks)
+                await h.ticks(8)
+                marks = h.marks[start - 1 :]
+                per_tick = [b[0] - a[0] for a, b in itertools.pairwise(marks)]
+                assert per_tick and max(per_tick) <= 3, per_tick
+                # the running list never asks for parameters or errors
+                assert all(
+                    "parameters" not in str(e.raw) and "error" not in e.raw for e in h.snap.active
+                )
+            for execution in [*queued, *running]:
+                await ops.cancel_execution(execution.id, "kill")
+    finally:
+        proc.stop()
+
+
+async def test_an_unchanged_selection_is_not_read_again_until_it_changes(
+    manager: ManagerProcess,
+) -> None:
+    detail_path = "/api/v3.1/deployments/analytics"
+    async with Harness(manager, deployments_interval=0.2) as h, ops_client(manager) as ops:
+        h.poller.select("analytics")
+        await h.until(lambda s: s.detail is not None, "analytics' detail")
+        mark = len(h.requests)
+        await h.ticks(10)  # the list is re-read every 0.2 s: its row stays the same
+        assert detail_path not in [p for _m, p, _s in h.requests[mark:]]
+
+        # `r` reads it again
+        mark = len(h.requests)
+        h.poller.refresh_now()
+        await h.ticks(2)
+        assert detail_path in [p for _m, p, _s in h.requests[mark:]]
+
+        # a new execution changes its latest execution: read again, without `r`
+        mark = len(h.requests)
+        started = await ops.start_execution("analytics", "reindex")
+        await h.until(lambda s: s.active_for("analytics"), "reindex in active")
+        await h.until(
+            lambda _s: detail_path in [p for _m, p, _s2 in h.requests[mark:]], "a detail re-read"
+        )
+        await ops.cancel_execution(started.id)
+        await h.until(lambda s: not s.active, "the cancel")

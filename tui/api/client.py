@@ -50,6 +50,7 @@ DEPLOYMENT_LIST_FIELDS = (
     "blueprint_id",
     "tenant_name",
     "created_at",
+    "updated_at",
     "latest_execution",
     "latest_execution_status",
     "latest_execution_workflow_id",
@@ -71,6 +72,26 @@ EXECUTION_FIELDS = (
     "is_dry_run",
     "parameters",
     "blueprint_id",
+)
+# The running executions of the whole manager, polled every fast tick: only what the
+# panes show of them (a status override in the deployments pane, the force-start and
+# conflict dialogs, the watch bar), never `parameters` or `error` (tracebacks).
+ACTIVE_EXECUTION_FIELDS = (
+    "id",
+    "workflow_id",
+    "deployment_id",
+    "status",
+    "is_dry_run",
+    "created_at",
+    "started_at",
+)
+# The selected deployment as the workflows pane, the start form and the raw view use
+# it: the list row's fields plus its workflows (correct only on the single GET).
+DEPLOYMENT_DETAIL_FIELDS = (
+    *DEPLOYMENT_LIST_FIELDS,
+    "workflows",
+    "description",
+    "site_name",
 )
 CANCEL_ACTIONS = ("cancel", "force-cancel", "kill")
 
@@ -318,17 +339,38 @@ class ManagerClient:
         search: str | None = None,
         sort: Sequence[str] = ("id",),
         include: Sequence[str] = DEPLOYMENT_LIST_FIELDS,
+        ids: Iterable[str] = (),
     ) -> Page[Deployment]:
         params = [("_size", str(size)), ("_offset", str(offset))]
         params += [("_sort", s) for s in sort]
+        params += [("id", i) for i in ids]
         if search:
             params.append(("_search", search))
         return await self._listing(
             "deployments", params, include, Deployment.from_json, key=lambda d: d.id
         )
 
-    async def get_deployment(self, deployment_id: str) -> Deployment:
-        payload = await self.request("GET", f"/api/v3.1/deployments/{_segment(deployment_id)}")
+    async def get_deployment(
+        self, deployment_id: str, *, include: Sequence[str] = ()
+    ) -> Deployment:
+        """One deployment, whole, or only `include` (the fields this manager gives:
+        a refused field is dropped and the request sent once more, as for lists)."""
+        path = f"/api/v3.1/deployments/{_segment(deployment_id)}"
+        payload: Any = None
+        for attempt in (1, 2):
+            fields = self.fields.include("deployments", include) if include else []
+            params = [("_include", ",".join(fields))] if fields else None
+            try:
+                payload = await self.request("GET", path, params=params)
+                break
+            except BadParameters as error:
+                retry = (
+                    attempt == 1
+                    and error.error_code == "no_such_include_field_error"
+                    and self.fields.learn("deployments", fields, error.message)
+                )
+                if not retry:
+                    raise
         deployment = Deployment.from_json(payload)
         if deployment is None:
             raise BadResponse(f"deployment {deployment_id} answered without an id")
@@ -416,11 +458,17 @@ class ManagerClient:
         offset: int = 0,
         size: int = 100,
         include_logs: bool = True,
+        newest_first: bool = False,
     ) -> Page[Event]:
+        """One page of an execution's events and logs in the order the `cfy` CLI tails
+        them (`reported_timestamp`), or newest first: offset 0 of that order is the
+        newest page, cheap on the real manager where a large `_offset` into its
+        events-and-logs UNION costs a scan of every row before it."""
         params = [("execution_id", execution_id), ("type", "cloudify_event")]
         if include_logs:
             params.append(("type", "cloudify_log"))
-        params += [("_sort", "reported_timestamp"), ("_offset", str(offset)), ("_size", str(size))]
+        order = "-reported_timestamp" if newest_first else "reported_timestamp"
+        params += [("_sort", order), ("_offset", str(offset)), ("_size", str(size))]
         return await self._page("/api/v3.1/events", params, Event.from_json)
 
 

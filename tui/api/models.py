@@ -179,6 +179,7 @@ class Deployment:
     blueprint_id: str = ""
     tenant_name: str = ""
     created_at: str | None = None
+    updated_at: str | None = None
     latest_execution: str | None = None
     latest_execution_status: str | None = None
     latest_execution_workflow_id: str | None = None
@@ -206,6 +207,7 @@ class Deployment:
             blueprint_id=text(data, "blueprint_id"),
             tenant_name=text(data, "tenant_name"),
             created_at=opt_text(data, "created_at"),
+            updated_at=opt_text(data, "updated_at"),
             latest_execution=opt_text(data, "latest_execution"),
             latest_execution_status=opt_text(data, "latest_execution_status"),
             latest_execution_workflow_id=opt_text(data, "latest_execution_workflow_id"),
@@ -289,7 +291,11 @@ class Event:
 
     @property
     def key(self) -> tuple[str, int, str | None, str]:
-        """De-duplication key: `_storage_id` is unique only per type."""
+        """De-duplication key: `_storage_id` is unique only per type (events and logs
+        have independent sequences on the real manager). The time and message are
+        kept in the key for items without a `_storage_id` (-1)."""
+        if self.storage_id >= 0:
+            return (self.type, self.storage_id, None, "")
         return (self.type, self.storage_id, self.timestamp, self.message)
 
     @classmethod

@@ -21,9 +21,15 @@ from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import dataclass, replace
 from typing import Any, TypeVar
 
-from tui.api.client import ManagerClient
+from tui.api.client import ACTIVE_EXECUTION_FIELDS, DEPLOYMENT_DETAIL_FIELDS, ManagerClient
 from tui.api.errors import ApiError, Forbidden, ManagerError, NotFound, Unauthorized
-from tui.api.models import UNFINISHED_STATES, Deployment, Execution
+from tui.api.models import (
+    ACTIVE_STATES,
+    UNFINISHED_STATES,
+    WAITING_STATES,
+    Deployment,
+    Execution,
+)
 from tui.live.backoff import Backoff
 from tui.live.snapshot import ConnectionState, Snapshot
 
@@ -31,9 +37,20 @@ log = logging.getLogger(__name__)
 
 T = TypeVar("T")
 
-# Unfinished executions across all deployments fit in one page; a manager with more
-# than this running at once has bigger problems than a truncated "active" list.
-ACTIVE_PAGE = 1000
+# The load budget of a tick (issue 9): at most this many requests, whatever the number
+# of deployments or executions. Two are fixed (the running executions, the selected
+# deployment's executions); the rest go to what is due, most needed first, and what
+# does not fit waits for the next tick, which then comes at the fast interval.
+TICK_BUDGET = 3
+# A refresh the user asked for (`r`, after a cancel, new credentials) reads everything
+# at once: the page, the detail and the counts beside the two fixed requests.
+REFRESH_BUDGET = 5
+# Running executions (not waiting ones) across all deployments, newest first: one
+# page, only the fields the panes show. More than this is said on screen ("120
+# running, 20 not listed"), never cut silently; waiting ones are only counted.
+ACTIVE_PAGE = 100
+RUNNING_STATES = tuple(sorted(ACTIVE_STATES))
+WAITING_LIST = tuple(sorted(WAITING_STATES))
 # Reconnection is tried at least this often while the manager does not answer (and at
 # once on `refresh_now`): an operator waiting for a restarted manager should not wait
 # half a minute for the screen to notice.
@@ -60,6 +77,11 @@ class _Fetched:
     # The parts the manager refused this tick (what, why): the rest is still used.
     problems: tuple[str, ...] = ()
     executions_failed: bool = False
+    # Rows of the page shown, re-read by id (their deployment began or ended a run).
+    rows: tuple[Deployment, ...] = ()
+    running_total: int | None = None  # None: not learnt this tick
+    running_listed: int = 0
+    waiting_total: int | None = None
 
 
 class Poller:
@@ -76,6 +98,7 @@ class Poller:
         max_backoff: float = MAX_BACKOFF,
         executions_page: int = 50,
         deployments_page: int = 200,
+        active_page: int = ACTIVE_PAGE,
         clock: Callable[[], float] = time.monotonic,
         sleep: Callable[[float], Awaitable[None]] | None = None,
         first_backoff: float = 1.0,
@@ -87,6 +110,7 @@ class Poller:
         self.deployments_interval = deployments_interval
         self.executions_page = executions_page
         self.deployments_page = deployments_page
+        self.active_page = active_page
         self._clock = clock
         self._sleep: Callable[[float], Awaitable[Any]] = sleep or asyncio.sleep
         self._backoff = Backoff(first=first_backoff, cap=max_backoff)
@@ -118,6 +142,15 @@ class Poller:
         self._requests = 0
         self._last_requests = 0
         self._watched: tuple[str, ...] = ()
+        # Deployments of the page shown whose rows are due to be re-read (by id).
+        self._rows_due: set[str] = set()
+        # The selected deployment's detail: re-read when asked (`r`), on a new
+        # selection, or when its signature (`_signature`) moved since the last read.
+        self._detail_wanted = False
+        self._detail_signature: tuple[Any, ...] | None = None
+        # A part was due but did not fit in the last tick's budget.
+        self._deferred = False
+        self._budget = TICK_BUDGET
 
     # -- what the UI calls ---------------------------------------------------------------
     @property
@@ -160,6 +193,7 @@ class Poller:
     def refresh_now(self) -> None:
         """Fetch everything now; while paused, exactly one tick, then paused again."""
         self._deployments_wanted += 1
+        self._detail_wanted = True
         self._refresh_pending = True
         self._wake.set()
 
@@ -236,7 +270,8 @@ class Poller:
             return None
         if self._backoff.failures:
             return self._backoff.delay
-        return self.fast_interval if self.snapshot.active else self.slow_interval
+        busy = self.snapshot.active or any(e.is_unfinished for e in self.snapshot.executions)
+        return self.fast_interval if busy or self._deferred else self.slow_interval
 
     async def _wait(self, delay: float | None) -> None:
         """Sleep `delay` (injectable) unless woken first; wake-ups are never lost."""
@@ -259,6 +294,7 @@ class Poller:
     async def _tick(self) -> None:
         self._ticks += 1
         self._requests = 0
+        self._budget = REFRESH_BUDGET if self._refresh_pending else TICK_BUDGET
         self._refresh_pending = False
         selected = self.snapshot.selected
         selection_seq = self._selection_seq
@@ -303,7 +339,10 @@ class Poller:
         problems: list[str] = []
         running = await self._part(
             client.list_executions(
-                statuses=sorted(UNFINISHED_STATES), size=ACTIVE_PAGE, sort=("-created_at",)
+                statuses=RUNNING_STATES,
+                size=self.active_page,
+                sort=("-created_at",),
+                include=ACTIVE_EXECUTION_FIELDS,
             ),
             "running executions",
             problems,
@@ -312,10 +351,11 @@ class Poller:
         now_active = {e.id for e in active}
         ended = {e.deployment_id for e in prev.active if e.id not in now_active}
         # A deployment that became busy (a start, a dequeue) has a new latest execution
-        # and status: its row is re-read in the same tick, so the row's columns all come
-        # from one answer instead of the status lagging the running execution.
-        began = {e.deployment_id for e in active if e.status != "queued"} - {
-            e.deployment_id for e in prev.active if e.status != "queued"
+        # and status: its row is re-read in the same tick (budget allowing), so the
+        # row's columns all come from one answer instead of the status lagging the
+        # running execution.
+        began = {e.deployment_id for e in active if e.status not in WAITING_STATES} - {
+            e.deployment_id for e in prev.active if e.status not in WAITING_STATES
         }
 
         executions: tuple[Execution, ...] | None = None
@@ -334,64 +374,85 @@ class Poller:
                 if any(e.is_ended and before.get(e.id) in UNFINISHED_STATES for e in executions):
                     ended.add(selected)
 
+        # What is due beyond the two fixed requests, most needed first. A part that
+        # does not fit in the budget stays due and the next tick comes soon.
+        shown = {d.id for d in prev.deployments}
+        self._rows_due |= (ended | began) & shown
         deployments_due = (
             self._deployments_done < wanted
             or self._deployments_at is None
             or self._clock() - self._deployments_at >= self.deployments_interval
-            or bool(ended)
-            or bool(began)
         )
-
-        detail: Deployment | None = None
-        detail_fetched = gone = False
-        if selected is not None and (
-            not same_selection
-            or any(e.deployment_id == selected for e in active)
-            or selected in ended
-            or selected in began
-            or deployments_due
-        ):
-            try:
-                detail = await self._part(
-                    client.get_deployment(selected), f"deployment {selected}", problems
-                )
-                detail_fetched = detail is not None
-            except NotFound:
-                gone = True  # deleted: not a connection problem
-
+        spare = self._budget - self._requests
         deployments: tuple[Deployment, ...] | None = None
         total = 0
         deployments_offset = 0
-        if deployments_due:
-            offset = self._deployments_offset
-            keep = self._keep
-            if keep is not None:
-                self._keep = None
-                located = await self._locate(keep, search)
-                if located is not None:
-                    offset = self._deployments_offset = located
-            page = await self._part(
-                client.list_deployments(
-                    size=self.deployments_page, offset=offset, search=search or None
-                ),
-                "deployments",
+        if deployments_due and spare > 0:
+            spare -= 1
+            self._rows_due.clear()  # the page holds every row anew
+            page_result = await self._deployments_page(search, problems)
+            if page_result is not None:
+                deployments, total, deployments_offset = page_result
+        rows: tuple[Deployment, ...] = ()
+        if self._rows_due and spare > 0:
+            spare -= 1
+            wanted_rows = sorted(self._rows_due)
+            self._rows_due.clear()
+            found = await self._part(
+                client.list_deployments(ids=wanted_rows, size=len(wanted_rows), offset=0),
+                "deployments that began or ended a run",
                 problems,
             )
-            if page is not None and not page.items and offset and page.total:
-                # Past the end (deployments were deleted): show the last page instead.
-                offset = max(0, page.total - self.deployments_page)
-                self._deployments_offset = offset
-                page = await self._part(
-                    client.list_deployments(
-                        size=self.deployments_page, offset=offset, search=search or None
-                    ),
-                    "deployments",
+            rows = found.items if found is not None else ()
+
+        detail: Deployment | None = None
+        detail_fetched = gone = False
+        signature = self._signature(selected, deployments or prev.deployments, rows, executions)
+        detail_due = selected is not None and (
+            not same_selection or self._detail_wanted or signature != self._detail_signature
+        )
+        if detail_due and spare > 0 and selected is not None:
+            spare -= 1
+            self._detail_wanted = False
+            try:
+                detail = await self._part(
+                    client.get_deployment(selected, include=DEPLOYMENT_DETAIL_FIELDS),
+                    f"deployment {selected}",
                     problems,
                 )
-            if page is not None:
-                deployments, total = page.items, page.total
-                deployments_offset = offset
-        watched = await self._fetch_watched(active, executions or (), problems)
+                detail_fetched = detail is not None
+                if detail_fetched:
+                    self._detail_signature = signature
+            except NotFound:
+                gone = True  # deleted: not a connection problem
+        detail_deferred = detail_due and not (detail_fetched or gone)
+
+        watched: tuple[Execution, ...] = ()
+        watched_deferred = False
+        if self._watched:
+            missing = self._watched_missing(active, executions or ())
+            if missing and spare > 0:
+                spare -= 1
+                watched = await self._fetch_watched(active, executions or (), problems)
+            else:
+                watched = self._merge_watched(active, executions or ())
+                watched_deferred = bool(missing)
+
+        waiting_total: int | None = None
+        if spare > 0:
+            spare -= 1
+            waiting = await self._part(
+                client.list_executions(statuses=WAITING_LIST, size=0, sort=(), include=("id",)),
+                "waiting executions",
+                problems,
+            )
+            waiting_total = waiting.total if waiting is not None else None
+        self._deferred = (
+            bool(self._rows_due)
+            or detail_deferred
+            or watched_deferred
+            or (deployments_due and deployments is None and not problems)
+        )
         return _Fetched(
             active,
             executions,
@@ -404,7 +465,61 @@ class Poller:
             deployments_offset,
             tuple(problems),
             executions_failed,
+            rows,
+            running.total if running is not None else None,
+            len(running.items) if running is not None else 0,
+            waiting_total,
         )
+
+    async def _deployments_page(
+        self, search: str, problems: list[str]
+    ) -> tuple[tuple[Deployment, ...], int, int] | None:
+        """The page of deployments shown: (rows, total, offset); None when refused.
+        Usually one request; a filter that must find the kept deployment's page, or a
+        page past the end after deletions, costs more, once."""
+        client = self._client
+        offset = self._deployments_offset
+        keep = self._keep
+        if keep is not None:
+            self._keep = None
+            located = await self._locate(keep, search)
+            if located is not None:
+                offset = self._deployments_offset = located
+        page = await self._part(
+            client.list_deployments(
+                size=self.deployments_page, offset=offset, search=search or None
+            ),
+            "deployments",
+            problems,
+        )
+        if page is not None and not page.items and offset and page.total:
+            # Past the end (deployments were deleted): show the last page instead.
+            offset = max(0, page.total - self.deployments_page)
+            self._deployments_offset = offset
+            page = await self._part(
+                client.list_deployments(
+                    size=self.deployments_page, offset=offset, search=search or None
+                ),
+                "deployments",
+                problems,
+            )
+        if page is None:
+            return None
+        return page.items, page.total, offset
+
+    @staticmethod
+    def _signature(
+        selected: str | None,
+        deployments: Iterable[Deployment],
+        rows: Iterable[Deployment],
+        executions: tuple[Execution, ...] | None,
+    ) -> tuple[Any, ...]:
+        """What tells that the selected deployment's detail may have changed: its list
+        row (`updated_at`, latest execution and its status, the statuses) and its
+        newest execution with its status. Equal signatures: no re-read."""
+        row = next((d for d in (*rows, *deployments) if d.id == selected), None)
+        newest = (executions[0].id, executions[0].status) if executions else None
+        return (selected, row, newest)
 
     async def _locate(self, deployment_id: str, search: str) -> int | None:
         """The offset of the page (of `deployments_page` rows) that holds
@@ -428,6 +543,29 @@ class Poller:
                 return None
         return None
 
+    def _watched_missing(
+        self, active: tuple[Execution, ...], executions: tuple[Execution, ...]
+    ) -> list[str]:
+        """Watched executions neither listed this tick nor known to have ended."""
+        fresh = {e.id for e in (*executions, *active)}
+        known = {e.id: e for e in self.snapshot.watched}
+        return [
+            i
+            for i in self._watched
+            if i not in fresh and (i not in known or known[i].is_unfinished)
+        ]
+
+    def _merge_watched(
+        self,
+        active: tuple[Execution, ...],
+        executions: tuple[Execution, ...],
+        extra: Iterable[Execution] = (),
+    ) -> tuple[Execution, ...]:
+        fresh = {e.id: e for e in (*executions, *active, *extra)}
+        known = {e.id: e for e in self.snapshot.watched}
+        merged = {**known, **fresh}
+        return tuple(merged[i] for i in self._watched if i in merged)
+
     async def _fetch_watched(
         self,
         active: tuple[Execution, ...],
@@ -436,13 +574,8 @@ class Poller:
     ) -> tuple[Execution, ...]:
         if not self._watched:
             return ()
-        fresh = {e.id: e for e in (*executions, *active)}
-        known = {e.id: e for e in self.snapshot.watched}
-        missing = [
-            i
-            for i in self._watched
-            if i not in fresh and (i not in known or known[i].is_unfinished)
-        ]
+        missing = self._watched_missing(active, executions)
+        extra: tuple[Execution, ...] = ()
         if missing:
             page = await self._part(
                 self._client.list_executions(ids=missing, size=len(missing), sort=()),
@@ -450,9 +583,8 @@ class Poller:
                 problems,
             )
             if page is not None:
-                fresh.update({e.id: e for e in page.items})
-        merged = {**known, **fresh}
-        return tuple(merged[i] for i in self._watched if i in merged)
+                extra = page.items
+        return self._merge_watched(active, executions, extra)
 
     def _pinned(self) -> list[Execution]:
         """Executions noted since the current tick began; older notes are answered."""
@@ -492,6 +624,15 @@ class Poller:
             if fetched.detail_fetched:
                 fields["detail"] = fetched.detail
             self._loaded_seq = selection_seq
+        if fetched.running_total is not None:
+            fields.update(
+                running_total=fetched.running_total, running_listed=fetched.running_listed
+            )
+        if fetched.waiting_total is not None:
+            fields["waiting_total"] = fetched.waiting_total
+        if fetched.rows and fetched.deployments is None:
+            fresh = {d.id: d for d in fetched.rows}
+            fields["deployments"] = tuple(fresh.get(d.id, d) for d in self.snapshot.deployments)
         if fetched.deployments is not None:
             fields.update(
                 deployments=fetched.deployments,

@@ -91,6 +91,12 @@ class Snapshot:
     watched: tuple[Execution, ...] = ()
     # Fields this manager does not give: (resource, field, why), for the settings view.
     missing_fields: tuple[tuple[str, str, str], ...] = ()
+    # Counts of the whole manager (`metadata.pagination.total`): running executions
+    # (of which `running_listed` are in `active`; the rest are said, not shown) and
+    # waiting ones (queued or scheduled; None until counted).
+    running_total: int = 0
+    running_listed: int = 0
+    waiting_total: int | None = None
 
     def age(self, now: float) -> float | None:
         """Seconds since the last successful tick ("updated 2s ago"); None before one."""
@@ -100,6 +106,11 @@ class Snapshot:
     def stale(self) -> bool:
         """Old data on screen while the manager cannot be reached: show it, marked."""
         return not self.connection.connected and self.updated_at is not None
+
+    @property
+    def running_not_listed(self) -> int:
+        """Running executions the manager has beyond the page polled."""
+        return max(0, self.running_total - self.running_listed)
 
     def active_for(self, deployment_id: str) -> Execution | None:
         """The newest unfinished execution of a deployment (`active` is newest first)."""

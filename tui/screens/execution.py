@@ -122,6 +122,8 @@ class ExecutionScreen(Screen[None]):
         Binding("l", "cycle_level", "Level", id="execution.level"),
         Binding("slash", "filter", "Filter", id="execution.filter"),
         Binding("e", "first_failure", "First failure", id="execution.first_failure"),
+        # Not in the footer: the status line says "N older (o)" when there are some.
+        Binding("o", "load_older", "Older events", id="execution.older", show=False),
         Binding("t", "toggle_tracebacks", "Tracebacks", id="execution.tracebacks"),
         Binding("m", "pin", "Pin", id="execution.pin"),
         Binding("z", "toggle_utc", "UTC / local time", id="execution.utc", show=False),
@@ -145,6 +147,7 @@ class ExecutionScreen(Screen[None]):
         self._lines = 0
         self._any_at_level = False  # an event passed the level (the text may hide it)
         self._note: Text | None = None  # the log's one line while filters hide all
+        self._redrawing = False  # the log is being drawn again: its scrolling is ours
 
     @property
     def tui(self) -> CfyTuiApp:
@@ -182,6 +185,7 @@ class ExecutionScreen(Screen[None]):
         self.query_one(WatchBar).display = False
         self.tui.refresh_watch_bar()
         self.set_interval(1.0, self._tick, name="clock")
+        self.watch(self.query_one("#events", RichLog), "scroll_y", self._scrolled, init=False)
         self.tui.follow_execution(self.execution.id, self)
         self.tui.request_workflow(self.execution.deployment_id, self.execution.workflow_id, self)
 
@@ -193,10 +197,14 @@ class ExecutionScreen(Screen[None]):
     def _on_tail(self, message: TailUpdated) -> None:
         state = message.state
         assert isinstance(state, TailState)
+        before = self.state.events
         self.state = state
         if state.execution is not None:
             self.execution = state.execution
-        self._append_events()
+        if before and state.events and state.events[0].key != before[0].key:
+            self._prepended()
+        else:
+            self._append_events()
         self._show_header()
         self._show_status()
 
@@ -244,6 +252,27 @@ class ExecutionScreen(Screen[None]):
         self._written = len(self.state.events)
         self._show_note()
 
+    def _prepended(self) -> None:
+        """Older events were put in front: draw again, keeping the lines that were on
+        screen where they were (the new ones appear above them)."""
+        log = self.query_one("#events", RichLog)
+        lines, top = self._lines, log.scroll_y
+        self._rerender()
+        log.scroll_to(y=top + (self._lines - lines), animate=False)
+
+    def _redrawn(self) -> None:
+        self._redrawing = False
+
+    def _scrolled(self, y: float) -> None:
+        """At the top of the events with older ones on the manager: read them."""
+        log = self.query_one("#events", RichLog)
+        if y <= 0 and log.max_scroll_y > 0 and not self._redrawing:
+            self._load_older()
+
+    def _load_older(self) -> None:
+        if self.state.older and not self.state.loading_older:
+            self.tui.load_older_events(self.execution.id)
+
     def _show_note(self) -> None:
         """With events received and none shown, one dim line says the filters hide them
         (a blank pane would read as "nothing happened yet")."""
@@ -259,6 +288,9 @@ class ExecutionScreen(Screen[None]):
 
     def _rerender(self) -> None:
         log = self.query_one("#events", RichLog)
+        # Clearing scrolls to the top: that is not the user asking for older events.
+        self._redrawing = True
+        self.call_after_refresh(self._redrawn)
         log.clear()
         self._lines = 0
         self._failure_line = None
@@ -304,6 +336,10 @@ class ExecutionScreen(Screen[None]):
         else:
             line.append(f"{glyph('not_following', ascii_only)} not following")
         line.append(f"{between}{fmt.plural(len(state.events), 'event')}")
+        if state.loading_older:
+            line.append(f"{between}loading older")
+        elif state.older:
+            line.append(f"{between}{state.older:,} older (o)")
         line.append(f"{between}level {glyph('at_least', ascii_only)} {self.level}")
         if self.needle:
             line.append(f"{between}filter ")
@@ -395,6 +431,16 @@ class ExecutionScreen(Screen[None]):
         log = self.query_one("#events", RichLog)
         log.auto_scroll = False
         log.scroll_to(y=self._failure_line, animate=False)
+        self._show_status()
+
+    def action_load_older(self) -> None:
+        if not self.state.older:
+            what = "No older events." if self.state.opened else "The events are loading."
+            self.notify(what, markup=False)
+            return
+        self.follow = False
+        self.query_one("#events", RichLog).auto_scroll = False
+        self._load_older()
         self._show_status()
 
     def action_toggle_utc(self) -> None:

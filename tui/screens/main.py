@@ -26,13 +26,14 @@ from tui.live.snapshot import Snapshot
 from tui.messages import SnapshotReady
 from tui.screens.help import binding_rows, refusal_fallbacks
 from tui.widgets import fmt, refusals
-from tui.widgets.glyphs import glyph
+from tui.widgets.glyphs import glyph, sep
 from tui.widgets.panes import (
     DeploymentsTable,
     ExecutionsTable,
     WorkflowsTable,
     deployment_cells,
     execution_cells,
+    manager_load,
     unavailable_message,
     workflow_cells,
 )
@@ -290,8 +291,11 @@ class MainScreen(Screen[None]):
                 suffix += " (loading)"
             short = suffix
         stale = " (stale)" if snapshot.stale else ""
+        load = manager_load(snapshot.running_total, snapshot.running_listed, snapshot.waiting_total)
+        if load:
+            load = f"{sep(app.ascii_only)}manager: {load}"
         self._set_title("#workflows-pane", f"Workflows{short}{stale}")
-        self._set_title("#executions-pane", f"Executions{suffix}{stale}")
+        self._set_title("#executions-pane", f"Executions{suffix}{stale}{load}")
 
     def _sync_selection(self) -> None:
         """Tell the poller which deployment the cursor is on (None: the list is empty),
@@ -503,7 +507,10 @@ class MainScreen(Screen[None]):
         found = self._focused_object()
         if self._allowed("raw") and found is not None:
             kind, key, raw = found
-            self.tui.show_raw(f"{kind} {key}", raw)
+            if kind == "Deployment":
+                self.tui.show_raw_deployment(key, raw)
+            else:
+                self.tui.show_raw(f"{kind} {key}", raw)
 
     def action_copy_id(self) -> None:
         found = self._focused_object()

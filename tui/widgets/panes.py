@@ -206,3 +206,20 @@ def execution_cells(
         "ops": Text(ops, no_wrap=True),
         "error": safe(execution.error_summary, "bold", limit=400, ascii_only=ascii_only),
     }
+
+
+def manager_load(running: int, listed: int, waiting: int | None) -> str:
+    """The whole manager's running and waiting executions, counted by the manager
+    (`metadata.pagination.total`), for the executions pane's title: `50 running,
+    1,432 queued`. The poller lists only a page of the running ones and none of the
+    waiting ones, so the count is what says how many there are, and how many running
+    ones are not listed (their deployments' rows may lag): never cut silently."""
+    parts = []
+    if running:
+        part = f"{running:,} running"
+        if running > listed:
+            part += f" ({running - listed:,} not listed)"
+        parts.append(part)
+    if waiting:
+        parts.append(f"{waiting:,} queued")
+    return ", ".join(parts)
