@@ -776,15 +776,24 @@ class CfyTuiApp(GlyphChrome, App[None]):
             self.open_execution(execution)
         what = f"{request.workflow_id} on {request.deployment_id} ({short_id(execution.id)})"
         if execution.status == "queued":
-            self.notify(
-                f"Queued: {what} starts when the running execution ends.",
-                title="Queued",
-                markup=False,
-            )
+            self.notify(f"Queued: {what} {self._queued_because()}", title="Queued", markup=False)
         else:
             self.notify(f"Started {what}.", title="Started", markup=False)
         if self.main_screen is not None:
             self.call_after_refresh(self.main_screen.select_execution, execution.id)
+
+    def _queued_because(self) -> str:
+        """What a queued start waits for: a running system workflow, named, when there
+        is one (the manager queues every start behind it), else the deployment's run."""
+        system = self.poller.snapshot.system_active
+        if not system:
+            return "starts when the running execution ends."
+        first = system[0]
+        return (
+            f"starts after the system workflow {clean(first.workflow_id, limit=60)} "
+            f"({short_id(first.id)}, {first.status}) ends: while it runs the manager "
+            "queues every start."
+        )
 
     def _show_conflict(self, request: StartRequest, conflict: RunningExecutionConflict) -> None:
         known = {e.id: e for e in self.poller.snapshot.active}

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from tests.manager_process import ManagerProcess
 from tests.ui.conftest import make_app, wait_until
 from tests.ui.helpers import (
@@ -480,3 +482,47 @@ async def test_a_start_with_a_secret_in_a_parameter(manager: ManagerProcess) -> 
         stored = api.get(f"/executions/{started[0]}").json()
     assert stored["parameters"]["destination"] == "s3://vault/postgres"
     assert app._exception is None
+
+
+async def test_a_running_snapshot_is_shown_and_named_by_a_queued_start(tmp_path: Path) -> None:
+    """While a system workflow runs the manager queues every start: the status line
+    shows it, and the start it queued says what it waits for."""
+    manager = ManagerProcess(data=tmp_path / "manager", speed=1.0).start()
+    try:
+        with http(manager) as api:
+            snapshot = api.put("/snapshots/nightly", json={"include_credentials": False})
+            assert snapshot.status_code == 201, snapshot.text
+        app = make_app(manager, open_after_start=False)
+        notes: list[str] = []
+        original = app.notify
+
+        def notify(message: str, **kw: object) -> None:
+            notes.append(message)
+            original(message, **kw)  # type: ignore[arg-type]
+
+        app.notify = notify  # type: ignore[method-assign]
+        async with app.run_test(size=(140, 40)) as pilot:
+            line = lambda: str(main(app).query_one("#status-line").render())  # noqa: E731
+            await wait_until(
+                pilot, lambda: "system create_snapshot started" in line(), what="the snapshot"
+            )
+            await start_workflow(pilot, app, "web-prod", "check_status")
+            await pilot.press("ctrl+s")
+            queued = await wait_until(
+                pilot, lambda: executions_with(app, "check_status"), what="the queued start"
+            )
+            assert status_of(app, queued[0]) == "queued"
+            said = " ".join(notes)
+            assert "starts after the system workflow create_snapshot" in said, said
+            with http(manager) as api:
+                cancel = api.post(f"/executions/{snapshot.json()['id']}", json={"action": "cancel"})
+                assert cancel.status_code == 200, cancel.text
+            await wait_until(pilot, lambda: "system " not in line(), what="the snapshot gone")
+            await wait_until(
+                pilot,
+                lambda: status_of(app, queued[0]) not in (None, "queued"),
+                what="the queued start to leave the queue",
+            )
+            assert app._exception is None
+    finally:
+        manager.stop()

@@ -82,6 +82,7 @@ ACTIVE_EXECUTION_FIELDS = (
     "deployment_id",
     "status",
     "is_dry_run",
+    "is_system_workflow",
     "created_at",
     "started_at",
 )

@@ -232,6 +232,9 @@ class Execution:
     total_operations: int = 0
     finished_operations: int = 0
     is_dry_run: bool = False
+    # A system workflow (a snapshot, a plugin update): it has no deployment, and while
+    # it runs or waits a manager queues every start.
+    is_system_workflow: bool = False
     parameters: dict[str, Any] = field(default_factory=dict, compare=False)
     blueprint_id: str = ""
     raw: Mapping[str, Any] = field(default_factory=dict, compare=False, repr=False)
@@ -269,6 +272,7 @@ class Execution:
             total_operations=max(0, integer(data, "total_operations")),
             finished_operations=max(0, integer(data, "finished_operations")),
             is_dry_run=boolean(data, "is_dry_run"),
+            is_system_workflow=boolean(data, "is_system_workflow"),
             parameters=mapping(data, "parameters"),
             blueprint_id=text(data, "blueprint_id"),
             raw=dict(data),

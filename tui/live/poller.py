@@ -343,6 +343,9 @@ class Poller:
                 size=self.active_page,
                 sort=("-created_at",),
                 include=ACTIVE_EXECUTION_FIELDS,
+                # A running system workflow (a snapshot) is why starts queue: it comes
+                # with the running ones, at no extra request.
+                include_system=True,
             ),
             "running executions",
             problems,

@@ -112,6 +112,12 @@ class Snapshot:
         """Running executions the manager has beyond the page polled."""
         return max(0, self.running_total - self.running_listed)
 
+    @property
+    def system_active(self) -> tuple[Execution, ...]:
+        """Running system executions (snapshots, plugin updates): while one runs, a
+        manager queues every start, forced or not."""
+        return tuple(e for e in self.active if e.is_system_workflow)
+
     def active_for(self, deployment_id: str) -> Execution | None:
         """The newest unfinished execution of a deployment (`active` is newest first)."""
         for execution in self.active:

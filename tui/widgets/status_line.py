@@ -119,6 +119,20 @@ def _line(
             style="bold reverse",
         )
     line.append(dot)
+    system = snapshot.system_active
+    if system:
+        # While a system workflow runs, the manager queues every start: say which.
+        first = system[0]
+        more = f" +{len(system) - 1}" if len(system) > 1 else ""
+        line.append_text(
+            safe(
+                f"system {first.workflow_id} {first.status}{more}",
+                "bold reverse",
+                limit=60,
+                ascii_only=ascii_only,
+            )
+        )
+        line.append(dot)
     url = redact_url(identity.shown_url)  # no user:password@
     if not form["scheme"]:
         url = url.split("://", 1)[-1]
