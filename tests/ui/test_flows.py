@@ -526,3 +526,56 @@ async def test_a_running_snapshot_is_shown_and_named_by_a_queued_start(tmp_path:
             assert app._exception is None
     finally:
         manager.stop()
+
+
+async def test_the_event_tail_opens_at_the_newest_and_loads_older_on_o(
+    manager: ManagerProcess,
+) -> None:
+    """An ended execution with 350 more log lines: the screen opens on the newest page,
+    says how many are older, and `o` puts the older pages in front, each line once."""
+    with http(manager) as api:
+        backup = next(
+            e
+            for e in api.get("/executions", params={"deployment_id": "db-main"}).json()["items"]
+            if e["workflow_id"] == "backup"
+        )
+        logs = [
+            {
+                "logger": "bulk",
+                "level": "info",
+                "message": {"text": f"bulk line {n:03d}"},
+                "context": {},
+            }
+            for n in range(350)
+        ]
+        posted = api.post("/events", json={"execution_id": backup["id"], "logs": logs})
+        assert posted.status_code == 201, posted.text
+    app = make_app(manager)
+    async with app.run_test(size=(140, 40)) as pilot:
+        await select_deployment(pilot, app, "db-main")
+        executions = table(app, "executions")
+        executions.focus()
+        assert executions.select_key(backup["id"])
+        await pilot.press("enter")
+        await wait_until(pilot, lambda: screen_name(app) == "ExecutionScreen", what="screen")
+        screen = app.screen
+        await wait_until(pilot, lambda: screen.state.opened, what="the newest page")
+        first = [e.message for e in screen.state.events]
+        assert "bulk line 349" in first and "bulk line 000" not in first
+        older = screen.state.older
+        assert older > 0
+        assert f"{older:,} older (o)" in str(screen.query_one("#tail-status").render())
+        while screen.state.older:
+            before = screen.state.older
+            await pilot.press("o")
+            await wait_until(
+                pilot,
+                lambda before=before: (
+                    screen.state.older < before and not screen.state.loading_older
+                ),
+                what="an older page",
+            )
+        messages = [e.message for e in screen.state.events]
+        bulk = [m for m in messages if m.startswith("bulk line")]
+        assert bulk == [f"bulk line {n:03d}" for n in range(350)]
+        assert app._exception is None
