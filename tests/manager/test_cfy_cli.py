@@ -20,8 +20,6 @@ from tests.cfy_cli import (
     EVENT_LINE,
     Cfy,
     CfyResult,
-    CliInstallError,
-    ensure_cfy_cli,
     event_lines,
     parse_table,
     wait_until,
@@ -38,16 +36,6 @@ UUID = r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}"
 
 
 # -- fixtures --------------------------------------------------------------------------
-
-
-@pytest.fixture(scope="session")
-def cfy_executable() -> Path:
-    """The real CLI; a failed install fails the tests with pip's output."""
-    try:
-        return ensure_cfy_cli()
-    except CliInstallError as exc:
-        error = str(exc)
-    pytest.fail(f"could not install the cfy CLI:\n{error}", pytrace=False)
 
 
 @pytest.fixture

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.cfy_cli import Cfy, CliInstallError, ensure_cfy_cli, parse_table
+from tests.cfy_cli import Cfy, parse_table
 from tests.manager.test_cfy_cli import use_profile
 from tests.manager_process import ManagerProcess
 
@@ -26,15 +26,6 @@ COLUMNS = [
     "is_hidden_value",
     "provider_name",
 ]
-
-
-@pytest.fixture(scope="session")
-def cfy_executable() -> Path:
-    try:
-        return ensure_cfy_cli()
-    except CliInstallError as exc:
-        error = str(exc)
-    pytest.fail(f"could not install the cfy CLI:\n{error}", pytrace=False)
 
 
 def profile(cfy_executable: Path, workdir: Path, manager: ManagerProcess, user: str) -> Cfy:

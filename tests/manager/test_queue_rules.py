@@ -18,7 +18,7 @@ from cloudify_rest_client.exceptions import (
     NoSuchIncludeFieldError,
 )
 
-from tests.cfy_cli import Cfy, CliInstallError, ensure_cfy_cli
+from tests.cfy_cli import Cfy
 from tests.manager.test_client_conformance import client, raises, wait_status
 from tests.manager_process import PASSWORDS, ManagerProcess
 
@@ -143,14 +143,6 @@ def test_booleans_and_includes_as_strict_as_the_real_manager(manager: ManagerPro
         400,
         "no_such_include_field_error",
     )
-
-
-@pytest.fixture(scope="module")
-def cfy_executable() -> Path:
-    try:
-        return ensure_cfy_cli()
-    except CliInstallError as exc:
-        pytest.fail(f"could not install the cfy CLI:\n{exc}", pytrace=False)
 
 
 @pytest.mark.slow

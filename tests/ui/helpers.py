@@ -110,3 +110,16 @@ async def focus_execution(pilot: Pilot[Any], app: CfyTuiApp, dep_id: str, exec_i
     await wait_until(pilot, lambda: exec_id in executions.keys, what=f"execution {exec_id}")
     executions.focus()
     executions.select_key(exec_id)
+
+
+def captured_notes(app: CfyTuiApp) -> list[str]:
+    """Every message the app will notify from now on (the toasts still show)."""
+    notes: list[str] = []
+    original = app.notify
+
+    def notify(message: str, **kw: Any) -> None:
+        notes.append(message)
+        original(message, **kw)
+
+    app.notify = notify  # type: ignore[method-assign]
+    return notes

@@ -12,7 +12,7 @@ import httpx
 from tests.conftest import admin_client
 from tests.manager_process import ManagerProcess
 from tests.ui.conftest import make_app, wait_until
-from tests.ui.helpers import main, ready, screen_name
+from tests.ui.helpers import captured_notes, main, ready, screen_name
 from tui.app import CfyTuiApp
 from tui.screens.prompt import PromptScreen
 
@@ -122,14 +122,7 @@ async def test_a_refused_tenant_stops_and_names_the_tenant(manager: ManagerProce
     app = make_app(manager, user="operator", tenant="team-eu")
     statuses: list[int | None] = []
     counting(app, statuses)
-    notes: list[str] = []
-    original = app.notify
-
-    def notify(message: str, **kw: object) -> None:
-        notes.append(message)
-        original(message, **kw)  # type: ignore[arg-type]
-
-    app.notify = notify  # type: ignore[method-assign]
+    notes = captured_notes(app)
     async with app.run_test(size=(120, 36)) as pilot:
         await wait_until(
             pilot,

@@ -7,6 +7,7 @@ from pathlib import Path
 from tests.manager_process import ManagerProcess
 from tests.ui.conftest import make_app, wait_until
 from tests.ui.helpers import (
+    captured_notes,
     cell,
     executions_with,
     http,
@@ -493,14 +494,7 @@ async def test_a_running_snapshot_is_shown_and_named_by_a_queued_start(tmp_path:
             snapshot = api.put("/snapshots/nightly", json={"include_credentials": False})
             assert snapshot.status_code == 201, snapshot.text
         app = make_app(manager, open_after_start=False)
-        notes: list[str] = []
-        original = app.notify
-
-        def notify(message: str, **kw: object) -> None:
-            notes.append(message)
-            original(message, **kw)  # type: ignore[arg-type]
-
-        app.notify = notify  # type: ignore[method-assign]
+        notes = captured_notes(app)
         async with app.run_test(size=(140, 40)) as pilot:
             line = lambda: str(main(app).query_one("#status-line").render())  # noqa: E731
             await wait_until(
