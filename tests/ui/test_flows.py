@@ -175,7 +175,17 @@ async def test_queue_then_automatic_start(manager: ManagerProcess) -> None:
         )
 
 
-async def test_the_cancel_ladder(manager: ManagerProcess) -> None:
+async def test_the_cancel_ladder(tmp_path: Path) -> None:
+    """At real-life speed: `cancelling` lasts until the running operation ends (seconds),
+    so the test sees it whatever the load on the machine."""
+    manager = ManagerProcess(data=tmp_path / "manager", speed=1.0).start()
+    try:
+        await _cancel_ladder(manager)
+    finally:
+        manager.stop()
+
+
+async def _cancel_ladder(manager: ManagerProcess) -> None:
     running = start_via_http(manager, "analytics", "reindex")
     app = make_app(manager)
     async with app.run_test(size=(140, 40)) as pilot:
