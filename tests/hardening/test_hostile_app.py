@@ -6,12 +6,14 @@ named in server text, never draws a link from it, and never draws a control char
 from __future__ import annotations
 
 import asyncio
+import logging
 import re
 import time
 from typing import Any
 
 from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import strategies as st
+from textual.worker import Worker, WorkerState
 
 from tests.hardening.figures import count, scaled
 from tests.hardening.hostile import HostileServer, Reply, benign, deployment_doc, page
@@ -53,12 +55,35 @@ KEYS = [
 
 
 class HostileApp(CfyTuiApp):
-    """Counts `[@click=app.pwned]` being acted on."""
+    """Counts `[@click=app.pwned]` being acted on, and notes every worker that died of
+    an exception (the app runs its workers with `exit_on_error=False`, so such a death
+    would otherwise pass unseen)."""
 
     pwned = 0
 
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.worker_errors: list[str] = []
+
     def action_pwned(self) -> None:
         self.pwned += 1
+
+    def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
+        if event.state == WorkerState.ERROR:
+            self.worker_errors.append(f"{event.worker.name}: {event.worker.error!r}")
+
+
+class LoggedErrors(logging.Handler):
+    """Errors the app logged with a traceback (`log.exception`: a bug caught to keep
+    the poller alive), which the screen never shows."""
+
+    def __init__(self) -> None:
+        super().__init__(level=logging.ERROR)
+        self.records: list[str] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        if record.exc_info:
+            self.records.append(f"{record.name}: {record.getMessage()} {record.exc_info[1]!r}")
 
 
 def make_hostile_app(url: str) -> HostileApp:
@@ -87,6 +112,7 @@ async def wait_for(pilot: Any, condition: Any, timeout: float = 5.0) -> bool:
 
 def check_screen(app: HostileApp) -> None:
     assert app._exception is None, app._exception
+    assert app.worker_errors == [], app.worker_errors
     assert app.pwned == 0
     markup = interpreted_markup(app, ("pwned", "evil.example"))
     assert not markup, markup
@@ -96,8 +122,24 @@ def check_screen(app: HostileApp) -> None:
 
 async def drive(server: HostileServer, keys: list[str], clicks: list[tuple[int, int]]) -> None:
     app = make_hostile_app(server.url)
+    logged = LoggedErrors()
+    tui_log = logging.getLogger("tui")
+    tui_log.addHandler(logged)
+    try:
+        await _drive(app, keys, clicks)
+    finally:
+        tui_log.removeHandler(logged)
+    assert logged.records == [], logged.records
+
+
+async def _drive(app: HostileApp, keys: list[str], clicks: list[tuple[int, int]]) -> None:
     async with app.run_test(size=(150, 40)) as pilot:
-        await wait_for(pilot, lambda: app.poller._ticks >= 2, timeout=3)
+        assert await wait_for(pilot, lambda: app.poller._ticks >= 2, timeout=3)
+        # Something was drawn: the status line names the tenant and a state, whatever
+        # the manager answered.
+        drawn = screen_text(app)
+        assert "default_tenant" in drawn, drawn[-400:]
+        assert re.search(r"connect|disconnected|refused", drawn), drawn[-400:]
         check_screen(app)
         for index, key in enumerate(keys):
             await pilot.press(key)
