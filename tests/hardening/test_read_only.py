@@ -116,11 +116,16 @@ async def test_read_only_sends_nothing_that_mutates(
         assert execution is not None
         app.open_cancel(execution)
         app.rerun(execution)
-        await pilot.pause(0.3)
+        # Each entry point refuses at once, saying so, instead of opening anything.
+        await wait_until(
+            pilot,
+            lambda: (
+                "Read-only mode: starting is disabled." in notes.text_since(0)
+                and "Read-only mode: cancelling is disabled." in notes.text_since(0)
+            ),
+            what="the refusals",
+        )
         assert screen_name(app) == "MainScreen"
-        said = notes.text_since(0)
-        assert "Read-only mode: starting is disabled." in said
-        assert "Read-only mode: cancelling is disabled." in said
         assert "READ-ONLY" in str(main(app).query_one("#status-line").render())
         assert app._exception is None
     requests = manager.requests_since(mark)
