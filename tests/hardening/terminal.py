@@ -13,7 +13,7 @@ import sys
 import termios
 import time
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 # CSI and OSC sequences, and single-character escapes, to read the visible text.
@@ -27,6 +27,7 @@ _OSC = re.compile(rb"(?:\x1b\]|\xc2\x9d)(.*?)(?:\x07|\x1b\\|\xc2\x9c)", re.S)
 class Capture:
     output: bytes
     returncode: int | None
+    unsent: list[bytes] = field(default_factory=list)  # keys whose trigger never held
 
     @property
     def text(self) -> str:
@@ -54,18 +55,34 @@ def clean_env(home: Path, **extra: str) -> dict[str, str]:
     return env
 
 
+@dataclass(frozen=True)
+class After:
+    """A key's trigger: `text` has been drawn since the previous key was sent (escape
+    sequences removed), then `settle` seconds more. A test that waits for the screen it
+    types into does not depend on how fast the machine is."""
+
+    text: str
+    settle: float = 0.2
+
+
+Trigger = float | After
+
+
 def run_in_pty(
     args: Sequence[str],
     env: dict[str, str],
-    keys: Sequence[tuple[float, bytes]],
+    keys: Sequence[tuple[Trigger, bytes]],
     *,
     duration: float,
+    linger: float = 1.0,
     rows: int = 50,
     cols: int = 200,
 ) -> Capture:
-    """Start `python -m tui.cli *args` on a pty of `rows` x `cols`; write each key at its
-    time (seconds after start); read everything for `duration` seconds, then quit with
-    `q` (ctrl+c, then SIGKILL, if it does not go)."""
+    """Start `python -m tui.cli *args` on a pty of `rows` x `cols` and write each key
+    when its trigger holds: a number is seconds after start, an `After` waits for text
+    on the screen. Read everything; quit with `q` `linger` seconds after the last key,
+    or at `duration` seconds at the latest (ctrl+c, then SIGKILL, if it does not go).
+    Keys whose trigger never held are listed in `Capture.unsent`."""
     argv = [sys.executable, "-m", "tui.cli", *args]
     size = struct.pack("HHHH", rows, cols, 0, 0)
     pid, fd = pty.fork()
@@ -78,20 +95,36 @@ def run_in_pty(
     fcntl.ioctl(fd, termios.TIOCSWINSZ, size)
     output = bytearray()
     started = time.monotonic()
-    pending = sorted(keys, key=lambda k: k[0])
-    pending.append((duration, b"q"))
+    pending = list(keys)
+    since = 0  # where the output after the previous key starts
+    seen_at: float | None = None  # when the pending key's text was first seen
+    last_sent = started
     returncode: int | None = None
     deadline = started + duration + 8
     quit_sent_at: float | None = None
     escalated = 0
+
+    def due(trigger: Trigger, now: float) -> bool:
+        nonlocal seen_at
+        if not isinstance(trigger, After):
+            return trigger <= now - started
+        if seen_at is None and trigger.text in Capture(bytes(output[since:]), None).text:
+            seen_at = now
+        return seen_at is not None and now - seen_at >= trigger.settle
+
     try:
         while time.monotonic() < deadline:
-            now = time.monotonic() - started
-            while pending and pending[0][0] <= now:
+            now = time.monotonic()
+            while pending and quit_sent_at is None and due(pending[0][0], now):
                 _, key = pending.pop(0)
                 os.write(fd, key)
-                if key == b"q" and not pending:
-                    quit_sent_at = time.monotonic()
+                since, seen_at, last_sent = len(output), None, now
+            out_of_time = now - started >= duration
+            if quit_sent_at is None and (
+                out_of_time or (not pending and now - last_sent >= linger)
+            ):
+                os.write(fd, b"q")
+                quit_sent_at = now
             if quit_sent_at is not None and time.monotonic() - quit_sent_at > 4 and escalated < 1:
                 os.write(fd, b"\x03")
                 escalated = 1
@@ -127,4 +160,4 @@ def run_in_pty(
             _, status = os.waitpid(pid, 0)
             returncode = os.waitstatus_to_exitcode(status)
         os.close(fd)
-    return Capture(bytes(output), returncode)
+    return Capture(bytes(output), returncode, [key for _, key in pending])

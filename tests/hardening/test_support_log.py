@@ -15,7 +15,7 @@ import pytest
 
 from tests.hardening.conftest import LoggedManager
 from tests.hardening.figures import count
-from tests.hardening.terminal import clean_env, run_in_pty
+from tests.hardening.terminal import After, clean_env, run_in_pty
 from tests.manager_process import PASSWORDS
 from tui.api.debuglog import log_request, open_log
 from tui.cli import build_parser
@@ -68,13 +68,21 @@ def test_cfy_tui_log_with_a_password_and_insecure(tmp_path: Path, logged: Logged
     env = clean_env(tmp_path, CLOUDIFY_PASSWORD=password)
     # tab to the workflows pane; its first row is the blueprint's own `rolling_restart`
     # (a deployment's own workflows come first, as on a real manager), available.
-    keys = [(2.5, b","), (3.2, b"\x1b"), (3.8, b"\t"), (4.2, b"s"), (5.2, b"\x1b")]
+    # Each key waits for the screen it is meant for, not for a time.
+    keys = [
+        (After("connected"), b","),
+        (After("Settings"), b"\x1b"),
+        (After("Deployment"), b"\t"),
+        (After("Workflow"), b"s"),
+        (After("cfy executions start"), b"\x1b"),
+    ]
     capture = run_in_pty(
         ["--manager", logged.url, "--username", "admin", "--insecure", "--log", str(log)],
         env,
         keys,
-        duration=6.5,
+        duration=30,
     )
+    assert capture.unsent == [], capture.text[-2000:]
     assert capture.returncode == 0, capture.text[-2000:]
     screen = capture.text
     assert "TLS NOT VERIFIED" in screen  # --insecure: said on screen
@@ -102,8 +110,12 @@ def test_cfy_tui_log_with_a_token(tmp_path: Path, logged: LoggedManager) -> None
     log = tmp_path / "support.log"
     env = clean_env(tmp_path, CLOUDIFY_TOKEN=token)
     capture = run_in_pty(
-        ["--manager", logged.url, "--log", str(log)], env, [(2.5, b",")], duration=4.0
+        ["--manager", logged.url, "--log", str(log)],
+        env,
+        [(After("connected"), b","), (After("Settings"), b"\x1b")],
+        duration=30,
     )
+    assert capture.unsent == [], capture.text[-2000:]
     assert capture.returncode == 0, capture.text[-2000:]
     assert token.encode() not in capture.output
     assert token.rsplit("-", 1)[1].encode() not in capture.output

@@ -23,7 +23,7 @@ from tests.hardening.hostile import (
     page,
     version_doc,
 )
-from tests.hardening.terminal import clean_env, run_in_pty
+from tests.hardening.terminal import After, clean_env, run_in_pty
 
 TITLE = "\x1b]0;PWNED\x07"
 CLIP = "\x1b]52;c;UFdORUQ=\x07"
@@ -84,23 +84,29 @@ def test_no_escape_sequence_from_the_server_reaches_the_terminal(tmp_path: Path)
     with HostileServer() as server:
         server.set(**hostile_world())
         env = clean_env(tmp_path, CLOUDIFY_PASSWORD="pw-not-shown")
+        # Each key waits for the screen it is meant for, not for a time.
         keys = [
-            (3.0, b"\t"),  # the workflows pane
-            (3.4, b"s"),  # the start form: name, parameter, description, default
-            (4.6, b"\x13"),  # ctrl+s: start; the execution screen opens, events tail
-            (6.4, b"y"),  # the raw view of the execution
-            (7.2, b"\x1b"),
-            (7.8, b"\x1b"),  # back to the main screen
-            (8.4, b"c"),  # cancel the selected execution: the dialog
-            (9.0, b"\t"),
-            (9.3, b"\r"),  # "Cancel execution"
+            (After("connected"), b"\t"),  # the workflows pane
+            (After("Workflow"), b"s"),  # the start form: name, parameter, description
+            (After("cfy executions start"), b"\x13"),  # ctrl+s: the execution screen
+            (After("Events and logs", settle=1.0), b"y"),  # the raw view, events tailed
+            (After("Execution "), b"\x1b"),
+            (After("Events and logs"), b"\x1b"),  # back to the main screen
+            (After("Deployment"), b"\t"),  # the executions pane, the new one selected
+            (After("Executions"), b"c"),  # cancel the selected execution: the dialog
+            (After("Back"), b"\t"),  # the dialog (its Back button has the focus)
+            (After("Back"), b"\r"),  # Back redrawn without the focus: the next choice
         ]
-        capture = run_in_pty(["--manager", server.url, "--username", "u"], env, keys, duration=10.5)
+        capture = run_in_pty(
+            ["--manager", server.url, "--username", "u"], env, keys, duration=40, linger=1.5
+        )
+        assert capture.unsent == [], capture.text[-2000:]
         endpoints = {r.endpoint for r in server.requests}
     out = capture.output
     # The app ran and read every endpoint the keys lead to.
     assert {"version", "deployments", "deployment", "executions", "start"} <= endpoints, endpoints
     assert "execution" in endpoints and "events" in endpoints, endpoints
+    assert "action" in endpoints, endpoints  # the cancel dialog was reached and chosen
     # None of the sequences, in their ESC (7-bit) or C1 (8-bit, UTF-8 encoded) forms.
     leaks = {
         "OSC 0 title": b"\x1b]0;PWNED",
