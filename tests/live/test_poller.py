@@ -370,7 +370,8 @@ async def test_pause_stops_requests_and_refresh_ticks_once(manager: ManagerProce
         await h.until(lambda s: s.deployments, "deployments")
         h.poller.pause()
         assert h.snap.paused
-        await asyncio.sleep(0.3)  # a tick already in flight may finish
+        while h.poller.ticking:  # a tick already in flight finishes
+            await asyncio.sleep(0.01)
         mark = len(h.requests)
         h.poller.select("web-prod")  # published, but not fetched while paused
         assert h.snap.selected == "web-prod" and h.snap.paused

@@ -124,6 +124,8 @@ class Poller:
         # cleared): the page that holds it is fetched instead of the first one.
         self._keep: str | None = None
         self._paused = False
+        # True while a tick's requests are in flight (pause lets one finish).
+        self.ticking = False
         self._refresh_pending = False
         self._selection_seq = 0
         self._loaded_seq = -1  # the selection that `detail` / `executions` belong to
@@ -259,7 +261,11 @@ class Poller:
         """
         while True:
             if (not self._paused and not self._refused) or self._refresh_pending:
-                await self._tick()
+                self.ticking = True
+                try:
+                    await self._tick()
+                finally:
+                    self.ticking = False
             await self._wait(self._delay())
 
     def _delay(self) -> float | None:
