@@ -8,6 +8,7 @@ from collections.abc import Callable
 from typing import Any
 
 from textual.binding import Binding
+from textual.widgets import Button
 
 from tests.hardening.conftest import MUTATING, LoggedManager
 from tests.hardening.figures import count
@@ -38,8 +39,38 @@ async def back_to_main(pilot: Any, app: Any) -> None:
     assert screen_name(app) == "MainScreen", screen_name(app)
 
 
+async def confirm_each_choice(
+    pilot: Any, app: Any, screen: Any, key: str, pressed: set[str]
+) -> None:
+    """The dialog `key` opened on `screen`: each of its buttons chosen in turn (the
+    key opens it again for the next), as an operator confirming would."""
+    opened = app.screen
+    labels = [b.id for b in opened.query(Button) if b.id]
+    for index, button_id in enumerate(labels):
+        if index:
+            await back_to(pilot, app, screen)
+            await pilot.press(key)
+            await pilot.pause(0.05)
+        dialog = app.screen
+        if dialog is screen or not dialog.query(f"#{button_id}"):
+            break
+        dialog.query_one(f"#{button_id}", Button).press()
+        await pilot.pause(0.1)
+        pressed.add(f"{type(dialog).__name__}:{button_id}")
+    await back_to(pilot, app, screen)
+
+
+async def back_to(pilot: Any, app: Any, screen: Any) -> None:
+    for _ in range(5):
+        if app.screen is screen or len(app.screen_stack) <= 1:
+            return
+        await pilot.press("escape")
+        await pilot.pause(0.05)
+
+
 async def press_all(pilot: Any, app: Any, pressed: set[str], where: str) -> None:
-    """Every key of the current screen's bindings, coming back to it after each."""
+    """Every key of the current screen's bindings, coming back to it after each; a
+    dialog that opens gets each of its choices confirmed."""
     screen = app.screen
     for key in keys_of(screen):
         if app.screen is not screen:
@@ -48,6 +79,9 @@ async def press_all(pilot: Any, app: Any, pressed: set[str], where: str) -> None
         await pilot.pause(0.05)
         pressed.add(f"{where}:{key}")
         opened = app.screen
+        if opened is not screen and opened.query(Button):
+            await confirm_each_choice(pilot, app, screen, key, pressed)
+            continue
         if opened is not screen and key != "escape":
             # Something opened (raw view, help, settings, the execution screen): its own
             # keys too, one level deep, then back.
@@ -134,5 +168,8 @@ async def test_read_only_sends_nothing_that_mutates(
     assert len([r for r in requests if r["method"] == "GET"]) > 10
     assert {"deployments:s", "workflows:s", "workflows:S", "executions:c"} <= pressed, pressed
     assert any(k.startswith("ExecutionScreen:") or k.startswith("execution:") for k in pressed)
+    # No key opens a confirming dialog in read-only mode; one that did would have had
+    # each of its choices pressed above, and the request log checked for what they sent.
+    assert not [k for k in pressed if k.startswith("ConfirmScreen:")], pressed
     count("read-only: keys and commands tried", len(pressed))
     count("read-only: mutating requests sent", len(mutating))
