@@ -18,6 +18,7 @@ from tests.hardening.screen import screen_text
 from tests.manager_process import ManagerProcess
 from tests.ui.conftest import make_app, wait_until
 from tests.ui.helpers import main, ready, screen_name, table
+from tui.api.models import Execution
 from tui.app import CfyTuiApp
 from tui.live.snapshot import ConnectionState, Snapshot
 from tui.widgets.status_line import Identity, status_line_text
@@ -128,6 +129,28 @@ def test_status_line_names_the_host_in_use_at_any_width(width: int | None) -> No
     assert "cfy-manager-2.example.com" in text
     assert "cfy-manager-1" not in text and "cfy-manager-3" not in text
     assert "2/3" in text and "default_tenant" in text and "admin" in text
+
+
+@pytest.mark.parametrize("width", [80, 100, 120, None])
+def test_a_running_system_workflow_leaves_tenant_and_user_visible(width: int | None) -> None:
+    now = 1_000_000.0
+    snapshot = Snapshot(
+        connection=ConnectionState(connected=True),
+        updated_at=now - 3,
+        active=(
+            Execution(
+                id="3f2c6e44-aaaa", workflow_id="create_snapshot", status="started",
+                is_system_workflow=True,
+            ),
+        ),
+    )  # fmt: skip
+    one = Identity(url="http://127.0.0.1:18500", tenant="default_tenant", user="admin")
+    line = status_line_text(snapshot, one, "7.0.4", now, width=width)
+    text = line.plain
+    assert width is None or line.cell_len <= width
+    assert "create_snapshot" in text and "default_tenant" in text and "admin" in text
+    if width is None:
+        assert "system create_snapshot started" in text
 
 
 def test_status_line_of_one_host_is_unchanged() -> None:

@@ -30,12 +30,16 @@ _FULL = {
     "age_words": True,
     "labels": True,
     "long_words": True,
+    "age": True,
 }
 _FORMS = (
     _FULL,
     {**_FULL, "show_version": False},
     {**_FULL, "show_version": False, "scheme": False},
     {**_FULL, "show_version": False, "scheme": False, "retry": False, "age_words": False},
+    {**{key: False for key in _FULL}, "age": True},
+    # The last resort (a system workflow named, a long host): the age goes before the
+    # tenant and user would be cut.
     {key: False for key in _FULL},
 )
 
@@ -121,17 +125,16 @@ def _line(
     line.append(dot)
     system = snapshot.system_active
     if system:
-        # While a system workflow runs, the manager queues every start: say which.
+        # While a system workflow runs, the manager queues every start: say which
+        # (its status only where there is room: tenant and user come first).
         first = system[0]
         more = f" +{len(system) - 1}" if len(system) > 1 else ""
-        line.append_text(
-            safe(
-                f"system {first.workflow_id} {first.status}{more}",
-                "bold reverse",
-                limit=60,
-                ascii_only=ascii_only,
-            )
+        words = (
+            f"system {first.workflow_id} {first.status}{more}"
+            if form["long_words"]
+            else f"sys {first.workflow_id}{more}"
         )
+        line.append_text(safe(words, "bold reverse", limit=40, ascii_only=ascii_only))
         line.append(dot)
     url = redact_url(identity.shown_url)  # no user:password@
     if not form["scheme"]:
@@ -162,7 +165,7 @@ def _line(
         line.append(dot)
         words = "data as of" if form["long_words"] else "data"
         line.append(f"{words} {when.strftime('%H:%M:%S')} (stale)", style="bold")
-    else:
+    elif form["age"]:
         age = snapshot.age(now)
         if age is not None:
             shown = fmt.age(age)
