@@ -8,6 +8,7 @@ import os
 import signal
 import sys
 import threading
+from collections.abc import Callable
 from pathlib import Path
 
 from tui.manager.clock import parse_timestamp
@@ -23,14 +24,19 @@ def _speed(text: str) -> float:
     return value
 
 
-def _positive_int(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
-    if value < 1:
-        raise argparse.ArgumentTypeError("must be at least 1")
-    return value
+def _at_least_one(name: str) -> Callable[[str], int]:
+    """A flag's whole number of 1 or more, refused in words that name the flag."""
+
+    def parse(text: str) -> int:
+        try:
+            value = int(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"not a whole number: {text}") from None
+        if value < 1:
+            raise argparse.ArgumentTypeError(f"{name} must be 1 or more")
+        return value
+
+    return parse
 
 
 def _timestamp(text: str) -> float:
@@ -38,17 +44,6 @@ def _timestamp(text: str) -> float:
         return parse_timestamp(text)
     except ValueError:
         raise argparse.ArgumentTypeError(f"not an ISO timestamp: {text}") from None
-
-
-def _lock_after(text: str) -> int:
-    """At least 1, as the real `failed_logins_before_account_lock`."""
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"not a whole number: {text}") from None
-    if value < 1:
-        raise argparse.ArgumentTypeError("lock-after must be 1 or more")
-    return value
 
 
 def _lock_period(text: str) -> float:
@@ -120,7 +115,7 @@ def build_parser(prog: str = "cfy-tui manager") -> argparse.ArgumentParser:
     )
     parser.add_argument(
         "--lock-after",
-        type=_lock_after,
+        type=_at_least_one("lock-after"),  # as the real failed_logins_before_account_lock
         default=None,
         metavar="N",
         help="lock an account once it has more than N failed logins in a row, as a real "
@@ -178,7 +173,7 @@ def build_parser(prog: str = "cfy-tui manager") -> argparse.ArgumentParser:
     )
     parser.add_argument(
         "--max-concurrent-workflows",
-        type=_positive_int,
+        type=_at_least_one("max-concurrent-workflows"),
         default=20,
         metavar="N",
         help="queued executions start while fewer than N run in all (default 20, the real "
