@@ -39,6 +39,7 @@ from tui.api.models import (
     VersionInfo,
     as_mapping,
     integer,
+    opt_text,
 )
 from tui.api.urls import redact_url, userinfo
 
@@ -263,8 +264,10 @@ class ManagerClient:
         params: list[tuple[str, str]],
         parse: Callable[[Any], T | None],
         key: Callable[[T], str] | None = None,
+        *,
+        with_tenant: bool = True,
     ) -> Page[T]:
-        payload = await self.request("GET", path, params=params)
+        payload = await self.request("GET", path, params=params, with_tenant=with_tenant)
         data = as_mapping(payload)
         items = data.get("items")
         if not isinstance(items, list):
@@ -293,17 +296,14 @@ class ManagerClient:
     async def list_tenants(self) -> list[str]:
         """The names of the tenants this user may use (all of them for an admin), asked
         without a `Tenant` header so that it works after a tenant was refused."""
-        payload = await self.request(
-            "GET",
+        page = await self._page(
             "/api/v3.1/tenants",
-            params=[("_include", "name"), ("_get_all_results", "true"), ("_sort", "name")],
+            [("_include", "name"), ("_get_all_results", "true"), ("_sort", "name")],
+            lambda item: opt_text(as_mapping(item), "name") or None,
+            key=lambda name: name,
             with_tenant=False,
         )
-        items = as_mapping(payload).get("items")
-        if not isinstance(items, list):
-            raise BadResponse("GET /api/v3.1/tenants answered without an items list")
-        names = [as_mapping(item).get("name") for item in items]
-        return [name for name in names if isinstance(name, str) and name]
+        return list(page.items)
 
     async def _listing(
         self,
