@@ -19,8 +19,9 @@ from cloudify_rest_client.exceptions import (
 )
 
 from tests.cfy_cli import Cfy
+from tests.manager.test_cfy_cli import use_profile
 from tests.manager.test_client_conformance import client, raises, wait_status
-from tests.manager_process import PASSWORDS, ManagerProcess
+from tests.manager_process import ManagerProcess
 
 ACTIVE = ("pending", "started")
 
@@ -150,20 +151,7 @@ def test_cfy_cli_queues_behind_a_snapshot(
     cfy_executable: Path, tmp_path: Path, slow_manager: ManagerProcess
 ) -> None:
     cfy = Cfy(cfy_executable, tmp_path / "cfy-home")
-    profile = cfy(
-        "profiles",
-        "use",
-        "127.0.0.1",
-        "-u",
-        "admin",
-        "-p",
-        PASSWORDS["admin"],
-        "-t",
-        "default_tenant",
-        "--rest-port",
-        str(slow_manager.port),
-    )
-    assert profile.returncode == 0, str(profile)
+    use_profile(cfy, slow_manager)
     created = cfy("snapshots", "create", "snap-cli")
     assert created.returncode == 0, str(created)
     assert created.lines[0] == "Creating snapshot snap-cli...", str(created)
