@@ -67,6 +67,9 @@ CREATE TABLE IF NOT EXISTS executions (
 CREATE INDEX IF NOT EXISTS executions_by_deployment
     ON executions (tenant, deployment_id, created_at);
 CREATE INDEX IF NOT EXISTS executions_by_status ON executions (tenant, status, created_at);
+-- Across tenants: what runs or waits anywhere (the queue, a running system workflow
+-- that queues every start) is found without reading every execution.
+CREATE INDEX IF NOT EXISTS executions_by_state ON executions (status, created_at);
 CREATE INDEX IF NOT EXISTS executions_by_created ON executions (tenant, created_at);
 CREATE TABLE IF NOT EXISTS events (
     storage_id INTEGER PRIMARY KEY AUTOINCREMENT, tenant TEXT NOT NULL,
