@@ -23,7 +23,7 @@ from tui.api.errors import (
     RunningExecutionConflict,
     TransportError,
 )
-from tui.api.models import END_STATES, Execution, Workflow
+from tui.api.models import END_STATES, STOPPING_STATES, Execution, Workflow
 from tui.config import ConfigError
 from tui.connections import Connection, Connections, NeedsPassword
 from tui.live.poller import Poller
@@ -978,7 +978,7 @@ class CfyTuiApp(GlyphChrome, App[None]):
                 markup=False,
             )
             return
-        if action == "cancel" and current.status in ALREADY_STOPPING:
+        if action == "cancel" and current.status in STOPPING_STATES:
             # A manager refuses a second cancel (400 illegal_action_error): a repeat
             # after a lost answer finds the first one at work, which is what it wanted.
             self.notify(
@@ -1006,9 +1006,6 @@ class CfyTuiApp(GlyphChrome, App[None]):
         self.notify(f"{verb} requested: {label} is {answer.status}.", markup=False)
         self.poller.refresh_now()
 
-
-# Statuses in which a plain cancel is refused because a stop is already under way.
-ALREADY_STOPPING = frozenset({"cancelling", "force_cancelling", "kill_cancelling"})
 
 # Built-in workflows that destroy what a deployment has: they confirm once more.
 DESTRUCTIVE = {
