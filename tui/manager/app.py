@@ -811,7 +811,7 @@ async def secrets_list(request: Request, ctx: Ctx) -> Any:
 async def secret_get(request: Request, ctx: Ctx) -> Any:
     key = request.path_params["key"]
     secs.validate_key(key)
-    skip = secs.parse_flag("_skip_value", request.query_params.get("_skip_value", False))
+    skip = parse_bool(request.query_params.get("_skip_value", False), "_skip_value")
     caller = secs.caller_for(ctx.state, ctx.identity.username)
     row = secs.find(ctx.state, caller, ctx.tenant or "", key)
     return secs.render_read(row, caller, skip)

@@ -36,7 +36,7 @@ from tui.manager.errors import (
     NotFound,
     crash,
 )
-from tui.manager.listing import BOOL, Field, ListQuery, build_where, order_by
+from tui.manager.listing import BOOL, Field, ListQuery, build_where, order_by, parse_bool
 from tui.manager.state import ManagerState
 from tui.manager.store import loads
 
@@ -122,15 +122,6 @@ def validate_key(key: str) -> None:
         )
     if key[0] not in string.ascii_letters:
         raise BadParameters(f"{prefix} must begin with a letter")
-
-
-def parse_flag(name: str, value: Any) -> bool:
-    """The real `verify_and_convert_bool`: a JSON boolean or `true`/`false` in any case."""
-    if isinstance(value, bool):
-        return value
-    if isinstance(value, str) and value.lower() in ("true", "false"):
-        return value.lower() == "true"
-    raise BadParameters(f"{name} must be <true/false>, got {value}")
 
 
 def opaque_token(text: str, now: float) -> str:
@@ -389,8 +380,8 @@ def create(
         secret_schema.check_schema(schema)
         secret_schema.validate(value, schema)
         value = json.dumps(value)
-    update_if_exists = parse_flag("update_if_exists", body.get("update_if_exists", False))
-    hidden = parse_flag("is_hidden_value", body.get("is_hidden_value", False))
+    update_if_exists = parse_bool(body.get("update_if_exists", False), "update_if_exists")
+    hidden = parse_bool(body.get("is_hidden_value", False), "is_hidden_value")
     visibility = _visibility(body, VISIBILITIES)
     if visibility == "global":
         _require_global(caller)
@@ -449,7 +440,7 @@ def update(
     changes: dict[str, Any] = {}
     hidden = body.get("is_hidden_value")
     if hidden is not None:
-        hidden = parse_flag("is_hidden_value", hidden)
+        hidden = parse_bool(hidden, "is_hidden_value")
         if not caller.may_see_hidden(row):
             raise Forbidden(
                 f"User `{caller.username}` is not permitted to modify the secret `{key}` to be "
