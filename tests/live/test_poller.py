@@ -1,4 +1,4 @@
-"""The live layer: keyed diffs, and the poller against a real embedded manager.
+"""The live layer: snapshots, and the poller against a real embedded manager.
 
 The poller tests run `Poller.run()` as a task next to a manager subprocess, collect
 every published snapshot, and count the requests that really reach the wire through
@@ -19,62 +19,14 @@ import pytest
 
 from tests.conftest import admin_client
 from tests.manager_process import PASSWORDS, ManagerProcess
-from tui.api import Deployment, Execution, ManagerClient
-from tui.live import Backoff, ConnectionState, Diff, Poller, Snapshot, changes, diff
+from tui.api import Execution, ManagerClient
+from tui.live import Backoff, ConnectionState, Poller, Snapshot
 
 DEMO = {"analytics", "db-main", "db-replica", "web-prod", "web-staging"}
 FAST, SLOW = 0.05, 0.2
 
 
 # -- pure parts ----------------------------------------------------------------------------
-
-
-def test_diff_reports_added_changed_removed_by_id() -> None:
-    old = [Execution("a", status="started"), Execution("b", status="started"), Execution("c")]
-    new = [Execution("d"), Execution("a", status="terminated"), Execution("b", status="started")]
-    assert diff(old, new) == Diff(added=("d",), changed=("a",), removed=("c",))
-    assert not diff(old, new).empty
-
-
-def test_diff_of_equal_lists_is_empty_and_ignores_raw_payloads() -> None:
-    old = [Deployment("web", raw={"x": 1}), Deployment("db")]
-    new = [Deployment("web", raw={"x": 2}), Deployment("db")]
-    assert diff(old, new).empty
-    assert diff([], []) == Diff((), (), ())
-
-
-def test_diff_takes_a_key_and_keeps_order() -> None:
-    old = [{"n": "x", "v": 1}, {"n": "y", "v": 1}, {"n": "z", "v": 1}]
-    new = [{"n": "w", "v": 1}, {"n": "z", "v": 2}, {"n": "y", "v": 3}, {"n": "v", "v": 0}]
-    result = diff(old, new, key=lambda item: item["n"])
-    assert result == Diff(added=("w", "v"), changed=("z", "y"), removed=("x",))
-
-
-def test_changes_between_snapshots() -> None:
-    run = Execution("e1", deployment_id="web", status="started")
-    old = Snapshot(
-        deployments=(Deployment("web"), Deployment("db")),
-        active=(run,),
-        selected="web",
-        detail=Deployment("web"),
-        executions=(run,),
-    )
-    done = replace(run, status="terminated")
-    new = replace(
-        old,
-        deployments=(Deployment("web", latest_execution_status="terminated"), Deployment("db")),
-        active=(),
-        executions=(done,),
-    )
-    result = changes(old, new)
-    assert result.deployments == Diff(changed=("web",))
-    assert result.active == Diff(removed=("e1",))
-    assert result.executions == Diff(changed=("e1",))
-    assert not result.selection_changed and not result.detail_changed
-    moved = changes(new, replace(new, selected="db", detail=None, executions=()))
-    assert moved.selection_changed and moved.detail_changed
-    assert moved.executions == Diff(removed=("e1",))
-    assert changes(new, new).empty
 
 
 def test_snapshot_age_staleness_and_active_for() -> None:
@@ -237,7 +189,7 @@ async def test_select_loads_detail_and_executions_newest_first(manager: ManagerP
         h.poller.select("db-main")
         moved = h.snap
         assert (moved.selected, moved.detail, moved.executions) == ("db-main", None, ())
-        assert changes(snap, moved).selection_changed
+        assert moved.selected != snap.selected
         snap = await h.until(lambda s: s.detail is not None and s.executions, "db-main's data")
         assert snap.detail is not None and snap.detail.id == "db-main"
         assert {e.deployment_id for e in snap.executions} == {"db-main"}

@@ -29,6 +29,7 @@ from tui.api.models import (
     WAITING_STATES,
     Deployment,
     Execution,
+    Page,
 )
 from tui.live.backoff import Backoff
 from tui.live.snapshot import ConnectionState, Snapshot
@@ -59,6 +60,20 @@ MAX_BACKOFF = 5.0
 # real manager's default `max_results`), and gives up after LOCATE_PAGES requests.
 LOCATE_SIZE = 1000
 LOCATE_PAGES = 20
+
+
+class _Spare:
+    """The requests a tick may still send beyond its fixed ones."""
+
+    def __init__(self, left: int) -> None:
+        self.left = left
+
+    def take(self) -> bool:
+        """One request, if any is left."""
+        if self.left <= 0:
+            return False
+        self.left -= 1
+        return True
 
 
 @dataclass(frozen=True)
@@ -340,122 +355,30 @@ class Poller:
     async def _fetch(
         self, selected: str | None, selection_seq: int, search: str, wanted: int
     ) -> _Fetched:
-        client = self._client
-        prev = self.snapshot
+        """One tick's requests: the two fixed ones (running executions, the selected
+        deployment's executions), then what is due, most needed first, within the
+        budget. A part that does not fit stays due and the next tick comes soon."""
         problems: list[str] = []
-        running = await self._part(
-            client.list_executions(
-                statuses=RUNNING_STATES,
-                size=self.active_page,
-                sort=("-created_at",),
-                include=ACTIVE_EXECUTION_FIELDS,
-                # A running system workflow (a snapshot) is why starts queue: it comes
-                # with the running ones, at no extra request.
-                include_system=True,
-            ),
-            "running executions",
-            problems,
-        )
-        active = _with_first(running.items if running else prev.active, self._pinned())
-        now_active = {e.id for e in active}
-        ended = {e.deployment_id for e in prev.active if e.id not in now_active}
-        # A deployment that became busy (a start, a dequeue) has a new latest execution
-        # and status: its row is re-read in the same tick (budget allowing), so the
-        # row's columns all come from one answer instead of the status lagging the
-        # running execution.
-        began = {e.deployment_id for e in active if e.status not in WAITING_STATES} - {
-            e.deployment_id for e in prev.active if e.status not in WAITING_STATES
-        }
-
-        executions: tuple[Execution, ...] | None = None
-        executions_failed = False
+        running, active, ended, began = await self._fetch_active(problems)
         same_selection = self._loaded_seq == selection_seq
-        if selected is not None:
-            recent = await self._part(
-                client.list_executions(deployment_id=selected, size=self.executions_page),
-                f"executions of {selected}",
-                problems,
-            )
-            executions_failed = recent is None
-            executions = recent.items if recent is not None else None
-            if same_selection and executions is not None:
-                before = {e.id: e.status for e in prev.executions}
-                if any(e.is_ended and before.get(e.id) in UNFINISHED_STATES for e in executions):
-                    ended.add(selected)
-
-        # What is due beyond the two fixed requests, most needed first. A part that
-        # does not fit in the budget stays due and the next tick comes soon.
-        shown = {d.id for d in prev.deployments}
+        executions, executions_failed = await self._fetch_executions(
+            selected, same_selection, ended, problems
+        )
+        spare = _Spare(self._budget - self._requests)
+        shown = {d.id for d in self.snapshot.deployments}
         self._rows_due |= (ended | began) & shown
-        deployments_due = (
-            self._deployments_done < wanted
-            or self._deployments_at is None
-            or self._clock() - self._deployments_at >= self.deployments_interval
+        deployments_due, page, rows = await self._fetch_deployments(spare, search, wanted, problems)
+        deployments, total, deployments_offset = page or (None, 0, 0)
+        signature = self._signature(
+            selected, deployments or self.snapshot.deployments, rows, executions
         )
-        spare = self._budget - self._requests
-        deployments: tuple[Deployment, ...] | None = None
-        total = 0
-        deployments_offset = 0
-        if deployments_due and spare > 0:
-            spare -= 1
-            self._rows_due.clear()  # the page holds every row anew
-            page_result = await self._deployments_page(search, problems)
-            if page_result is not None:
-                deployments, total, deployments_offset = page_result
-        rows: tuple[Deployment, ...] = ()
-        if self._rows_due and spare > 0:
-            spare -= 1
-            wanted_rows = sorted(self._rows_due)
-            self._rows_due.clear()
-            found = await self._part(
-                client.list_deployments(ids=wanted_rows, size=len(wanted_rows), offset=0),
-                "deployments that began or ended a run",
-                problems,
-            )
-            rows = found.items if found is not None else ()
-
-        detail: Deployment | None = None
-        detail_fetched = gone = False
-        signature = self._signature(selected, deployments or prev.deployments, rows, executions)
-        detail_due = selected is not None and (
-            not same_selection or self._detail_wanted or signature != self._detail_signature
+        detail, detail_fetched, gone, detail_deferred = await self._fetch_detail(
+            spare, selected, same_selection, signature, problems
         )
-        if detail_due and spare > 0 and selected is not None:
-            spare -= 1
-            self._detail_wanted = False
-            try:
-                detail = await self._part(
-                    client.get_deployment(selected, include=DEPLOYMENT_DETAIL_FIELDS),
-                    f"deployment {selected}",
-                    problems,
-                )
-                detail_fetched = detail is not None
-                if detail_fetched:
-                    self._detail_signature = signature
-            except NotFound:
-                gone = True  # deleted: not a connection problem
-        detail_deferred = detail_due and not (detail_fetched or gone)
-
-        watched: tuple[Execution, ...] = ()
-        watched_deferred = False
-        if self._watched:
-            missing = self._watched_missing(active, executions or ())
-            if missing and spare > 0:
-                spare -= 1
-                watched = await self._fetch_watched(active, executions or (), problems)
-            else:
-                watched = self._merge_watched(active, executions or ())
-                watched_deferred = bool(missing)
-
-        waiting_total: int | None = None
-        if spare > 0:
-            spare -= 1
-            waiting = await self._part(
-                client.list_executions(statuses=WAITING_LIST, size=0, sort=(), include=("id",)),
-                "waiting executions",
-                problems,
-            )
-            waiting_total = waiting.total if waiting is not None else None
+        watched, watched_deferred = await self._fetch_watched_due(
+            spare, active, executions or (), problems
+        )
+        waiting_total = await self._fetch_waiting(spare, problems)
         self._deferred = (
             bool(self._rows_due)
             or detail_deferred
@@ -479,6 +402,141 @@ class Poller:
             len(running.items) if running is not None else 0,
             waiting_total,
         )
+
+    async def _fetch_active(
+        self, problems: list[str]
+    ) -> tuple[Page[Execution] | None, tuple[Execution, ...], set[str], set[str]]:
+        """The running executions (system ones too), and the deployments whose run
+        ended or began since the last tick."""
+        prev = self.snapshot
+        running = await self._part(
+            self._client.list_executions(
+                statuses=RUNNING_STATES,
+                size=self.active_page,
+                sort=("-created_at",),
+                include=ACTIVE_EXECUTION_FIELDS,
+                # A running system workflow (a snapshot) is why starts queue: it comes
+                # with the running ones, at no extra request.
+                include_system=True,
+            ),
+            "running executions",
+            problems,
+        )
+        active = _with_first(running.items if running else prev.active, self._unconfirmed_starts())
+        now_active = {e.id for e in active}
+        ended = {e.deployment_id for e in prev.active if e.id not in now_active}
+        # A deployment that became busy (a start, a dequeue) has a new latest execution
+        # and status: its row is re-read in the same tick (budget allowing), so the
+        # row's columns all come from one answer instead of the status lagging the
+        # running execution.
+        began = {e.deployment_id for e in active if e.status not in WAITING_STATES} - {
+            e.deployment_id for e in prev.active if e.status not in WAITING_STATES
+        }
+        return running, active, ended, began
+
+    async def _fetch_executions(
+        self, selected: str | None, same_selection: bool, ended: set[str], problems: list[str]
+    ) -> tuple[tuple[Execution, ...] | None, bool]:
+        """The selected deployment's newest executions, and whether that read failed;
+        one of them that ended since the last tick marks the deployment's row due."""
+        if selected is None:
+            return None, False
+        recent = await self._part(
+            self._client.list_executions(deployment_id=selected, size=self.executions_page),
+            f"executions of {selected}",
+            problems,
+        )
+        if recent is None:
+            return None, True
+        if same_selection:
+            before = {e.id: e.status for e in self.snapshot.executions}
+            if any(e.is_ended and before.get(e.id) in UNFINISHED_STATES for e in recent.items):
+                ended.add(selected)
+        return recent.items, False
+
+    async def _fetch_deployments(
+        self, spare: _Spare, search: str, wanted: int, problems: list[str]
+    ) -> tuple[bool, tuple[tuple[Deployment, ...], int, int] | None, tuple[Deployment, ...]]:
+        """The page of deployments when it is due (the page holds every row anew), else
+        the rows due alone: (was the page due, the page, the rows)."""
+        deployments_due = (
+            self._deployments_done < wanted
+            or self._deployments_at is None
+            or self._clock() - self._deployments_at >= self.deployments_interval
+        )
+        page = None
+        if deployments_due and spare.take():
+            self._rows_due.clear()
+            page = await self._deployments_page(search, problems)
+        rows: tuple[Deployment, ...] = ()
+        if self._rows_due and spare.take():
+            wanted_rows = sorted(self._rows_due)
+            self._rows_due.clear()
+            found = await self._part(
+                self._client.list_deployments(ids=wanted_rows, size=len(wanted_rows), offset=0),
+                "deployments that began or ended a run",
+                problems,
+            )
+            rows = found.items if found is not None else ()
+        return deployments_due, page, rows
+
+    async def _fetch_detail(
+        self,
+        spare: _Spare,
+        selected: str | None,
+        same_selection: bool,
+        signature: tuple[Any, ...],
+        problems: list[str],
+    ) -> tuple[Deployment | None, bool, bool, bool]:
+        """The selected deployment's detail when it may have changed: (detail, fetched,
+        gone, deferred for want of budget)."""
+        due = selected is not None and (
+            not same_selection or self._detail_wanted or signature != self._detail_signature
+        )
+        if selected is None or not due:
+            return None, False, False, False
+        if not spare.take():
+            return None, False, False, True
+        self._detail_wanted = False
+        try:
+            detail = await self._part(
+                self._client.get_deployment(selected, include=DEPLOYMENT_DETAIL_FIELDS),
+                f"deployment {selected}",
+                problems,
+            )
+        except NotFound:
+            return None, False, True, False  # deleted: not a connection problem
+        if detail is None:
+            return None, False, False, True
+        self._detail_signature = signature
+        return detail, True, False, False
+
+    async def _fetch_watched_due(
+        self,
+        spare: _Spare,
+        active: tuple[Execution, ...],
+        executions: tuple[Execution, ...],
+        problems: list[str],
+    ) -> tuple[tuple[Execution, ...], bool]:
+        """The watched executions, read when some are neither listed this tick nor
+        known to have ended: (watched, deferred for want of budget)."""
+        if not self._watched:
+            return (), False
+        missing = self._watched_missing(active, executions)
+        if missing and spare.take():
+            return await self._fetch_watched(active, executions, problems), False
+        return self._merge_watched(active, executions), bool(missing)
+
+    async def _fetch_waiting(self, spare: _Spare, problems: list[str]) -> int | None:
+        """How many executions wait (queued or scheduled) on the whole manager."""
+        if not spare.take():
+            return None
+        waiting = await self._part(
+            self._client.list_executions(statuses=WAITING_LIST, size=0, sort=(), include=("id",)),
+            "waiting executions",
+            problems,
+        )
+        return waiting.total if waiting is not None else None
 
     async def _deployments_page(
         self, search: str, problems: list[str]
@@ -595,8 +653,9 @@ class Poller:
                 extra = page.items
         return self._merge_watched(active, executions, extra)
 
-    def _pinned(self) -> list[Execution]:
-        """Executions noted since the current tick began; older notes are answered."""
+    def _unconfirmed_starts(self) -> list[Execution]:
+        """Starts noted (`note_started`) since the current tick began, not yet listed by
+        the manager: shown meanwhile; older notes are answered by the lists."""
         self._noted = {k: v for k, v in self._noted.items() if v[1] >= self._ticks}
         return [execution for execution, _ in self._noted.values()]
 
@@ -608,9 +667,9 @@ class Poller:
         self._worked = True
         self._confirming = False
         self._refused = ""
-        pinned = self._pinned()
+        unconfirmed = self._unconfirmed_starts()
         fields: dict[str, Any] = {
-            "active": _with_first(fetched.active, [e for e in pinned if e.is_unfinished]),
+            "active": _with_first(fetched.active, [e for e in unconfirmed if e.is_unfinished]),
             "connection": ConnectionState(connected=True, error="; ".join(fetched.problems)),
             "updated_at": now,
             "missing_fields": tuple(
@@ -628,7 +687,7 @@ class Poller:
                 # Its row goes on the next tick, and the cursor with it.
                 self._deployments_wanted += 1
             elif not fetched.executions_failed:
-                mine = [e for e in pinned if e.deployment_id == selected]
+                mine = [e for e in unconfirmed if e.deployment_id == selected]
                 fields["executions"] = _with_first(fetched.executions or (), mine)
             if fetched.detail_fetched:
                 fields["detail"] = fetched.detail

@@ -1,20 +1,17 @@
-"""Immutable views of "what the manager says now", and keyed diffs between them.
+"""Immutable views of "what the manager says now", keyed by id.
 
-The UI never rebuilds a table on a tick (UX.md, "Live data"): it applies a diff keyed
-by id, so rows keep their place and the cursor stays put. Everything here is frozen,
-so a published snapshot can be handed to widgets and kept as "the previous one" for
-the next diff without anyone being able to change it underneath.
+The UI never rebuilds a table on a tick (UX.md, "Live data"): each table compares
+the rows of a new snapshot with those it shows, by key and cell by cell
+(`tui/widgets/keyed_table.py`), so rows keep their place and the cursor stays put.
+Everything here is frozen, so a published snapshot can be handed to widgets and kept
+without anyone being able to change it underneath.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import Any, TypeVar
 
 from tui.api.models import Deployment, Execution
-
-T = TypeVar("T")
 
 
 @dataclass(frozen=True)
@@ -29,42 +26,6 @@ class ConnectionState:
     # the user gives new credentials or another tenant (a real manager counts every
     # refused login and may lock the account).
     refused: str = ""
-
-
-@dataclass(frozen=True)
-class Diff:
-    """Keys added, changed (same key, unequal value) and removed, each in list order."""
-
-    added: tuple[str, ...] = ()
-    changed: tuple[str, ...] = ()
-    removed: tuple[str, ...] = ()
-
-    @property
-    def empty(self) -> bool:
-        return not (self.added or self.changed or self.removed)
-
-
-def _default_key(item: Any) -> str:
-    return item.id
-
-
-def diff(old: Sequence[T], new: Sequence[T], key: Callable[[T], str] = _default_key) -> Diff:
-    """Compare two lists by key. Models are frozen dataclasses, so `!=` is a field compare.
-
-    `added` and `changed` follow the order of `new`, `removed` the order of `old`; a key
-    that appears twice counts once (the last occurrence wins), as a keyed table would.
-    """
-    before = {key(item): item for item in old}
-    after = {key(item): item for item in new}
-    added: list[str] = []
-    changed: list[str] = []
-    for k, item in after.items():
-        if k not in before:
-            added.append(k)
-        elif before[k] != item:
-            changed.append(k)
-    removed = [k for k in before if k not in after]
-    return Diff(tuple(added), tuple(changed), tuple(removed))
 
 
 @dataclass(frozen=True)
@@ -124,39 +85,3 @@ class Snapshot:
             if execution.deployment_id == deployment_id:
                 return execution
         return None
-
-
-@dataclass(frozen=True)
-class Changes:
-    """What the UI has to apply to go from one snapshot to the next."""
-
-    deployments: Diff
-    executions: Diff
-    active: Diff
-    selection_changed: bool
-    detail_changed: bool
-
-    @property
-    def empty(self) -> bool:
-        return (
-            self.deployments.empty
-            and self.executions.empty
-            and self.active.empty
-            and not self.selection_changed
-            and not self.detail_changed
-        )
-
-
-def changes(old: Snapshot, new: Snapshot) -> Changes:
-    """Keyed diffs of the three lists, and whether the selection or its detail moved.
-
-    When the selection changed, `executions` is diffed all the same (rows of the old
-    deployment come out as removed), so a UI may apply it or simply reload that pane.
-    """
-    return Changes(
-        deployments=diff(old.deployments, new.deployments),
-        executions=diff(old.executions, new.executions),
-        active=diff(old.active, new.active),
-        selection_changed=old.selected != new.selected,
-        detail_changed=old.detail != new.detail,
-    )

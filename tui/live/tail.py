@@ -158,9 +158,6 @@ class ExecutionFollower:
         self._wake = asyncio.Event()
         self._older_wanted = False
 
-    def refresh_now(self) -> None:
-        self._wake.set()
-
     def load_older(self) -> None:
         """Read the page before the oldest event held (the user scrolled to the top);
         a no-op when everything is held or a page is on its way."""
