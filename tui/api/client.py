@@ -205,6 +205,21 @@ class ManagerClient:
         content = None if body is None else json.dumps(body).encode()
         if params is not None:
             params = [(key, _wire(value)) for key, value in params]
+        response = await self._send(method, path, params, content, with_tenant)
+        if response.status_code == 204:
+            return None
+        return _decoded(method, path, response, tuple(expect))
+
+    async def _send(
+        self,
+        method: str,
+        path: str,
+        params: Sequence[tuple[str, str]] | None,
+        content: bytes | None,
+        with_tenant: bool,
+    ) -> httpx.Response:
+        """Send to the host in use, moving on to the next host of a cluster while a
+        failure allows it (`may_try_next`): what could not be reached is named."""
         attempts = self.hosts.attempts()
         tried: list[str] = []  # "url (reason)" of the hosts that could not be reached
         for number, index in enumerate(attempts, start=1):
@@ -231,32 +246,8 @@ class ManagerClient:
                 if self._on_request is not None:
                     self._on_request(method, path, status, _now() - loop_time)
             self.hosts.answered(index)
-            break
-        if response.status_code == 204:
-            return None
-        try:
-            payload = response.json() if response.content else None
-        except (ValueError, UnicodeDecodeError, RecursionError):  # too deeply nested
-            payload = _NOT_JSON
-        if response.status_code not in tuple(expect):
-            data = as_mapping(payload) if payload is not _NOT_JSON else {}
-            message = data.get("message")
-            if not isinstance(message, str):
-                snippet = response.text[:200] if payload is _NOT_JSON else ""
-                message = f"HTTP {response.status_code}" + (f": {snippet}" if snippet else "")
-            code = data.get("error_code")
-            trace = data.get("server_traceback")
-            raise manager_error(
-                response.status_code,
-                code if isinstance(code, str) else None,
-                message,
-                trace if isinstance(trace, str) else None,
-            )
-        if payload is _NOT_JSON:
-            raise BadResponse(
-                f"{method} {path} answered {response.status_code} with a body that is not JSON"
-            )
-        return payload
+            return response
+        raise AssertionError("no host to send to")  # attempts() is never empty
 
     async def _page(
         self,
@@ -534,3 +525,32 @@ def _is_tls(exc: BaseException) -> bool:
 
 def _now() -> float:
     return time.perf_counter()
+
+
+def _decoded(method: str, path: str, response: httpx.Response, expect: tuple[int, ...]) -> Any:
+    """The JSON body of an expected answer; the manager's error (its message, code and
+    traceback when it sent them) for any other; BadResponse for a body that is not
+    JSON."""
+    try:
+        payload = response.json() if response.content else None
+    except (ValueError, UnicodeDecodeError, RecursionError):  # too deeply nested
+        payload = _NOT_JSON
+    if response.status_code not in expect:
+        data = as_mapping(payload) if payload is not _NOT_JSON else {}
+        message = data.get("message")
+        if not isinstance(message, str):
+            snippet = response.text[:200] if payload is _NOT_JSON else ""
+            message = f"HTTP {response.status_code}" + (f": {snippet}" if snippet else "")
+        code = data.get("error_code")
+        trace = data.get("server_traceback")
+        raise manager_error(
+            response.status_code,
+            code if isinstance(code, str) else None,
+            message,
+            trace if isinstance(trace, str) else None,
+        )
+    if payload is _NOT_JSON:
+        raise BadResponse(
+            f"{method} {path} answered {response.status_code} with a body that is not JSON"
+        )
+    return payload
