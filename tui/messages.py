@@ -1,10 +1,12 @@
-"""Messages between the app and its screens."""
+"""Messages to screens: the app tells them what changed; they decide what to show."""
 
 from __future__ import annotations
 
 from textual.message import Message
 
+from tui.api.models import Execution
 from tui.live.snapshot import Snapshot
+from tui.live.tail import TailState
 
 
 class SnapshotReady(Message):
@@ -21,7 +23,7 @@ class SnapshotReady(Message):
 class TailUpdated(Message):
     """A new state of a followed execution (status and events)."""
 
-    def __init__(self, state: object) -> None:
+    def __init__(self, state: TailState) -> None:
         super().__init__()
         self.state = state
 
@@ -29,10 +31,14 @@ class TailUpdated(Message):
         return isinstance(message, TailUpdated)
 
 
-class WorkflowLoaded(Message):
-    """The declared workflow of an execution, to mark parameters that differ from
-    their defaults."""
+class ExecutionStarted(Message):
+    """A start flow created `execution`: the main screen puts its cursor on it."""
 
-    def __init__(self, workflow: object) -> None:
+    def __init__(self, execution: Execution) -> None:
         super().__init__()
-        self.workflow = workflow
+        self.execution = execution
+
+
+class CredentialsChanged(Message):
+    """The user gave new credentials: a screen that stopped on refused ones (an
+    execution's tail) starts again with them."""

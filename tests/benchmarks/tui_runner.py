@@ -61,7 +61,7 @@ def build(url: str, password: str, **client_kw: object) -> CfyTuiApp:
 
 
 def deployment_rows(app: CfyTuiApp) -> int:
-    if app.main_screen is None or not app.main_screen.is_mounted:
+    if not app.screen_stack or not app.main_screen.is_mounted:
         return 0
     return app.main_screen.query_one("#deployments").row_count  # type: ignore[attr-defined]
 

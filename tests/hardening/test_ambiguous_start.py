@@ -17,10 +17,11 @@ from tests.hardening.screen import Notes
 from tests.manager_process import PASSWORDS
 from tests.ui.conftest import wait_until
 from tests.ui.helpers import http, select_deployment, start_via_http
+from tui.actions.start import StartRequest
 from tui.api import ManagerClient, Timeouts
 from tui.api.models import Execution
 from tui.app import CfyTuiApp
-from tui.screens.start import StartRequest
+from tui.screens.flows import send_cancel, send_start
 from tui.widgets.status_line import Identity
 
 TRIALS = 36
@@ -75,7 +76,7 @@ async def test_lost_answers_never_start_twice(
             existing = executions_of(manager, "web-staging", "check_status")
             mark, seen = notes.mark(), len(proxy.seen)
             proxy.fault = fault
-            await app._start(StartRequest("web-staging", "check_status", {}, force=True))
+            await send_start(app, StartRequest("web-staging", "check_status", {}, force=True))
             proxy.fault = None
             new = set(executions_of(manager, "web-staging", "check_status")) - set(existing)
             sent = [s for s in proxy.seen[seen:] if s[:2] == ("POST", START)]
@@ -114,11 +115,11 @@ async def test_an_execution_started_just_before_is_not_taken_for_the_lost_one(
         await select_deployment(pilot, app, "web-staging")
         app.open_after_start = False
         request = StartRequest("web-staging", "check_status", {}, force=True)
-        await app._start(request)  # answered: started
+        await send_start(app, request)  # answered: started
         assert "Started" in notes.text_since(0)
         mark = notes.mark()
         proxy.fault = "drop_before"
-        await app._start(request)  # lost before it reached the manager
+        await send_start(app, request)  # lost before it reached the manager
         proxy.fault = None
         said = notes.text_since(mark)
         assert "it did not start" in said and "It did start" not in said, said
@@ -142,7 +143,7 @@ async def test_a_client_clock_far_off_changes_nothing(
             existing = executions_of(manager, "web-staging", "check_status")
             mark = notes.mark()
             proxy.fault = "drop_after"  # reached the manager, the answer was lost
-            await app._start(request)
+            await send_start(app, request)
             proxy.fault = None
             new = set(executions_of(manager, "web-staging", "check_status")) - set(existing)
             assert len(new) == 1
@@ -150,7 +151,7 @@ async def test_a_client_clock_far_off_changes_nothing(
             assert f"It did start: execution {next(iter(new))[:8]}" in said, (skew, said)
             mark = notes.mark()
             proxy.fault = "drop_before"
-            await app._start(request)
+            await send_start(app, request)
             proxy.fault = None
             assert "it did not start" in notes.text_since(mark), skew
             count("fault-injection trials", 2)
@@ -170,7 +171,7 @@ async def test_a_lost_cancel_says_it_is_safe_to_repeat_and_is(
         for fault in FAULTS:
             mark = notes.mark()
             proxy.fault = fault
-            await app._cancel(target, "cancel")
+            await send_cancel(app, target, "cancel")
             proxy.fault = None
             said = notes.text_since(mark)
             # The first lost cancel leaves it running or cancelling: "safe to repeat";
@@ -179,7 +180,7 @@ async def test_a_lost_cancel_says_it_is_safe_to_repeat_and_is(
             count("fault-injection trials")
         # And repeating it is indeed harmless: the execution ends cancelled.
         mark = notes.mark()
-        await app._cancel(target, "cancel")
+        await send_cancel(app, target, "cancel")
         said = notes.text_since(mark)
         # Repeated: sent again and answered, found already cancelling (a manager would
         # refuse a second cancel, so none is sent), or found ended; never refused.

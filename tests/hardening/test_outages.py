@@ -16,9 +16,10 @@ from tests.hardening.figures import count
 from tests.hardening.screen import Notes
 from tests.ui.conftest import make_app, wait_until
 from tests.ui.helpers import http, main, ready, start_via_http, table
+from tui.actions.start import StartRequest
 from tui.api.models import Execution
 from tui.live.snapshot import Snapshot
-from tui.screens.start import StartRequest
+from tui.screens.flows import send_cancel, send_start
 
 FIRST = 0.25
 CAP = 2.0
@@ -118,7 +119,7 @@ async def test_repeated_outages_with_a_start_and_a_cancel_in_flight(
             if kind == "start in flight":
                 start_checked = executions_of(manager, "web-staging", "check_status")
                 request = StartRequest("web-staging", "check_status", {}, force=True)
-                in_flight = app.run_worker(app._start(request), exit_on_error=False)
+                in_flight = app.run_worker(send_start(app, request), exit_on_error=False)
                 await asyncio.to_thread(manager.stop, True)
             elif kind == "cancel in flight":
                 running = start_via_http(manager, "web-prod", "rolling_restart", force=True)
@@ -128,7 +129,7 @@ async def test_repeated_outages_with_a_start_and_a_cancel_in_flight(
                 if target is None:
                     target = Execution.from_json(running)
                 assert target is not None
-                in_flight = app.run_worker(app._cancel(target, "cancel"), exit_on_error=False)
+                in_flight = app.run_worker(send_cancel(app, target, "cancel"), exit_on_error=False)
                 await asyncio.to_thread(manager.stop, True)
             else:
                 await asyncio.to_thread(manager.stop, kind == "kill")

@@ -17,6 +17,7 @@ from tests.polling import wait_for
 from tests.ui.conftest import make_app, wait_until
 from tests.ui.helpers import main, screen_name, select_deployment, start_via_http, table
 from tui.api.models import Execution
+from tui.screens.flows import cancel_flow, rerun_flow, start_flow
 
 QUITS = {"q", "ctrl+c", "ctrl+q"}
 
@@ -145,11 +146,11 @@ async def test_read_only_sends_nothing_that_mutates(
         # The entry points themselves refuse.
         detail = main(app).snapshot.detail
         assert detail is not None and detail.workflows
-        app.open_start("web-prod", detail.workflows[0], force=False)
+        app.run_worker(start_flow(app, "web-prod", detail.workflows[0], force=False))
         execution = Execution.from_json(running)
         assert execution is not None
-        app.open_cancel(execution)
-        app.rerun(execution)
+        app.run_worker(cancel_flow(app, execution))
+        app.run_worker(rerun_flow(app, execution))
         # Each entry point refuses at once, saying so, instead of opening anything.
         await wait_until(
             pilot,

@@ -20,8 +20,9 @@ from tests.ui.helpers import (
     status_of,
     table,
 )
+from tui.actions.start import StartRequest
 from tui.screens.confirm import ConfirmScreen
-from tui.screens.start import StartRequest
+from tui.screens.flows import send_start
 
 
 async def test_start_and_watch_to_completed(manager: ManagerProcess) -> None:
@@ -358,7 +359,7 @@ async def test_server_text_is_inert(manager: ManagerProcess) -> None:
         assert app.is_running and app._exception is None
         # An error message carrying markup is shown as text too.
         request = StartRequest("[@click=app.quit]x[/]", "install", {})
-        app.run_worker(app._start(request), exit_on_error=False)
+        app.run_worker(send_start(app, request), exit_on_error=False)
         note = await wait_until(
             pilot,
             lambda: [n for n in app._notifications if "was not found" in n.message],
@@ -451,7 +452,7 @@ async def test_pinned_execution_end_is_reported(manager: ManagerProcess) -> None
         executions.focus()
         executions.select_key(running["id"])
         await pilot.press("m")
-        assert running["id"] in app.pinned
+        assert running["id"] in app.watch_list.pinned
         bar = main(app).query_one("#watch-bar")
         await wait_until(
             pilot, lambda: bar.display and "reindex" in str(bar.render()), what="the watch bar"

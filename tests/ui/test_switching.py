@@ -49,7 +49,7 @@ async def test_tenant_switch_clears_the_old_data(manager: ManagerProcess) -> Non
         executions.focus()
         executions.move_cursor(row=0)
         await pilot.press("m")
-        assert app.pinned
+        assert app.watch_list.pinned
         app.action_switch_tenant()
         await wait_until(pilot, lambda: picker_ready(app), what="picker")
         # The manager's tenants for this user, the current one highlighted.
@@ -69,7 +69,7 @@ async def test_tenant_switch_clears_the_old_data(manager: ManagerProcess) -> Non
         snapshot = main(app).snapshot
         assert {d.id for d in snapshot.deployments} == {"web-eu", "db-eu"}
         assert all(e.deployment_id in {"web-eu", "db-eu"} for e in snapshot.executions)
-        assert not app.pinned and not snapshot.watched
+        assert not app.watch_list.pinned and not snapshot.watched
         assert "tenant team-eu" in str(main(app).query_one("#status-line").render())
         assert app.client.tenant == "team-eu"
 

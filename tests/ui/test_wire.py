@@ -17,6 +17,7 @@ from tests.ui.conftest import make_app, wait_until
 from tests.ui.helpers import focus_execution, main, screen_name, select_deployment, table
 from tui.app import CfyTuiApp
 from tui.screens.confirm import ConfirmScreen
+from tui.screens.flows import send_cancel
 
 START = "/api/v3.1/executions"
 CHECK_STATUS_DEFAULTS = {
@@ -188,7 +189,7 @@ async def test_the_cancel_ladder_sends_cancel_force_cancel_and_kill(
         # refuse it, and the first one is at work.
         mark = wire.mark()
         cancelling = next(e for e in main(app).snapshot.executions if e.id == first)
-        await app._cancel(cancelling, "cancel")
+        await send_cancel(app, cancelling, "cancel")
         assert sent(wire, mark) == []
         mark = wire.mark()
         await focus_execution(pilot, app, "analytics", first)

@@ -4,20 +4,21 @@ from __future__ import annotations
 
 import json
 from datetime import UTC, datetime
-from typing import TYPE_CHECKING, Any
+from typing import Any, cast
 
 from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
-from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.screen import Screen
 from textual.widgets import Footer, Input, RichLog, Static
 
 from tui.api.models import MISSING, Execution, Workflow
-from tui.live.tail import TailState
-from tui.messages import TailUpdated, WorkflowLoaded
-from tui.screens.help import binding_rows, refusal_fallbacks
+from tui.live.tail import ExecutionFollower, TailState
+from tui.messages import CredentialsChanged, TailUpdated
+from tui.screens import flows
+from tui.screens.host import Host
+from tui.screens.keys import Key, KeyTable
 from tui.widgets import fmt, refusals
 from tui.widgets.event_lines import (
     LEVELS,
@@ -35,13 +36,28 @@ from tui.widgets.safe import safe
 from tui.widgets.status import status_text
 from tui.widgets.watch_bar import WatchBar
 
-if TYPE_CHECKING:
-    from tui.app import CfyTuiApp
+KEYS = KeyTable(
+    [
+        Key("escape", "back", "Back", "execution.back"),
+        Key("c", "cancel_execution", "Cancel", "execution.cancel", mutating=True),
+        Key("R", "rerun", "Run again", "execution.rerun", mutating=True),
+        Key("f", "toggle_follow", "Follow", "execution.follow"),
+        Key("l", "cycle_level", "Level", "execution.level"),
+        Key("slash", "filter", "Filter", "execution.filter"),
+        Key("e", "first_failure", "First failure", "execution.first_failure"),
+        # Not in the footer: the status line says "N older (o)" when there are some.
+        Key("o", "load_older", "Older events", "execution.older", show=False),
+        Key("t", "toggle_tracebacks", "Tracebacks", "execution.tracebacks"),
+        Key("m", "pin", "Pin", "execution.pin"),
+        Key("z", "toggle_utc", "UTC / local time", "execution.utc", show=False),
+        Key("y", "raw", "Raw", "execution.raw"),
+        Key("Y", "copy_id", "Copy id", "execution.copy_id", show=False),
+        Key("question_mark", "app.show_help", "Help", "execution.help", palette=False),
+    ]
+)
 
-MUTATING = {"cancel_execution", "rerun"}
 
-
-def header_text(execution: Execution, app: CfyTuiApp, stale_since: float | None = None) -> Text:
+def header_text(execution: Execution, app: Host, stale_since: float | None = None) -> Text:
     """The execution's header. `stale_since`: the time of the last answer while the
     manager does not answer; the elapsed time stops there and the header says so."""
     now = app.now() if stale_since is None else datetime.fromtimestamp(stale_since, tz=UTC)
@@ -114,24 +130,7 @@ def parameters_text(
 
 
 class ExecutionScreen(Screen[None]):
-    _PRIMARY = [
-        Binding("escape", "back", "Back", id="execution.back"),
-        Binding("c", "cancel_execution", "Cancel", id="execution.cancel"),
-        Binding("R", "rerun", "Run again", id="execution.rerun"),
-        Binding("f", "toggle_follow", "Follow", id="execution.follow"),
-        Binding("l", "cycle_level", "Level", id="execution.level"),
-        Binding("slash", "filter", "Filter", id="execution.filter"),
-        Binding("e", "first_failure", "First failure", id="execution.first_failure"),
-        # Not in the footer: the status line says "N older (o)" when there are some.
-        Binding("o", "load_older", "Older events", id="execution.older", show=False),
-        Binding("t", "toggle_tracebacks", "Tracebacks", id="execution.tracebacks"),
-        Binding("m", "pin", "Pin", id="execution.pin"),
-        Binding("z", "toggle_utc", "UTC / local time", id="execution.utc", show=False),
-        Binding("y", "raw", "Raw", id="execution.raw"),
-        Binding("Y", "copy_id", "Copy id", id="execution.copy_id", show=False),
-        Binding("question_mark", "app.show_help", "Help", id="execution.help"),
-    ]
-    BINDINGS = [*_PRIMARY, *refusal_fallbacks(_PRIMARY, MUTATING)]
+    BINDINGS = KEYS.bindings()
 
     def __init__(self, execution: Execution) -> None:
         super().__init__(classes="execution-screen")
@@ -148,10 +147,11 @@ class ExecutionScreen(Screen[None]):
         self._any_at_level = False  # an event passed the level (the text may hide it)
         self._note: Text | None = None  # the log's one line while filters hide all
         self._redrawing = False  # the log is being drawn again: its scrolling is ours
+        self._follower: ExecutionFollower | None = None
 
     @property
-    def tui(self) -> CfyTuiApp:
-        return self.app  # type: ignore[return-value]
+    def tui(self) -> Host:
+        return cast("Host", self.app)
 
     def compose(self) -> ComposeResult:
         with Vertical(id="exec-top"):
@@ -183,20 +183,46 @@ class ExecutionScreen(Screen[None]):
         self._show_params()
         self._show_status()
         self.query_one(WatchBar).display = False
-        self.tui.refresh_watch_bar()
+        self.tui.watch_changed()
         self.set_interval(1.0, self._tick, name="clock")
         self.watch(self.query_one("#events", RichLog), "scroll_y", self._scrolled, init=False)
-        self.tui.follow_execution(self.execution.id, self)
-        self.tui.request_workflow(self.execution.deployment_id, self.execution.workflow_id, self)
+        self._follow()
+        self.run_worker(self._load_workflow(), group="lookups", exit_on_error=False)
 
-    def on_unmount(self) -> None:
-        self.tui.stop_following(self.execution.id)
+    def _follow(self) -> None:
+        """The tail of this execution, in a worker of this screen: it stops when the
+        screen goes. A new one replaces any before it (new credentials)."""
+        self.workers.cancel_group(self, "tail")
+        self._follower = ExecutionFollower(
+            self.tui.client,
+            self.execution.id,
+            on_update=lambda state: self.post_message(TailUpdated(state)),
+            interval=self.tui.fast_interval,
+            clock=self.tui.clock,
+        )
+        self.run_worker(
+            self._follower.run(),
+            name=f"tail-{self.execution.id}",
+            group="tail",
+            exit_on_error=False,
+        )
+
+    @on(CredentialsChanged)
+    def _credentials_changed(self) -> None:
+        self._follow()
+
+    async def _load_workflow(self) -> None:
+        """The declared workflow, to mark parameters that differ from its defaults."""
+        execution = self.execution
+        self.workflow = await flows.load_workflow(
+            self.tui, execution.deployment_id, execution.workflow_id
+        )
+        self._show_params()
 
     # -- data ---------------------------------------------------------------------------
     @on(TailUpdated)
     def _on_tail(self, message: TailUpdated) -> None:
         state = message.state
-        assert isinstance(state, TailState)
         before = self.state.events
         self.state = state
         if state.execution is not None:
@@ -207,11 +233,6 @@ class ExecutionScreen(Screen[None]):
             self._append_events()
         self._show_header()
         self._show_status()
-
-    @on(WorkflowLoaded)
-    def _on_workflow(self, message: WorkflowLoaded) -> None:
-        self.workflow = message.workflow if isinstance(message.workflow, Workflow) else None
-        self._show_params()
 
     def _tick(self) -> None:
         if not self.execution.is_ended:
@@ -228,12 +249,12 @@ class ExecutionScreen(Screen[None]):
             self._note = None
         if self._failure_line is None and is_failure(event):
             self._failure_line = self._lines
-        ascii_only = getattr(self.app, "ascii_only", False)
+        ascii_only = self.tui.ascii_only
         line = event_line(
             event,
             self._styles(),
             now=self.tui.now(),
-            tz=fmt.zone(getattr(self.app, "utc", False)),
+            tz=fmt.zone(self.tui.utc),
             ascii_only=ascii_only,
         )
         log.write(line, scroll_end=self.follow)
@@ -270,8 +291,8 @@ class ExecutionScreen(Screen[None]):
             self._load_older()
 
     def _load_older(self) -> None:
-        if self.state.older and not self.state.loading_older:
-            self.tui.load_older_events(self.execution.id)
+        if self.state.older and not self.state.loading_older and self._follower is not None:
+            self._follower.load_older()
 
     def _show_note(self) -> None:
         """With events received and none shown, one dim line says the filters hide them
@@ -312,14 +333,12 @@ class ExecutionScreen(Screen[None]):
 
     def _show_params(self) -> None:
         self.query_one("#exec-params", Static).update(
-            parameters_text(
-                self.execution, self.workflow, ascii_only=getattr(self.app, "ascii_only", False)
-            )
+            parameters_text(self.execution, self.workflow, ascii_only=self.tui.ascii_only)
         )
 
     def _show_status(self) -> None:
         state = self.state
-        ascii_only = getattr(self.app, "ascii_only", False)
+        ascii_only = self.tui.ascii_only
         between = sep(ascii_only)
         line = Text(no_wrap=True, overflow=overflow(ascii_only))
         if state.gone:
@@ -346,23 +365,22 @@ class ExecutionScreen(Screen[None]):
             line.append_text(safe(self.needle, limit=60, ascii_only=ascii_only))
         if self.tracebacks:
             line.append(f"{between}tracebacks shown")
-        if self.execution.id in self.tui.pinned:
+        if self.execution.id in self.tui.watch_list.pinned:
             line.append(f"{between}pinned")
-        line.append(between + fmt.zone_label(self.tui.now(), getattr(self.app, "utc", False)))
+        line.append(between + fmt.zone_label(self.tui.now(), self.tui.utc))
         self.query_one("#tail-status", Static).update(line)
 
     def help_rows(self) -> list[tuple[str, str, str]]:
-        return binding_rows(
-            self.BINDINGS,
-            hidden={"refused", *(MUTATING if self.tui.read_only else ())},
-            default_where="execution screen",
+        return KEYS.help_rows(
+            read_only=self.tui.read_only,
             display=self.tui.get_key_display,
+            default_where="execution screen",
         )
 
     # -- actions --------------------------------------------------------------------------
     def refusal(self, action: str) -> str | None:
         """Why `action` cannot run now, in words; None when it can."""
-        if action in MUTATING and self.tui.read_only:
+        if action in KEYS.mutating and self.tui.read_only:
             return refusals.read_only(action)
         if action == "cancel_execution":
             return refusals.nothing_to_cancel(self.execution)
@@ -371,14 +389,14 @@ class ExecutionScreen(Screen[None]):
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         if action == "refused":
             return True
-        if action in MUTATING:
+        if action in KEYS.refusable:
             return self.refusal(action) is None
         return True
 
     def action_refused(self, action: str) -> None:
         reason = self.refusal(action)
         if reason is not None:
-            self.notify(reason, severity="warning", markup=False)
+            self.notify(reason, severity="warning")
 
     def action_back(self) -> None:
         field = self.query_one("#event-filter", Input)
@@ -392,10 +410,10 @@ class ExecutionScreen(Screen[None]):
         self.dismiss()
 
     def action_cancel_execution(self) -> None:
-        self.tui.open_cancel(self.execution)
+        self.run_worker(flows.cancel_flow(self.tui, self.execution), exit_on_error=False)
 
     def action_rerun(self) -> None:
-        self.tui.rerun(self.execution)
+        self.run_worker(flows.rerun_flow(self.tui, self.execution), exit_on_error=False)
 
     def action_toggle_follow(self) -> None:
         self.follow = not self.follow
@@ -425,7 +443,7 @@ class ExecutionScreen(Screen[None]):
 
     def action_first_failure(self) -> None:
         if self._failure_line is None:
-            self.notify("No failure in the events shown.", markup=False)
+            self.notify("No failure in the events shown.")
             return
         self.follow = False
         log = self.query_one("#events", RichLog)
@@ -436,7 +454,7 @@ class ExecutionScreen(Screen[None]):
     def action_load_older(self) -> None:
         if not self.state.older:
             what = "No older events." if self.state.opened else "The events are loading."
-            self.notify(what, markup=False)
+            self.notify(what)
             return
         self.follow = False
         self.query_one("#events", RichLog).auto_scroll = False
@@ -446,8 +464,7 @@ class ExecutionScreen(Screen[None]):
     def action_toggle_utc(self) -> None:
         """Times in UTC or in the local zone, for the whole app (an attribute of the
         app, so every screen reads the same choice)."""
-        app: Any = self.app
-        app.utc = not getattr(app, "utc", False)
+        self.tui.utc = not self.tui.utc
         self._show_header()
         self._rerender()
 
@@ -460,7 +477,7 @@ class ExecutionScreen(Screen[None]):
         self._show_status()
 
     def action_raw(self) -> None:
-        self.tui.show_raw(f"Execution {short_id(self.execution.id)}", self.execution.raw)
+        flows.show_raw(self.tui, f"Execution {short_id(self.execution.id)}", self.execution.raw)
 
     def action_copy_id(self) -> None:
-        self.tui.copy_id(self.execution.id)
+        flows.copy_id(self.tui, self.execution.id)

@@ -10,12 +10,12 @@ say so and the keys that would act on them say why they do nothing.
 
 from __future__ import annotations
 
+from collections.abc import Coroutine
 from datetime import UTC, datetime
-from typing import TYPE_CHECKING, Any
+from typing import Any, cast
 
 from textual import on
 from textual.app import ComposeResult
-from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.content import Content
 from textual.screen import Screen
@@ -23,8 +23,10 @@ from textual.widgets import DataTable, Footer, Input
 
 from tui.api.models import Execution, Workflow
 from tui.live.snapshot import Snapshot
-from tui.messages import SnapshotReady
-from tui.screens.help import binding_rows, refusal_fallbacks
+from tui.messages import ExecutionStarted, SnapshotReady
+from tui.screens import flows
+from tui.screens.host import Host
+from tui.screens.keys import Key, KeyTable
 from tui.widgets import fmt, refusals
 from tui.widgets.glyphs import glyph, sep
 from tui.widgets.panes import (
@@ -41,80 +43,109 @@ from tui.widgets.safe import clean
 from tui.widgets.status_line import ErrorLine, StatusLine, error_line_text
 from tui.widgets.watch_bar import WatchBar
 
-if TYPE_CHECKING:
-    from tui.app import CfyTuiApp
-
-MUTATING = {"start", "force_start", "cancel_execution"}
-# Actions that, when they cannot run, still answer their key with the reason (a hidden
-# fallback binding on the same key runs `refused`): a key never does nothing silently.
-EXPLAINED = ("start", "force_start", "cancel_execution", "pin", "raw", "copy_id")
-
-_PRIMARY = [
-    Binding(
-        "s",
-        "start",
-        "Start",
-        id="main.start",
-        tooltip="Start the selected workflow on the selected deployment (parameters form)",
-    ),
-    Binding(
-        "S",
-        "force_start",
-        "Force start",
-        id="main.force_start",
-        tooltip="Start even while another execution runs, after a confirmation",
-    ),
-    Binding(
-        "c",
-        "cancel_execution",
-        "Cancel",
-        id="main.cancel",
-        tooltip="Cancel the selected execution: cancel, force-cancel or kill",
-    ),
-    Binding(
-        "enter",
-        "open",
-        "Open",
-        id="main.open",
-        tooltip="Deployment: go to its executions; execution: open its event tail",
-    ),
-    Binding("m", "pin", "Pin", id="main.pin", tooltip="Watch the selected execution until it ends"),
-    Binding("y", "raw", "Raw", id="main.raw", tooltip="The selected object as the manager sent it"),
-    Binding(
-        "Y",
-        "copy_id",
-        "Copy id",
-        id="main.copy_id",
-        show=False,
-        tooltip="Copy the selected object's id to the clipboard",
-    ),
-    Binding("slash", "filter", "Filter", id="main.filter", tooltip="Filter deployments by name"),
-    Binding(
-        "escape",
-        "clear_filter",
-        "Clear filter",
-        id="main.clear_filter",
-        show=False,
-        tooltip="Show every deployment again",
-    ),
-    Binding("r", "refresh", "Refresh", id="main.refresh", tooltip="Ask the manager now"),
-    Binding("p", "pause", "Pause", id="main.pause", tooltip="Stop live updates"),
-    Binding("p", "resume", "Resume", id="main.resume", tooltip="Resume live updates"),
-    Binding("question_mark", "help", "Help", id="main.help", tooltip="Every key and what it does"),
-    Binding(
-        "comma",
-        "app.show_settings",
-        "Settings",
-        id="main.settings",
-        show=False,
-        tooltip="Each effective setting and where it came from",
-    ),
-    Binding("q", "app.quit", "Quit", id="main.quit", tooltip="Leave cfy-tui"),
-]
+KEYS = KeyTable(
+    [
+        Key(
+            "s",
+            "start",
+            "Start",
+            "main.start",
+            "Start the selected workflow on the selected deployment (parameters form)",
+            where="workflows pane (or enter on a workflow)",
+            mutating=True,
+            pane="workflows",
+        ),
+        Key(
+            "S",
+            "force_start",
+            "Force start",
+            "main.force_start",
+            "Start even while another execution runs, after a confirmation",
+            where="workflows pane",
+            mutating=True,
+            pane="workflows",
+        ),
+        Key(
+            "c",
+            "cancel_execution",
+            "Cancel",
+            "main.cancel",
+            "Cancel the selected execution: cancel, force-cancel or kill",
+            where="executions pane",
+            mutating=True,
+            pane="executions",
+        ),
+        Key(
+            "enter",
+            "open",
+            "Open",
+            "main.open",
+            "Deployment: go to its executions; execution: open its event tail",
+            where="deployments: go to executions; executions: open the event tail",
+        ),
+        Key(
+            "m",
+            "pin",
+            "Pin",
+            "main.pin",
+            "Watch the selected execution until it ends",
+            where="executions pane",
+            explained=True,
+            pane="executions",
+        ),
+        Key(
+            "y",
+            "raw",
+            "Raw",
+            "main.raw",
+            "The selected object as the manager sent it",
+            where="every pane",
+            explained=True,
+        ),
+        Key(
+            "Y",
+            "copy_id",
+            "Copy id",
+            "main.copy_id",
+            "Copy the selected object's id to the clipboard",
+            show=False,
+            where="every pane",
+            explained=True,
+        ),
+        Key("slash", "filter", "Filter", "main.filter", "Filter deployments by name"),
+        Key(
+            "escape",
+            "clear_filter",
+            "Clear filter",
+            "main.clear_filter",
+            "Show every deployment again",
+            show=False,
+        ),
+        Key("r", "refresh", "Refresh", "main.refresh", "Ask the manager now"),
+        Key("p", "pause", "Pause", "main.pause", "Stop live updates", where="while live"),
+        Key("p", "resume", "Resume", "main.resume", "Resume live updates", where="while paused"),
+        Key("question_mark", "help", "Help", "main.help", "Every key and what it does"),
+        Key(
+            "comma",
+            "app.show_settings",
+            "Settings",
+            "main.settings",
+            "Each effective setting and where it came from",
+            show=False,
+            palette=False,
+        ),
+        Key("q", "app.quit", "Quit", "main.quit", "Leave cfy-tui", palette=False),
+    ]
+)
+# What a key asks of the focus, when it is not there.
+PANE_NEEDED = {
+    "workflows": "Choose a workflow in the Workflows pane first (tab to it).",
+    "executions": "Select an execution in the Executions pane first (tab to it).",
+}
 
 
 class MainScreen(Screen[None]):
-    BINDINGS = [*_PRIMARY, *refusal_fallbacks(_PRIMARY, EXPLAINED)]
+    BINDINGS = KEYS.bindings()
 
     def __init__(self) -> None:
         super().__init__(id="main")
@@ -132,8 +163,8 @@ class MainScreen(Screen[None]):
         self._key_states: tuple[bool, ...] = ()
 
     @property
-    def tui(self) -> CfyTuiApp:
-        return self.app  # type: ignore[return-value]
+    def tui(self) -> Host:
+        return cast("Host", self.app)
 
     def compose(self) -> ComposeResult:
         with Vertical(id="panes"):
@@ -159,7 +190,7 @@ class MainScreen(Screen[None]):
         self.query_one(ErrorLine).display = False
         self.query_one("#deployments", DeploymentsTable).focus()
         self.set_interval(1.0, self._tick_clock, name="clock")
-        self.apply_snapshot(self.tui.poller_snapshot)
+        self.apply_snapshot(self.tui.poller.snapshot)
 
     def reset(self) -> None:
         """Forget everything shown (another tenant or profile is coming)."""
@@ -176,6 +207,11 @@ class MainScreen(Screen[None]):
     @on(SnapshotReady)
     def _on_snapshot(self, message: SnapshotReady) -> None:
         self.apply_snapshot(message.snapshot)
+
+    @on(ExecutionStarted)
+    def _on_started(self, message: ExecutionStarted) -> None:
+        """The cursor goes to an execution started here, once its row is drawn."""
+        self.call_after_refresh(self.select_execution, message.execution.id)
 
     def _tick_clock(self) -> None:
         self.apply_snapshot(self.snapshot)
@@ -301,10 +337,10 @@ class MainScreen(Screen[None]):
         """Tell the poller which deployment the cursor is on (None: the list is empty),
         and refresh the footer when what the keys can do has changed."""
         target = self.query_one("#deployments", DeploymentsTable).selected_key
-        if target != self.tui.poller_snapshot.selected:
-            self.tui.select_deployment(target)
+        if target != self.tui.poller.snapshot.selected:
+            self.tui.poller.select(target)
         states = tuple(
-            self.check_action(a, ()) is True for a in (*EXPLAINED, "open", "pause", "resume")
+            self.check_action(a, ()) is True for a in (*KEYS.refusable, "open", "pause", "resume")
         )
         if states != self._key_states:
             self._key_states = states
@@ -315,7 +351,7 @@ class MainScreen(Screen[None]):
     def _deployment_highlighted(self, event: DataTable.RowHighlighted) -> None:
         # The event may be older than the table (a resize rebuilds the rows and the
         # cursor passes row 0 on the way): the cursor itself is read, not the event.
-        self._show_target(self.tui.poller_snapshot, self._cursor_deployment())
+        self._show_target(self.tui.poller.snapshot, self._cursor_deployment())
         self._sync_selection()
 
     @on(DataTable.RowHighlighted, "#workflows")
@@ -378,15 +414,14 @@ class MainScreen(Screen[None]):
     # -- what a key may do, and why not ---------------------------------------------------
     def refusal(self, action: str) -> str | None:
         """Why `action` cannot run now, in words for the user; None when it can."""
-        app = self.tui
-        focused = self.focused
-        if action in MUTATING and app.read_only:
+        if action in KEYS.mutating and self.tui.read_only:
             return refusals.read_only(action)
-        if action in ("start", "force_start"):
-            return self._start_refusal(action, focused)
-        if action in ("cancel_execution", "pin"):
-            if not isinstance(focused, ExecutionsTable):
-                return "Select an execution in the Executions pane first (tab to it)."
+        pane = KEYS.pane_of(action)
+        if pane == "workflows":
+            return self._start_refusal(action)
+        if pane == "executions":
+            if self.focused is not self.query_one("#executions"):
+                return PANE_NEEDED[pane]
             execution = self.selected_execution
             if execution is None:
                 return self._nothing_selected("execution")
@@ -396,12 +431,12 @@ class MainScreen(Screen[None]):
             return "Nothing selected in this pane."
         return None
 
-    def _start_refusal(self, action: str, focused: object) -> str | None:
+    def _start_refusal(self, action: str) -> str | None:
         target = self._cursor_deployment()
         if target is None:
             return self._nothing_selected("deployment")
-        if not isinstance(focused, WorkflowsTable):
-            return "Choose a workflow in the Workflows pane first (tab to it)."
+        if self.focused is not self.query_one("#workflows"):
+            return PANE_NEEDED["workflows"]
         if self._workflows_for != target:
             return f"The workflows of {clean(target, limit=60)} are still loading."
         workflow = self.selected_workflow
@@ -419,11 +454,10 @@ class MainScreen(Screen[None]):
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         if action == "refused":
             return True
-        if action in EXPLAINED:
+        if action in KEYS.refusable:
             return self.refusal(action) is None
-        focused = self.focused
         if action == "open":
-            return isinstance(focused, (DeploymentsTable, ExecutionsTable))
+            return isinstance(self.focused, (DeploymentsTable, ExecutionsTable))
         if action == "pause":
             return not self.snapshot.paused
         if action == "resume":
@@ -436,13 +470,13 @@ class MainScreen(Screen[None]):
         """The fallback of a key whose action cannot run: say why, do nothing else."""
         reason = self.refusal(action)
         if reason is not None:
-            self.notify(reason, severity="warning", markup=False)
+            self.notify(reason, severity="warning")
 
     def _allowed(self, action: str) -> bool:
         """For actions reached without their key (palette, enter): the same rule."""
         reason = self.refusal(action)
         if reason is not None:
-            self.notify(reason, severity="warning", markup=False)
+            self.notify(reason, severity="warning")
         return reason is None
 
     # -- actions ------------------------------------------------------------------------
@@ -452,7 +486,12 @@ class MainScreen(Screen[None]):
         workflow = self.selected_workflow
         target = self._workflows_for
         if workflow is not None and target is not None:
-            self.tui.open_start(target, workflow, force=force)
+            self.run_flow(flows.start_flow(self.tui, target, workflow, force=force))
+
+    def run_flow(self, flow: Coroutine[Any, Any, None]) -> None:
+        """A flow in a worker of this screen: it ends with the screen, and an error in
+        it is logged and shown, never fatal to the app."""
+        self.run_worker(flow, group="flows", exit_on_error=False)
 
     def action_start(self) -> None:
         self._start("start", force=False)
@@ -463,7 +502,7 @@ class MainScreen(Screen[None]):
     def action_cancel_execution(self) -> None:
         execution = self.selected_execution
         if self._allowed("cancel_execution") and execution is not None:
-            self.tui.open_cancel(execution)
+            self.run_flow(flows.cancel_flow(self.tui, execution))
 
     def action_open(self) -> None:
         if isinstance(self.focused, ExecutionsTable):
@@ -485,22 +524,32 @@ class MainScreen(Screen[None]):
             if execution is not None:
                 return ("Execution", execution.id, execution.raw)
         if isinstance(self.focused, DeploymentsTable):
-            key = self._cursor_deployment()
-            detail = self.snapshot.detail
-            if key is not None:
-                if detail is not None and detail.id == key:
-                    return ("Deployment", key, detail.raw)
-                for deployment in self.snapshot.deployments:
-                    if deployment.id == key:
-                        return ("Deployment", key, deployment.raw)
+            return self._focused_deployment()
         if isinstance(self.focused, WorkflowsTable):
-            workflow = self.selected_workflow
-            detail = self.snapshot.detail
-            if workflow is not None and detail is not None and detail.id == self._workflows_for:
-                declared = detail.raw.get("workflows") if isinstance(detail.raw, dict) else None
-                for raw in declared if isinstance(declared, list) else ():
-                    if isinstance(raw, dict) and raw.get("name") == workflow.name:
-                        return ("Workflow", workflow.name, raw)
+            return self._focused_workflow()
+        return None
+
+    def _focused_deployment(self) -> tuple[str, str, Any] | None:
+        key = self._cursor_deployment()
+        if key is None:
+            return None
+        detail = self.snapshot.detail
+        if detail is not None and detail.id == key:
+            return ("Deployment", key, detail.raw)
+        for deployment in self.snapshot.deployments:
+            if deployment.id == key:
+                return ("Deployment", key, deployment.raw)
+        return None
+
+    def _focused_workflow(self) -> tuple[str, str, Any] | None:
+        workflow = self.selected_workflow
+        detail = self.snapshot.detail
+        if workflow is None or detail is None or detail.id != self._workflows_for:
+            return None
+        declared = detail.raw.get("workflows") if isinstance(detail.raw, dict) else None
+        for raw in declared if isinstance(declared, list) else ():
+            if isinstance(raw, dict) and raw.get("name") == workflow.name:
+                return ("Workflow", workflow.name, raw)
         return None
 
     def action_raw(self) -> None:
@@ -508,14 +557,14 @@ class MainScreen(Screen[None]):
         if self._allowed("raw") and found is not None:
             kind, key, raw = found
             if kind == "Deployment":
-                self.tui.show_raw_deployment(key, raw)
+                self.run_flow(flows.show_raw_deployment(self.tui, key, raw))
             else:
-                self.tui.show_raw(f"{kind} {key}", raw)
+                flows.show_raw(self.tui, f"{kind} {key}", raw)
 
     def action_copy_id(self) -> None:
         found = self._focused_object()
         if self._allowed("copy_id") and found is not None:
-            self.tui.copy_id(found[1])
+            flows.copy_id(self.tui, found[1])
 
     def action_filter(self) -> None:
         field = self.query_one("#filter", Input)
@@ -524,7 +573,7 @@ class MainScreen(Screen[None]):
 
     @on(Input.Changed, "#filter")
     def _filter_changed(self, event: Input.Changed) -> None:
-        self.tui.set_search(event.value.strip(), keep=self._cursor_deployment())
+        self.tui.poller.set_search(event.value.strip(), self._cursor_deployment())
 
     @on(Input.Submitted, "#filter")
     def _filter_submitted(self, event: Input.Submitted) -> None:
@@ -534,7 +583,7 @@ class MainScreen(Screen[None]):
         field = self.query_one("#filter", Input)
         field.value = ""
         field.display = False
-        self.tui.set_search("", keep=self._cursor_deployment())
+        self.tui.poller.set_search("", self._cursor_deployment())
         self.query_one("#deployments", DeploymentsTable).focus()
 
     def action_refresh(self) -> None:
@@ -555,41 +604,23 @@ class MainScreen(Screen[None]):
             table.focus()
 
     def help_rows(self) -> list[tuple[str, str, str]]:
-        where = {
-            "start": "workflows pane (or enter on a workflow)",
-            "force_start": "workflows pane",
-            "cancel_execution": "executions pane",
-            "open": "deployments: go to executions; executions: open the event tail",
-            "pin": "executions pane",
-            "raw": "every pane",
-            "copy_id": "every pane",
-            "pause": "while live",
-            "resume": "while paused",
-        }
         ascii_only = self.tui.ascii_only
         rows = [
             ("tab / shift+tab", "Next / previous pane", "everywhere"),
             (f"{glyph('up_down', ascii_only)}  j k", "Move inside a pane", "everywhere"),
             ("g / G  home / end", "First / last row (of the whole list)", "every table"),
         ]
-        hidden = {"refused", *(MUTATING if self.tui.read_only else ())}
-        return rows + binding_rows(
-            self.BINDINGS, hidden=hidden, where=where, display=self.tui.get_key_display
+        return rows + KEYS.help_rows(
+            read_only=self.tui.read_only,
+            display=self.tui.get_key_display,
+            default_where="everywhere",
         )
 
     def command_actions(self) -> list[tuple[str, str, Any]]:
         """(name, help, callback) for the command palette: each action once, mutating
         ones left out in read-only mode, pause or resume as the state is."""
-        commands = []
-        for binding in self.BINDINGS:
-            assert isinstance(binding, Binding)
-            action = binding.action
-            if action.startswith(("app.", "refused")):
-                continue
-            if action in MUTATING and self.tui.read_only:
-                continue
-            if action in ("pause", "resume") and not self.check_action(action, ()):
-                continue
-            method = getattr(self, f"action_{action}")
-            commands.append((binding.description, binding.tooltip or binding.description, method))
-        return commands
+        return KEYS.palette_entries(
+            self,
+            read_only=self.tui.read_only,
+            runnable=lambda a: a not in ("pause", "resume") or bool(self.check_action(a, ())),
+        )

@@ -5,7 +5,6 @@ and the form keeps what was typed."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import Any
 
 from rich.text import Text
@@ -15,6 +14,7 @@ from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.screen import ModalScreen
 from textual.widgets import Button, Checkbox, Footer, Static, TextArea
 
+from tui.actions.start import StartRequest
 from tui.api.models import Workflow
 from tui.api.params import (
     ParameterProblems,
@@ -28,17 +28,6 @@ from tui.api.params import (
 from tui.widgets.controls import StateCheckbox
 from tui.widgets.glyphs import glyph
 from tui.widgets.safe import clean, safe
-
-
-@dataclass(frozen=True)
-class StartRequest:
-    deployment_id: str
-    workflow_id: str
-    parameters: dict[str, Any]
-    force: bool = False
-    dry_run: bool = False
-    queue: bool = False
-    allow_custom: bool = False
 
 
 def parameter_help(workflow: Workflow, *, ascii_only: bool = False) -> Text:
