@@ -90,7 +90,9 @@ async def tour(pilot: Any, app: CfyTuiApp, leaks: Leaks) -> None:
     executions.focus()
     await pilot.press("enter")
     await wait_until(pilot, lambda: screen_name(app) == "ExecutionScreen", what="execution")
-    await pilot.pause(0.3)
+    # Checked once the tail has answered (header, parameters and events drawn from it).
+    await wait_until(pilot, lambda: app.screen.state.opened, what="the tail's first answer")
+    await pilot.pause()
     leaks.check("execution screen")
     await pilot.press("escape")
     await wait_until(pilot, lambda: screen_name(app) == "MainScreen", what="main")

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 import httpx
+from textual.command import Command, CommandList
 from textual.pilot import Pilot
 
 from tests.manager_process import PASSWORDS, ManagerProcess
@@ -123,3 +124,24 @@ def captured_notes(app: CfyTuiApp) -> list[str]:
 
     app.notify = notify  # type: ignore[method-assign]
     return notes
+
+
+def palette_would_run(app: CfyTuiApp, name: str) -> bool:
+    """The command palette is open, has answered the typed query, and the command
+    `enter` would run now is called `name` (the palette searches as keys arrive, so
+    `enter` pressed before it answered runs nothing, or something else)."""
+    if screen_name(app) != "CommandPalette":
+        return False
+    commands = app.screen.query_one(CommandList)
+    index = commands.highlighted
+    if index is None or index >= commands.option_count:
+        return False
+    option = commands.get_option_at_index(index)
+    return isinstance(option, Command) and option.hit.text == name
+
+
+def flows_running(app: CfyTuiApp) -> list[str]:
+    """The flows (a key's dialogs and requests) still at work on the main screen: none
+    left means whatever a dialog's answer led to has been done, or not done."""
+    screen = main(app)
+    return [w.name for w in app.workers if w.node is screen and w.group == "flows" and w.is_running]

@@ -12,6 +12,7 @@ from tests.ui.helpers import (
     executions_with,
     http,
     main,
+    palette_would_run,
     ready,
     screen_name,
     select_deployment,
@@ -379,7 +380,7 @@ async def test_every_action_is_a_command(manager: ManagerProcess) -> None:
         await pilot.press("ctrl+p")
         await wait_until(pilot, lambda: screen_name(app) == "CommandPalette", what="palette")
         await pilot.press(*"pause")
-        await pilot.pause(0.3)
+        await wait_until(pilot, lambda: palette_would_run(app, "Pause"), what="the answer")
         await pilot.press("enter")
         await wait_until(pilot, lambda: main(app).snapshot.paused, what="paused by command")
         assert "PAUSED" in str(main(app).query_one("#status-line").render())

@@ -12,6 +12,7 @@ from tests.hardening.screen import Notes, screen_text
 from tests.manager_process import ManagerProcess
 from tests.ui.conftest import make_app, wait_until
 from tests.ui.helpers import (
+    flows_running,
     focus_execution,
     http,
     main,
@@ -205,7 +206,7 @@ async def test_uninstall_asks_once_more(manager: ManagerProcess) -> None:
         assert "uninstall on web-staging" in text
         assert "deleted" in text
         await pilot.press("enter")  # the safe choice (Back) has the focus
-        await pilot.pause(0.3)
+        await wait_until(pilot, lambda: not flows_running(app), what="the flow's end")
         assert screen_name(app) == "MainScreen"
         with http(manager) as client:
             runs = client.get(

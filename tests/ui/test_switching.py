@@ -10,7 +10,7 @@ from textual.widgets import OptionList
 
 from tests.manager_process import PASSWORDS, ManagerProcess
 from tests.ui.conftest import wait_until
-from tests.ui.helpers import main, screen_name, select_deployment, table
+from tests.ui.helpers import main, palette_would_run, screen_name, select_deployment, table
 from tui.app import CfyTuiApp
 from tui.config import default_config_path, resolve
 from tui.connections import Connections
@@ -128,7 +128,11 @@ async def test_profile_switch_from_the_palette(manager: ManagerProcess) -> None:
         await pilot.press("ctrl+p")
         await wait_until(pilot, lambda: screen_name(app) == "CommandPalette", what="palette")
         await pilot.press(*"profile eu")
-        await pilot.pause(0.3)
+        await wait_until(
+            pilot,
+            lambda: palette_would_run(app, "Switch to profile eu"),
+            what="the palette's answer",
+        )
         await pilot.press("enter")
         deployments = table(app, "deployments")
         await wait_until(
