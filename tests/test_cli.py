@@ -13,6 +13,7 @@ import pytest
 
 from tests.polling import wait_for
 from tui.cli import main, unicode_terminal
+from tui.config import ENVIRONMENT, SETTINGS
 from tui.demo import start_demo_manager
 
 
@@ -33,6 +34,17 @@ def test_help_lists_the_options(capsys: pytest.CaptureFixture[str]) -> None:
         "manager",
     ):
         assert option in out
+
+
+def test_help_names_every_declared_flag_and_variable(capsys: pytest.CaptureFixture[str]) -> None:
+    """The flags come from the settings' declarations; the epilog's list of
+    environment variables is prose, and must name each one that is read."""
+    with pytest.raises(SystemExit):
+        main(["--help"])
+    out = capsys.readouterr().out
+    flags = [setting.flag for setting in SETTINGS if setting.flag]
+    assert flags and all(flag in out for flag in flags), flags
+    assert all(f"${name}" in out for name in ENVIRONMENT), ENVIRONMENT
 
 
 @pytest.mark.parametrize(

@@ -64,6 +64,7 @@ from tui.config.profiles import ProfileInfo, list_profiles
 from tui.config.resolved import Resolved
 from tui.config.settings import (
     CONFIG,
+    DECLARED,
     DEFAULTS,
     ENVIRONMENT,
     PROFILE,
@@ -75,6 +76,7 @@ from tui.config.settings import (
 
 __all__ = [
     "CONFIG",
+    "DECLARED",
     "DEFAULTS",
     "DEMO_SOURCE",
     "ENVIRONMENT",

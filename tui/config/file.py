@@ -23,7 +23,7 @@ import yaml
 from tui.config.errors import ConfigError
 from tui.config.kinds import Kind, Problem
 from tui.config.layers import Layer, Value
-from tui.config.settings import BY_NAME, SETTINGS
+from tui.config.settings import DECLARED, SETTINGS
 
 APP_NAME = "cfy-tui"
 CONFIG_FILE = "config.yaml"
@@ -162,7 +162,7 @@ class _Reader:
         values: Layer = {}
         for key, key_node, value_node in [] if _is_null(body) else self.mapping(body, where):
             dotted = f"{where}.{key}"
-            setting = BY_NAME.get(key)
+            setting = DECLARED.get(key)
             if setting is None:
                 raise self.error(key_node, dotted, _unknown(key, PROFILE_KEYS))
             if setting.kind.shape == "mapping":

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from tui.config.settings import BY_NAME, SETTINGS
+from tui.config.settings import DECLARED, SETTINGS
 
 
 @dataclass(frozen=True)
@@ -58,7 +58,7 @@ def flag_layer(options: Mapping[str, Any], warnings: list[str]) -> Layer:
         elif setting.kind.holds_secret(value):
             warnings.append(
                 f"the {setting.flag} URL holds a password, visible to other users of this "
-                f"machine (ps, shell history): prefer ${BY_NAME['password'].env} or the "
+                f"machine (ps, shell history): prefer ${DECLARED['password'].env} or the "
                 "config file"
             )
         layer[setting.name] = Value(value, source, key=setting.flag)

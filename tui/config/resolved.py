@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import Any
 
 from tui.config.profiles import ProfileInfo
-from tui.config.settings import BY_NAME, NAMES, Settings, shown
+from tui.config.settings import DECLARED, NAMES, Settings, shown
 
 # The settings view's order: the profile first, then the settings as declared (the
 # cluster's hosts are shown with the manager).
@@ -49,7 +49,7 @@ class Resolved:
 
     def _rows_of(self, name: str) -> list[tuple[str, str, str]]:
         value = getattr(self.settings, name)
-        if name in BY_NAME and BY_NAME[name].kind.shape == "mapping":  # one row an entry
+        if name in DECLARED and DECLARED[name].kind.shape == "mapping":  # one row an entry
             if not value:
                 return [(name, "(no overrides)", self.source(name))]
             return [

@@ -30,7 +30,7 @@ from tui.config.kinds import (
 )
 from tui.config.manager_urls import redacted
 
-_DECLARED = "cfy-tui setting"  # the key of a declaration in a field's metadata
+_METADATA_KEY = "cfy-tui setting"  # the key of a declaration in a field's metadata
 
 
 class Setting(NamedTuple):
@@ -65,7 +65,7 @@ def setting(
 ) -> Any:
     """A field of `Settings` that is a setting, declared as `Setting` says."""
     declared = Setting("", default, kind, flag, metavar, help, env, cfy, connection)
-    metadata = {_DECLARED: declared}
+    metadata = {_METADATA_KEY: declared}
     if isinstance(default, dict):  # a mutable default: a fresh one each time
         return field(default_factory=dict, metadata=metadata)
     return field(default=default, metadata=metadata)
@@ -215,15 +215,15 @@ class Settings:
 def _declared() -> tuple[Setting, ...]:
     """The declarations of the fields of `Settings`, in their order, named."""
     return tuple(
-        f.metadata[_DECLARED]._replace(name=f.name)
+        f.metadata[_METADATA_KEY]._replace(name=f.name)
         for f in fields(Settings)
-        if _DECLARED in f.metadata
+        if _METADATA_KEY in f.metadata
     )
 
 
 NAMES: tuple[str, ...] = tuple(f.name for f in fields(Settings))
 SETTINGS: tuple[Setting, ...] = _declared()
-BY_NAME: dict[str, Setting] = {s.name: s for s in SETTINGS}
+DECLARED: dict[str, Setting] = {s.name: s for s in SETTINGS}
 SECRETS = frozenset(s.name for s in SETTINGS if s.kind.secret)
 # What belongs to one manager: never sent to another.
 CONNECTION = frozenset(s.name for s in SETTINGS if s.connection)
@@ -235,7 +235,7 @@ DEFAULTS = Settings()
 
 def shown(name: str, value: Any) -> str:
     """A setting's value as shown to the user (secrets masked)."""
-    kind = BY_NAME[name].kind if name in BY_NAME else Kind()
+    kind = DECLARED[name].kind if name in DECLARED else Kind()
     if kind.secret:
         return masked(value)
     if value is None or value == "":
