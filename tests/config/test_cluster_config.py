@@ -13,14 +13,14 @@ from tests.config.test_config import CONTEXT, cfy_workdir, write_config
 from tui import cli
 from tui.api.client import ManagerClient
 from tui.app import CfyTuiApp
-from tui.config import ConfigError, list_profiles, resolve
+from tui.config import ENVIRONMENT, ConfigError, list_profiles, resolve
 
 A, B, C = "https://cfy-1.example.com", "https://cfy-2.example.com", "https://cfy-3.example.com"
 
 
 @pytest.fixture(autouse=True)
 def isolated(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    for name in ("CFY_TUI_MANAGER", "CFY_TUI_PROFILE", "CFY_TUI_CONFIG", "CFY_WORKDIR"):
+    for name in (*ENVIRONMENT, "CFY_WORKDIR"):
         monkeypatch.delenv(name, raising=False)
     monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "xdg"))
     monkeypatch.setenv("HOME", str(tmp_path / "home"))
