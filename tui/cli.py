@@ -3,7 +3,7 @@
 `cfy-tui --demo` runs the TUI on the embedded manager; `cfy-tui --manager URL ...`
 on a real one; `cfy-tui manager ...` runs the embedded manager alone. The manager's
 code is imported only on that last path. Settings also come from the environment,
-our config file and the cfy CLI's profiles (tui/config.py); a bad setting exits 2.
+our config file and the cfy CLI's profiles (tui/config); a bad setting exits 2.
 """
 
 from __future__ import annotations
@@ -29,6 +29,8 @@ from tui.config import (
     resolve,
 )
 
+# The environment variables are prose here, in the order a `cfy` user reads them;
+# tests/test_cli.py checks that they name every variable a setting is read from.
 EPILOG = (
     "Commands:\n  manager    run the embedded Cloudify manager alone "
     "(see: cfy-tui manager --help)\n\n"

@@ -9,13 +9,19 @@ intervals share their bounds check; the two secrets are masked alike).
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any, ClassVar
+from typing import Any, ClassVar, Literal
 
 from tui.config.errors import ConfigError
 from tui.config.manager_urls import redacted, unique_urls, url_has_password, url_list, url_problem
 
 MASK = "********"
 NOT_SET = "(not set)"
+# What our config file holds for a setting: one value, one value or a list of them,
+# or a mapping of names to values.
+Shape = Literal["scalar", "list", "mapping"]
+# How argparse takes a flag: store a value, append each one, or a switch with its
+# --no- form.
+FlagAction = Literal["store", "append", "switch"]
 _TRUE = ("1", "true", "yes", "on")
 _FALSE = ("0", "false", "no", "off", "")
 
@@ -35,12 +41,8 @@ class Kind:
     Kinds are plain classes, not dataclasses: making a dataclass costs about 0.3 ms
     at import, and every start of the app imports these."""
 
-    # What our config file holds for it: one value ("scalar"), one value or a list of
-    # them ("list"), or a mapping of names to values ("mapping").
-    shape: ClassVar[str] = "scalar"
-    # How argparse takes its flag: "store" a value, "append" each one, or a
-    # "switch" with its --no- form.
-    flag_action: ClassVar[str] = "store"
+    shape: ClassVar[Shape] = "scalar"
+    flag_action: ClassVar[FlagAction] = "store"
     secret: ClassVar[bool] = False
 
     def check(self, value: Any, base: Path) -> Any:
@@ -51,6 +53,7 @@ class Kind:
         return self.checked(value, base)
 
     def checked(self, value: Any, base: Path) -> Any:
+        """`check` of a value that is there; raises Problem."""
         return value
 
     def all_of(self, values: list[Any]) -> Any:
@@ -116,7 +119,7 @@ class Choice(Kind):
 class Switch(Kind):
     """On or off: `--x` / `--no-x`, `true` / `false`, 1/true/yes/on or 0/false/no/off."""
 
-    flag_action: ClassVar[str] = "switch"
+    flag_action: ClassVar[FlagAction] = "switch"
 
     def checked(self, value: Any, base: Path) -> Any:
         if not isinstance(value, bool):
@@ -157,8 +160,8 @@ class Urls(Kind):
     """Manager URLs: one, or the managers of a cluster in the order to try them. A
     list in our config file, `--manager` repeated, commas in the environment."""
 
-    shape: ClassVar[str] = "list"
-    flag_action: ClassVar[str] = "append"
+    shape: ClassVar[Shape] = "list"
+    flag_action: ClassVar[FlagAction] = "append"
 
     def checked(self, value: Any, base: Path) -> Any:
         """One URL of the list."""
@@ -190,7 +193,7 @@ class Urls(Kind):
 class Keys(Kind):
     """Key overrides: binding id -> keys (`ctrl+s`, or several: `f5,ctrl+s`)."""
 
-    shape: ClassVar[str] = "mapping"
+    shape: ClassVar[Shape] = "mapping"
 
     def check(self, value: Any, base: Path) -> Any:
         """The keys of one binding id."""
