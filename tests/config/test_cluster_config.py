@@ -192,3 +192,11 @@ def test_cli_gives_every_host_to_the_client(monkeypatch: pytest.MonkeyPatch) -> 
     assert urls == [A, B]
     assert app.client.hosts.urls == (A, B)
     assert app.identity.url == A
+
+
+def test_a_url_that_cannot_be_parsed_is_an_error_not_a_crash(tmp_path: Path) -> None:
+    with pytest.raises(ConfigError, match=r"--manager must be an http\(s\) URL.*IPv6"):
+        resolve({"manager": [A, "http://[::1"]}, {}, config_path=tmp_path / "none.yaml")
+    work = cfy_workdir(tmp_path / "work", {"v6": {**CONTEXT, "manager_ip": "[::1"}}, "v6")
+    with pytest.raises(ConfigError, match="manager_ip, rest_port, rest_protocol: must be"):
+        resolve({}, {"CFY_WORKDIR": str(work)}, config_path=tmp_path / "none.yaml")

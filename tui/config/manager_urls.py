@@ -22,7 +22,10 @@ def redacted(url: str) -> str:
 
 def url_problem(url: str) -> str | None:
     """Why `url` cannot be a manager's URL, or None when it can."""
-    parsed = urlparse(url.strip())
+    try:
+        parsed = urlparse(url.strip())
+    except ValueError as exc:  # an unclosed IPv6 bracket, ...
+        return f"must be an http(s) URL, got {redacted(url)!r} ({exc})"
     if parsed.scheme not in ("http", "https") or not parsed.netloc:
         return f"must be an http(s) URL, got {redacted(url)!r}"
     return None
@@ -59,7 +62,10 @@ def all_known(hosts: Iterable[str], known: Iterable[str]) -> bool:
 
 def same_manager(a: str, b: str) -> bool:
     def key(url: str) -> tuple[str, str, int | None, str]:
-        parsed = urlparse(url)
+        try:
+            parsed = urlparse(url)
+        except ValueError:  # not a URL: only the same text is the same manager
+            return "", url, None, ""
         try:
             port = parsed.port or {"http": 80, "https": 443}.get(parsed.scheme)
         except ValueError:
