@@ -13,9 +13,8 @@ x-anything: ...                        # free, e.g. for YAML anchors (`<<: *base
 from __future__ import annotations
 
 import difflib
-from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 import platformdirs
 import yaml
@@ -35,19 +34,17 @@ def default_config_path() -> Path:
     return platformdirs.user_config_path(APP_NAME) / CONFIG_FILE
 
 
-@dataclass
-class ConfigProfile:
+class ConfigProfile(NamedTuple):
     name: str
     line: int
     values: Layer
 
 
-@dataclass
-class ConfigFile:
+class ConfigFile(NamedTuple):
     path: Path
     default_profile: Value | None
     profiles: dict[str, ConfigProfile]
-    holds_secret: bool
+    holds_secret: bool  # a password or token, in any profile: the file must be private
     profiles_line: int | None = None
 
 
@@ -93,22 +90,21 @@ class _Reader:
         return ConfigError(f"{key}: {problem}", path=self.path, line=line, key=key)
 
     def read(self, root: yaml.Node | None) -> ConfigFile:
-        config = ConfigFile(self.path, None, {}, False)
-        if root is None:  # an empty file
-            return config
-        for key, key_node, value_node in self.mapping(root, "(top level)"):
+        default_profile: Value | None = None
+        profiles: dict[str, ConfigProfile] = {}
+        profiles_line: int | None = None
+        for key, key_node, value_node in [] if root is None else self.mapping(root, "(top level)"):
             if key == "default_profile":
-                config.default_profile = self.default_profile(key_node, value_node)
+                default_profile = self.default_profile(key_node, value_node)
             elif key == "profiles":
-                config.profiles_line = _line(key_node)
+                profiles_line = _line(key_node)
                 if _is_null(value_node):
                     continue
                 for name, name_node, body in self.mapping(value_node, key):
-                    config.profiles[name] = self.profile(name, name_node, body)
+                    profiles[name] = self.profile(name, name_node, body)
             elif not key.startswith("x-"):  # x-...: free, e.g. for YAML anchors
                 raise self.error(key_node, key, _unknown(key, TOP_KEYS))
-        config.holds_secret = self.holds_secret
-        return config
+        return ConfigFile(self.path, default_profile, profiles, self.holds_secret, profiles_line)
 
     def default_profile(self, key_node: yaml.Node, value_node: yaml.Node) -> Value:
         key = "default_profile"
