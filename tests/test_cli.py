@@ -81,6 +81,24 @@ def test_no_password_without_a_terminal_is_an_error(
     assert "no password: set $CLOUDIFY_PASSWORD" in capsys.readouterr().err
 
 
+def test_the_password_prompt_hides_credentials_in_the_url(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.delenv("CLOUDIFY_PASSWORD", raising=False)
+    monkeypatch.delenv("CLOUDIFY_TOKEN", raising=False)
+    monkeypatch.setattr(sys.stdin, "isatty", lambda: True)
+    prompts: list[str] = []
+
+    def no_answer(prompt: str) -> str:
+        prompts.append(prompt)
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr("getpass.getpass", no_answer)
+    with pytest.raises(KeyboardInterrupt):
+        main(["--manager", "https://u:url-pw@cfy.example.com", "--username", "admin"])
+    assert prompts == ["Password for admin at https://***@cfy.example.com: "]
+
+
 def test_demo_manager_serves_and_stops() -> None:
     demo = start_demo_manager(speed=10)
     try:

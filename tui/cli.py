@@ -129,8 +129,11 @@ def main(argv: list[str] | None = None) -> int:
             print(f"cfy-tui: error: {problem}", file=sys.stderr)
             return 2
         if resolved.settings.auth != "token" and resolved.settings.password is None:
+            from tui.api.urls import redact_url
+
             settings = resolved.settings
-            password = getpass.getpass(f"Password for {settings.username} at {settings.manager}: ")
+            url = redact_url(settings.manager or "")  # a user:password@ in it stays hidden
+            password = getpass.getpass(f"Password for {settings.username} at {url}: ")
             resolved = resolved.with_value("password", password, "prompt")
     return run(args, resolved)
 
