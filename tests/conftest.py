@@ -9,6 +9,7 @@ import httpx
 import pytest
 
 from tests.manager_process import PASSWORDS, ManagerProcess
+from tui.config import ENVIRONMENT
 
 
 @pytest.fixture
@@ -50,14 +51,5 @@ def isolated_user_config(
     home = tmp_path_factory.mktemp("home")
     monkeypatch.setenv("XDG_CONFIG_HOME", str(home / ".config"))
     monkeypatch.setenv("CFY_WORKDIR", str(home))
-    for name in (
-        "CLOUDIFY_USERNAME",
-        "CLOUDIFY_PASSWORD",
-        "CLOUDIFY_TENANT",
-        "CLOUDIFY_TOKEN",
-        "CFY_TUI_MANAGER",
-        "CFY_TUI_PROFILE",
-        "CFY_TUI_CONFIG",
-        "CFY_TUI_READ_ONLY",
-    ):
+    for name in ENVIRONMENT:  # every variable a setting is read from
         monkeypatch.delenv(name, raising=False)

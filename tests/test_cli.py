@@ -13,6 +13,7 @@ import pytest
 
 from tests.polling import wait_for
 from tui.cli import main, unicode_terminal
+from tui.config import ENVIRONMENT, SETTINGS
 from tui.demo import start_demo_manager
 
 
@@ -33,6 +34,17 @@ def test_help_lists_the_options(capsys: pytest.CaptureFixture[str]) -> None:
         "manager",
     ):
         assert option in out
+
+
+def test_help_names_every_declared_flag_and_variable(capsys: pytest.CaptureFixture[str]) -> None:
+    """The flags come from the settings' declarations; the epilog's list of
+    environment variables is prose, and must name each one that is read."""
+    with pytest.raises(SystemExit):
+        main(["--help"])
+    out = capsys.readouterr().out
+    flags = [setting.flag for setting in SETTINGS if setting.flag]
+    assert flags and all(flag in out for flag in flags), flags
+    assert all(f"${name}" in out for name in ENVIRONMENT), ENVIRONMENT
 
 
 @pytest.mark.parametrize(
@@ -67,6 +79,24 @@ def test_no_password_without_a_terminal_is_an_error(
     monkeypatch.setattr(sys.stdin, "isatty", lambda: False)
     assert main(["--manager", "https://cfy.example.com", "--username", "admin"]) == 2
     assert "no password: set $CLOUDIFY_PASSWORD" in capsys.readouterr().err
+
+
+def test_the_password_prompt_hides_credentials_in_the_url(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.delenv("CLOUDIFY_PASSWORD", raising=False)
+    monkeypatch.delenv("CLOUDIFY_TOKEN", raising=False)
+    monkeypatch.setattr(sys.stdin, "isatty", lambda: True)
+    prompts: list[str] = []
+
+    def no_answer(prompt: str) -> str:
+        prompts.append(prompt)
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr("getpass.getpass", no_answer)
+    with pytest.raises(KeyboardInterrupt):
+        main(["--manager", "https://u:url-pw@cfy.example.com", "--username", "admin"])
+    assert prompts == ["Password for admin at https://***@cfy.example.com: "]
 
 
 def test_demo_manager_serves_and_stops() -> None:

@@ -48,6 +48,11 @@ RULES = {
         network=False,
     ),
     "tui.messages": Rule(frozenset({"tui.api", "tui.live"}), frozenset({"textual"})),
+    # read by the command line before any UI exists: no Textual, no client; of tui/api
+    # only the URL helpers (its one redact_url)
+    "tui.config": Rule(
+        frozenset({"tui.config", "tui.api.urls"}), frozenset({"platformdirs", "yaml"})
+    ),
     # the server side of the contract: nothing of the client or the UI
     "tui.manager": Rule(frozenset({"tui.manager"}), frozenset({"starlette", "uvicorn", "yaml"})),
 }

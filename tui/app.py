@@ -20,6 +20,7 @@ from tui import switching
 from tui.api.client import ManagerClient
 from tui.api.errors import ApiError
 from tui.api.models import Execution
+from tui.config import DEFAULTS
 from tui.connections import Connection, Connections
 from tui.live.poller import Poller
 from tui.live.snapshot import Snapshot
@@ -75,8 +76,8 @@ class CfyTuiApp(GlyphChrome, App[None]):
         read_only: bool = False,
         ascii_only: bool = False,
         clock: Callable[[], float] = time.time,
-        fast_interval: float = 1.0,
-        slow_interval: float = 5.0,
+        fast_interval: float = DEFAULTS.fast_interval,
+        slow_interval: float = DEFAULTS.slow_interval,
         open_after_start: bool = True,
         bell: bool = False,
         settings_rows: list[tuple[str, str, str]] | None = None,

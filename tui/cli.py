@@ -3,7 +3,7 @@
 `cfy-tui --demo` runs the TUI on the embedded manager; `cfy-tui --manager URL ...`
 on a real one; `cfy-tui manager ...` runs the embedded manager alone. The manager's
 code is imported only on that last path. Settings also come from the environment,
-our config file and the cfy CLI's profiles (tui/config.py); a bad setting exits 2.
+our config file and the cfy CLI's profiles (tui/config); a bad setting exits 2.
 """
 
 from __future__ import annotations
@@ -16,52 +16,55 @@ import sys
 from typing import Any
 
 from tui import __version__
-from tui.config import ConfigError, Resolved, default_config_path, resolve
+from tui.config import (
+    CONFIG,
+    DECLARED,
+    DEMO_SOURCE,
+    PROFILE,
+    SETTINGS,
+    ConfigError,
+    Resolved,
+    Setting,
+    default_config_path,
+    resolve,
+)
+
+# The environment variables are prose here, in the order a `cfy` user reads them;
+# tests/test_cli.py checks that they name every variable a setting is read from.
+EPILOG = (
+    "Commands:\n  manager    run the embedded Cloudify manager alone "
+    "(see: cfy-tui manager --help)\n\n"
+    "Each setting comes from the first of: flags; the environment ($CLOUDIFY_USERNAME,\n"
+    "$CLOUDIFY_PASSWORD, $CLOUDIFY_TENANT, $CLOUDIFY_TOKEN, $CFY_TUI_MANAGER,\n"
+    "$CFY_TUI_PROFILE, $CFY_TUI_CONFIG, $CFY_TUI_READ_ONLY); a profile of the config\n"
+    "file ({config}); the cfy CLI's active profile\n"
+    "($CFY_WORKDIR/.cloudify or ~/.cloudify, only read); defaults.\n"
+    "The password comes from $CLOUDIFY_PASSWORD, the config file or a prompt, never\n"
+    "the command line; a token from $CLOUDIFY_TOKEN or the config file (or --token)."
+)
 
 
 def build_parser() -> argparse.ArgumentParser:
+    """Our own options, and a flag for each setting declared with one
+    (tui/config/settings.py), in the order they are declared."""
     parser = argparse.ArgumentParser(
         prog="cfy-tui",
         description="Operate Cloudify deployment workflows from the terminal.",
-        epilog="Commands:\n  manager    run the embedded Cloudify manager alone "
-        "(see: cfy-tui manager --help)\n\n"
-        "Each setting comes from the first of: flags; the environment ($CLOUDIFY_USERNAME,\n"
-        "$CLOUDIFY_PASSWORD, $CLOUDIFY_TENANT, $CLOUDIFY_TOKEN, $CFY_TUI_MANAGER,\n"
-        "$CFY_TUI_PROFILE, $CFY_TUI_CONFIG, $CFY_TUI_READ_ONLY); a profile of the config\n"
-        f"file ({default_config_path()}); the cfy CLI's active profile\n"
-        "($CFY_WORKDIR/.cloudify or ~/.cloudify, only read); defaults.\n"
-        "The password comes from $CLOUDIFY_PASSWORD, the config file or a prompt, never\n"
-        "the command line; a token from $CLOUDIFY_TOKEN or the config file (or --token).",
+        epilog=EPILOG.format(config=default_config_path()),
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     parser.add_argument("--version", action="version", version=f"cfy-tui {__version__}")
-    parser.add_argument(
-        "--config",
-        metavar="PATH",
-        default=None,
-        help="the config file (default: $CFY_TUI_CONFIG or the file named below)",
-    )
-    parser.add_argument(
-        "--profile",
-        metavar="NAME",
-        default=None,
-        help="a profile of the config file, or else of the cfy CLI "
-        "(default: $CFY_TUI_PROFILE, the config's default_profile, the cfy CLI's active one)",
-    )
-    target = parser.add_mutually_exclusive_group()
+    for selector in (CONFIG, PROFILE):
+        parser.add_argument(
+            selector.flag, metavar=selector.metavar, default=None, help=selector.flag_help
+        )
+    target = parser.add_mutually_exclusive_group()  # the embedded manager, or another
     target.add_argument(
         "--demo",
         action="store_true",
         help="start the embedded manager with demo data and connect to it",
     )
-    target.add_argument(
-        "--manager",
-        metavar="URL",
-        action="append",
-        help="the manager to connect to, e.g. https://cfy.example.com; repeat it for the "
-        "managers of a cluster, tried in order when one cannot be reached "
-        "(default: $CFY_TUI_MANAGER or the profile's)",
-    )
+    add_flag(target, DECLARED["manager"])
     parser.add_argument(
         "--demo-speed",
         type=float,
@@ -69,45 +72,9 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="N",
         help="with --demo: how much faster than real life workflows run (default 2)",
     )
-    parser.add_argument(
-        "--tenant",
-        default=None,
-        help="tenant (default: $CLOUDIFY_TENANT, the profile's, or default_tenant)",
-    )
-    parser.add_argument(
-        "--username", default=None, help="user for Basic auth (default: $CLOUDIFY_USERNAME)"
-    )
-    parser.add_argument(
-        "--token",
-        default=None,
-        help="API token instead of a password (prefer $CLOUDIFY_TOKEN: "
-        "command lines are visible to other users)",
-    )
-    parser.add_argument(
-        "--ca-cert",
-        default=None,
-        metavar="PATH",
-        help="CA bundle to verify the manager's TLS certificate",
-    )
-    parser.add_argument(
-        "--insecure",
-        action=argparse.BooleanOptionalAction,
-        default=None,
-        help="do not verify TLS certificates (a warning stays on screen)",
-    )
-    parser.add_argument(
-        "--read-only",
-        action=argparse.BooleanOptionalAction,
-        default=None,
-        help="no starting or cancelling: every mutating action is removed "
-        "(default: $CFY_TUI_READ_ONLY or the profile's read_only)",
-    )
-    parser.add_argument(
-        "--ascii",
-        action=argparse.BooleanOptionalAction,
-        default=None,
-        help="ASCII status glyphs for terminals without Unicode",
-    )
+    for setting in SETTINGS:
+        if setting.flag is not None and setting.name != "manager":
+            add_flag(parser, setting)
     parser.add_argument(
         "--log",
         metavar="FILE",
@@ -116,6 +83,21 @@ def build_parser() -> argparse.ArgumentParser:
         "and time (never a password, a token, a header or a body)",
     )
     return parser
+
+
+def add_flag(container: argparse._ActionsContainer, setting: Setting) -> None:
+    """The flag of `setting`; its dest is the setting's name, which `resolve` reads."""
+    options: dict[str, Any] = {"dest": setting.name, "help": setting.flag_help}
+    if setting.metavar is not None:
+        options["metavar"] = setting.metavar
+    action = setting.kind.flag_action
+    if action == "switch":  # --x / --no-x; None: not given
+        options.update(action=argparse.BooleanOptionalAction, default=None)
+    elif action == "append":  # repeated: a list
+        options["action"] = "append"
+    else:
+        options["default"] = None
+    container.add_argument(setting.flag, **options)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -134,9 +116,7 @@ def main(argv: list[str] | None = None) -> int:
     for warning in resolved.warnings:
         print(f"cfy-tui: warning: {warning}", file=sys.stderr)
     if not args.demo:
-        settings = resolved.settings
-        url = settings.manager
-        if not url:
+        if not resolved.settings.manager:
             parser.print_usage(sys.stderr)
             print(
                 "cfy-tui: error: give --demo, or --manager URL, or a profile (--profile NAME, "
@@ -144,32 +124,39 @@ def main(argv: list[str] | None = None) -> int:
                 file=sys.stderr,
             )
             return 2
-        if settings.auth == "token":
-            if not settings.token:
-                print(
-                    f"cfy-tui: error: auth is token ({resolved.source('auth')}) but no token: "
-                    "set $CLOUDIFY_TOKEN or token: in the profile",
-                    file=sys.stderr,
-                )
-                return 2
-        elif not settings.username:
-            print(
-                "cfy-tui: error: give --username (or $CLOUDIFY_USERNAME, or username: in the "
-                "profile), or a token",
-                file=sys.stderr,
-            )
+        problem = missing_credentials(resolved)
+        if problem is not None:
+            print(f"cfy-tui: error: {problem}", file=sys.stderr)
             return 2
-        elif settings.password is None:
-            if not sys.stdin.isatty():
-                print(
-                    "cfy-tui: error: no password: set $CLOUDIFY_PASSWORD (or password: in the "
-                    "profile)",
-                    file=sys.stderr,
-                )
-                return 2
+        if resolved.settings.auth != "token" and resolved.settings.password is None:
+            from tui.api.urls import redact_url
+
+            settings = resolved.settings
+            url = redact_url(settings.manager or "")  # a user:password@ in it stays hidden
             password = getpass.getpass(f"Password for {settings.username} at {url}: ")
             resolved = resolved.with_value("password", password, "prompt")
     return run(args, resolved)
+
+
+def missing_credentials(resolved: Resolved) -> str | None:
+    """What is missing to log in to the manager, or None. A missing password is
+    asked for, but only on a terminal."""
+    settings = resolved.settings
+    token, username, password = (DECLARED[name] for name in ("token", "username", "password"))
+    if settings.auth == "token":
+        if not settings.token:
+            return (
+                f"auth is token ({resolved.source('auth')}) but no token: "
+                f"set ${token.env} or {token.name}: in the profile"
+            )
+    elif not settings.username:
+        return (
+            f"give {username.flag} (or ${username.env}, or {username.name}: in the "
+            "profile), or a token"
+        )
+    elif settings.password is None and not sys.stdin.isatty():
+        return f"no password: set ${password.env} (or {password.name}: in the profile)"
+    return None
 
 
 def run(args: argparse.Namespace, resolved: Resolved) -> int:
@@ -196,10 +183,9 @@ def run(args: argparse.Namespace, resolved: Resolved) -> int:
         except (OSError, RuntimeError) as exc:
             print(f"cfy-tui: error: {exc}", file=sys.stderr)
             return 1
-        source = "--demo (the embedded manager)"
-        resolved = resolved.with_value("manager", demo.url, source)
-        resolved = resolved.with_value("username", "admin", source)
-        resolved = resolved.with_value("password", demo.password, source)
+        resolved = resolved.with_value("manager", demo.url, DEMO_SOURCE)
+        resolved = resolved.with_value("username", "admin", DEMO_SOURCE)
+        resolved = resolved.with_value("password", demo.password, DEMO_SOURCE)
     settings = resolved.settings
     url = settings.manager or ""
     if on_request is not None:

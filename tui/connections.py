@@ -12,10 +12,24 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 
 from tui.api.client import ManagerClient
-from tui.config import ConfigError, ProfileInfo, Resolved, list_profiles, resolve
+from tui.config import (
+    PROFILE,
+    SETTINGS,
+    ConfigError,
+    ProfileInfo,
+    Resolved,
+    list_profiles,
+    resolve,
+)
 from tui.widgets.status_line import Identity
 
 OnRequest = Callable[[str, str, int | None, float], None]
+
+# The environment variables a switch of profile stops reading: the profile says
+# which manager, and how to log in to it.
+PROFILE_DECIDES = frozenset(
+    {PROFILE.env} | {s.env for s in SETTINGS if s.env and (s.name == "manager" or s.connection)}
+)
 
 
 @dataclass
@@ -83,11 +97,7 @@ class Connections:
         """Settings resolved again for profile `name` (flags no longer apply: the
         profile decides). Raises ConfigError, or `NeedsPassword` when only a password
         is missing."""
-        environ = {
-            k: v
-            for k, v in self.environ.items()
-            if not k.startswith(("CLOUDIFY_", "CFY_TUI_MANAGER", "CFY_TUI_PROFILE"))
-        }
+        environ = {k: v for k, v in self.environ.items() if k not in PROFILE_DECIDES}
         resolved = resolve({"profile": name}, environ)
         settings = resolved.settings
         if not settings.manager:

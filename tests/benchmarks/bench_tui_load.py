@@ -49,6 +49,7 @@ if str(ROOT) not in sys.path:
 from tests.manager_process import PASSWORDS, ManagerProcess  # noqa: E402
 from tui.api.client import ManagerClient  # noqa: E402
 from tui.api.models import UNFINISHED_STATES  # noqa: E402
+from tui.config import DEFAULTS  # noqa: E402
 from tui.live.poller import Poller  # noqa: E402
 from tui.live.snapshot import Snapshot  # noqa: E402
 from tui.live.tail import EventTail  # noqa: E402
@@ -153,7 +154,9 @@ async def poller_ticks(url: str, ticks: int, selected: str) -> dict[str, Any]:
         snaps.append(snap)
 
     async with client(url, counter) as c:
-        poller = Poller(c, on_snapshot=published, fast_interval=1.0)
+        poller = Poller(
+            c, on_snapshot=published, fast_interval=1.0, slow_interval=DEFAULTS.slow_interval
+        )
         poller.select(selected)
         task = asyncio.create_task(poller.run())
         while len(marks) < 4:  # the first ticks: the list, the detail, settling

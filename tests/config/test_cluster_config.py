@@ -13,14 +13,14 @@ from tests.config.test_config import CONTEXT, cfy_workdir, write_config
 from tui import cli
 from tui.api.client import ManagerClient
 from tui.app import CfyTuiApp
-from tui.config import ConfigError, list_profiles, resolve
+from tui.config import ENVIRONMENT, ConfigError, list_profiles, resolve
 
 A, B, C = "https://cfy-1.example.com", "https://cfy-2.example.com", "https://cfy-3.example.com"
 
 
 @pytest.fixture(autouse=True)
 def isolated(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    for name in ("CFY_TUI_MANAGER", "CFY_TUI_PROFILE", "CFY_TUI_CONFIG", "CFY_WORKDIR"):
+    for name in (*ENVIRONMENT, "CFY_WORKDIR"):
         monkeypatch.delenv(name, raising=False)
     monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "xdg"))
     monkeypatch.setenv("HOME", str(tmp_path / "home"))
@@ -192,3 +192,11 @@ def test_cli_gives_every_host_to_the_client(monkeypatch: pytest.MonkeyPatch) -> 
     assert urls == [A, B]
     assert app.client.hosts.urls == (A, B)
     assert app.identity.url == A
+
+
+def test_a_url_that_cannot_be_parsed_is_an_error_not_a_crash(tmp_path: Path) -> None:
+    with pytest.raises(ConfigError, match=r"--manager must be an http\(s\) URL.*IPv6"):
+        resolve({"manager": [A, "http://[::1"]}, {}, config_path=tmp_path / "none.yaml")
+    work = cfy_workdir(tmp_path / "work", {"v6": {**CONTEXT, "manager_ip": "[::1"}}, "v6")
+    with pytest.raises(ConfigError, match="manager_ip, rest_port, rest_protocol: must be"):
+        resolve({}, {"CFY_WORKDIR": str(work)}, config_path=tmp_path / "none.yaml")

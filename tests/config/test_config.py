@@ -20,6 +20,7 @@ from tui import cli
 from tui.api.client import ManagerClient
 from tui.app import CfyTuiApp
 from tui.config import (
+    ENVIRONMENT,
     MASK,
     ConfigError,
     Settings,
@@ -49,17 +50,7 @@ CONTEXT = {
     "ssh_port": 22,
     "ssh_user": None,
 }
-OURS = [
-    "CLOUDIFY_USERNAME",
-    "CLOUDIFY_PASSWORD",
-    "CLOUDIFY_TENANT",
-    "CLOUDIFY_TOKEN",
-    "CFY_TUI_MANAGER",
-    "CFY_TUI_PROFILE",
-    "CFY_TUI_CONFIG",
-    "CFY_TUI_READ_ONLY",
-    "CFY_WORKDIR",
-]
+OURS = [*ENVIRONMENT, "CFY_WORKDIR"]
 
 
 @pytest.fixture(autouse=True)

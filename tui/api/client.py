@@ -41,7 +41,7 @@ from tui.api.models import (
     integer,
     opt_text,
 )
-from tui.api.urls import redact_url, userinfo
+from tui.api.urls import userinfo, without_userinfo
 
 T = TypeVar("T")
 
@@ -137,7 +137,7 @@ class ManagerClient:
         url_user, url_password = userinfo(urls[0]) if urls else (None, None)
         if username is None and password is None and token is None and url_user is not None:
             username, password = url_user, url_password or ""
-        self.hosts = Hosts([redact_url(u).rstrip("/") for u in urls])
+        self.hosts = Hosts([without_userinfo(u).rstrip("/") for u in urls])
         self.tenant = tenant
         self.username = username
         headers = {"Content-Type": "application/json", "Accept": "application/json"}

@@ -1,13 +1,17 @@
 """URLs as the user gives them and as they may be shown.
 
 A manager URL may carry credentials (`https://user:pw@host`): they are used to log
-in, and never shown. Kept apart from the client so that the widgets, which show the
-URL, need not import the module that makes requests.
+in, and never shown. Kept apart from the client so that the widgets and the
+settings, which show the URL, need not import the module that makes requests.
 """
 
 from __future__ import annotations
 
 from urllib.parse import unquote, urlsplit, urlunsplit
+
+# What stands for `user:password` in a URL that is shown: says that the URL carries
+# credentials without telling them.
+REDACTED = "***"
 
 
 def userinfo(url: str) -> tuple[str | None, str | None]:
@@ -22,11 +26,33 @@ def userinfo(url: str) -> tuple[str | None, str | None]:
 
 
 def redact_url(url: str) -> str:
-    """`url` without the `user:password@` part, for messages, logs and the screen."""
+    """`url` as shown in messages, logs and on the screen: its `user:password@`
+    part, if any, replaced by `***@` (`https://***@host`)."""
+    return _with_userinfo(url, REDACTED + "@")
+
+
+def without_userinfo(url: str) -> str:
+    """`url` without its `user:password@` part: the address requests go to once
+    the credentials it carried are taken out (`userinfo`)."""
+    return _with_userinfo(url, "")
+
+
+def _with_userinfo(url: str, replacement: str) -> str:
     try:
         parts = urlsplit(url)
-    except ValueError:
-        return url
+    except ValueError:  # e.g. an unclosed `[` of an IPv6 host: still never show a password
+        return _with_userinfo_by_hand(url, replacement)
     if "@" not in parts.netloc:
         return url
-    return urlunsplit(parts._replace(netloc=parts.netloc.rpartition("@")[2]))
+    return urlunsplit(parts._replace(netloc=replacement + parts.netloc.rpartition("@")[2]))
+
+
+def _with_userinfo_by_hand(url: str, replacement: str) -> str:
+    """What `urlsplit` would give for a URL it refuses: the authority runs from
+    `//` to the first `/`, `?` or `#`."""
+    head, slashes, rest = url.partition("//")
+    end = min((i for i in map(rest.find, "/?#") if i >= 0), default=len(rest))
+    netloc = rest[:end]
+    if not slashes or "@" not in netloc:
+        return url
+    return head + slashes + replacement + netloc.rpartition("@")[2] + rest[end:]

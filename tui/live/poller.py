@@ -107,8 +107,8 @@ class Poller:
         client: ManagerClient,
         *,
         on_snapshot: Callable[[Snapshot], None],
-        fast_interval: float = 1.0,
-        slow_interval: float = 5.0,
+        fast_interval: float,  # no defaults: the user's settings (tui/config) give them
+        slow_interval: float,
         deployments_interval: float = 10.0,
         max_backoff: float = MAX_BACKOFF,
         executions_page: int = 50,

@@ -141,7 +141,7 @@ class ExecutionFollower:
         execution_id: str,
         *,
         on_update: Callable[[TailState], None],
-        interval: float = 1.0,
+        interval: float,  # no default: the user's fast interval (tui/config) gives it
         max_backoff: float = 5.0,
         clock: Callable[[], float] = time.monotonic,
         sleep: Callable[[float], Awaitable[Any]] | None = None,
