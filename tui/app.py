@@ -73,13 +73,13 @@ class CfyTuiApp(GlyphChrome, App[None]):
         client: ManagerClient,
         identity: Identity,
         *,
-        read_only: bool = False,
-        ascii_only: bool = False,
+        read_only: bool = DEFAULTS.read_only,
+        ascii_only: bool = DEFAULTS.ascii,
         clock: Callable[[], float] = time.time,
         fast_interval: float = DEFAULTS.fast_interval,
         slow_interval: float = DEFAULTS.slow_interval,
-        open_after_start: bool = True,
-        bell: bool = False,
+        open_after_start: bool = DEFAULTS.open_execution,
+        bell: bool = DEFAULTS.bell,
         settings_rows: list[tuple[str, str, str]] | None = None,
         warnings: list[str] | None = None,
         connections: Connections | None = None,
@@ -87,7 +87,7 @@ class CfyTuiApp(GlyphChrome, App[None]):
         super().__init__()
         # How to connect again to another tenant or profile (None: no switching).
         self.connections = connections
-        # (setting, shown value with secrets masked, where it came from): tui/config.py
+        # (setting, shown value with secrets masked, where it came from): tui/config/
         self.settings_rows: list[tuple[str, str, str]] = list(settings_rows or [])
         self.warnings: list[str] = list(warnings or [])
         self.open_after_start = open_after_start
