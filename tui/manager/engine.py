@@ -47,7 +47,7 @@ class Engine:
         self.tasks[exec_id] = task
         task.add_done_callback(lambda t: self._forget(exec_id, t))
 
-    def request_cancel(self, exec_id: str, was: str) -> None:
+    def request_cancel(self, exec_id: str) -> None:
         """Graceful cancel: a running task stops at its next boundary by itself."""
         if exec_id not in self.tasks:
             self._finish_later(exec_id)
@@ -67,7 +67,7 @@ class Engine:
         elif status in ("force_cancelling", "kill_cancelling"):
             self.stop_now(exec_id)
         elif status == "cancelling":
-            self.request_cancel(exec_id, was=status)
+            self.request_cancel(exec_id)
 
     def emit(self, exec_id: str, event_type: str | None, message: str, **kw: Any) -> None:
         row = self.state.store.one("SELECT * FROM executions WHERE id = ?", (exec_id,))

@@ -478,7 +478,7 @@ def execution_action(
             raise IllegalAction(f"Can't cancel execution {exec_id} because it's in status {status}")
         updated = set_status(state, exec_id, "cancelling", error="")
         if engine is not None:
-            engine.request_cancel(exec_id, was=status)
+            engine.request_cancel(exec_id)
         return updated
     if action == "force-cancel":
         if status not in ("pending", "started", "scheduled", "queued", "cancelling"):

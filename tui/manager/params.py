@@ -15,18 +15,6 @@ from typing import Any
 
 from tui.manager.errors import IllegalExecutionParameters, crash
 
-OBJECT_TYPES = {
-    "blueprint_id",
-    "deployment_id",
-    "capability_value",
-    "scaling_group",
-    "node_id",
-    "node_type",
-    "node_instance",
-    "secret_key",
-    "operation_name",
-}
-
 
 class DeploymentFacts:
     """What object-typed parameters are checked against."""

@@ -19,7 +19,6 @@ WAITING_STATES = ("queued", "scheduled")
 ACTIVE_STATES = ("pending", "started", "cancelling", "force_cancelling", "kill_cancelling")
 ALL_STATES = END_STATES + WAITING_STATES + ACTIVE_STATES
 
-MANAGER_VERSION = "7.0.4"  # the default emulated version (versions.py)
 MANAGER_EDITION = "community"
 MANAGER_NAME = "cfy-tui-embedded"
 
