@@ -50,8 +50,9 @@ from tui.manager.listing import (
     query_bool,
 )
 from tui.manager.recovery import recover_interrupted
+from tui.manager.services import MANAGER_EDITION, Services
 from tui.manager.snapshots import create_snapshot
-from tui.manager.state import END_STATES, MANAGER_EDITION, ManagerState
+from tui.manager.statuses import END_STATES
 from tui.manager.store import loads
 from tui.manager.versions import Emulation, emulation, unrendered_workflows
 
@@ -61,7 +62,7 @@ BODY_METHODS = ("POST", "PUT", "PATCH")
 
 @dataclass
 class Ctx:
-    state: ManagerState
+    services: Services
     identity: Identity
     tenant: str | None
     role: str | None
@@ -72,7 +73,7 @@ class Ctx:
         assert self.tenant is not None
         if not query_bool(request.query_params, "_all_tenants", "all_tenants"):
             return [self.tenant]
-        store = self.state.store
+        store = self.services.store
         if self.identity.is_admin:
             return [r["name"] for r in store.all("SELECT name FROM tenants ORDER BY name")]
         rows = store.all(
@@ -121,7 +122,7 @@ def endpoint(
     def wrap(fn: Handler) -> Callable[[Request], Awaitable[Response]]:
         @functools.wraps(fn)
         async def handler(request: Request) -> Response:
-            state: ManagerState = request.app.state.manager
+            services: Services = request.app.state.services
             auth: Authenticator = request.app.state.auth
             try:
                 identity = auth.authenticate(
@@ -135,11 +136,11 @@ def endpoint(
                     if permission:
                         auth.require(identity, role, permission, tenant_name or "")
                 parsed = (
-                    await _read_body(request, state.max_body_bytes)
+                    await _read_body(request, services.max_body_bytes)
                     if body and request.method in (*BODY_METHODS, "DELETE")
                     else {}
                 )
-                result = await fn(request, Ctx(state, identity, tenant_name, role, parsed))
+                result = await fn(request, Ctx(services, identity, tenant_name, role, parsed))
             except ManagerError as exc:
                 return error_response(exc)
             except Exception:  # the real manager answers 500 with the traceback
@@ -160,9 +161,9 @@ def endpoint(
 # -- manager-level endpoints ---------------------------------------------------------
 
 
-def _version(state: ManagerState) -> dict[str, Any]:
+def _version(services: Services) -> dict[str, Any]:
     return {
-        "version": emulation(state.emulate).version,
+        "version": emulation(services.emulate).version,
         "edition": MANAGER_EDITION,
         "distribution": "debian",
         "distro_release": "bookworm",
@@ -174,7 +175,7 @@ def _version(state: ManagerState) -> dict[str, Any]:
 
 @endpoint(None, tenant=False)
 async def version(request: Request, ctx: Ctx) -> Any:
-    return _version(ctx.state)
+    return _version(ctx.services)
 
 
 async def ok(request: Request) -> Response:
@@ -234,12 +235,12 @@ async def managers(request: Request, ctx: Ctx) -> Any:
                 "private_ip": host,
                 "public_ip": host,
                 "networks": {"default": host},
-                "version": emulation(ctx.state.emulate).version,
+                "version": emulation(ctx.services.emulate).version,
                 "edition": MANAGER_EDITION,
                 "distribution": "debian",
                 "distro_release": "bookworm",
                 "fs_sync_node_id": "",
-                "last_seen": ctx.state.clock.stamp(),
+                "last_seen": ctx.services.clock.stamp(),
                 "status_report": None,
                 "ca_cert_content": None,
                 "node_id": "manager-1",
@@ -300,7 +301,7 @@ def _render_token(row: Any, role: str, value: str | None = None) -> dict[str, An
 
 
 def _user_role(ctx: Ctx, username: str) -> str:
-    row = ctx.state.store.one("SELECT role FROM users WHERE username = ?", (username,))
+    row = ctx.services.store.one("SELECT role FROM users WHERE username = ?", (username,))
     return row["role"] if row else "default"
 
 
@@ -344,19 +345,19 @@ def _parse_expiration(text: str, now: float) -> float:
 
 @endpoint(None, tenant=False, body=True)
 async def tokens_create(request: Request, ctx: Ctx) -> Any:
-    state = ctx.state
+    services = ctx.services
     expiration = ctx.body.get("expiration_date")
     if expiration:
         try:
-            when = _parse_expiration(str(expiration), state.clock.now())
+            when = _parse_expiration(str(expiration), services.clock.now())
         except ValueError:
             raise BadParameters(f"Invalid expiration date: {expiration}") from None
-        if when <= state.clock.now():
+        if when <= services.clock.now():
             raise BadParameters("Expiration date was in the past.")
         expiration = format_timestamp(when)
     token_id, secret = new_token_parts()
-    with state.store.tx():
-        state.store.execute(
+    with services.store.tx():
+        services.store.execute(
             "INSERT INTO tokens (id, secret_hash, username, description, expiration_date, "
             "last_used, created_at) VALUES (?, ?, ?, ?, ?, NULL, ?)",
             (
@@ -365,10 +366,10 @@ async def tokens_create(request: Request, ctx: Ctx) -> Any:
                 ctx.identity.username,
                 ctx.body.get("description"),
                 expiration or None,
-                state.clock.stamp(),
+                services.clock.stamp(),
             ),
         )
-    row = state.store.one("SELECT * FROM tokens WHERE id = ?", (token_id,))
+    row = services.store.one("SELECT * FROM tokens WHERE id = ?", (token_id,))
     return _render_token(row, ctx.identity.role, f"ctok-{token_id}-{secret}")
 
 
@@ -386,12 +387,12 @@ async def tokens_list(request: Request, ctx: Ctx) -> Any:
         clauses.append("username = ?")
         args.append(ctx.identity.username)
     where = " AND ".join(clauses) or "1"
-    total = ctx.state.store.one(f"SELECT COUNT(*) AS n FROM tokens WHERE {where}", args)["n"]
+    total = ctx.services.store.one(f"SELECT COUNT(*) AS n FROM tokens WHERE {where}", args)["n"]
     order = ", ".join(
         [f"{name} {'DESC' if desc else 'ASC'}" for name, desc in q.sort] + ["created_at", "id"]
     )
     limit = (-1, 0) if q.get_all else (q.size, q.offset)
-    rows = ctx.state.store.all(
+    rows = ctx.services.store.all(
         f"SELECT * FROM tokens WHERE {where} ORDER BY {order} LIMIT ? OFFSET ?", [*args, *limit]
     )
     items = [_render_token(r, _user_role(ctx, r["username"])) for r in rows]
@@ -401,7 +402,7 @@ async def tokens_list(request: Request, ctx: Ctx) -> Any:
 
 
 def _own_token(ctx: Ctx, token_id: str) -> Any:
-    row = ctx.state.store.one("SELECT * FROM tokens WHERE id = ?", (token_id,))
+    row = ctx.services.store.one("SELECT * FROM tokens WHERE id = ?", (token_id,))
     if row is None or (not ctx.identity.is_admin and row["username"] != ctx.identity.username):
         raise NotFound(f"Could not find token {token_id}")
     return row
@@ -416,8 +417,8 @@ async def token_get(request: Request, ctx: Ctx) -> Any:
 @endpoint(None, tenant=False)
 async def token_delete(request: Request, ctx: Ctx) -> Any:
     row = _own_token(ctx, request.path_params["token_id"])
-    with ctx.state.store.tx():
-        ctx.state.store.execute("DELETE FROM tokens WHERE id = ?", (row["id"],))
+    with ctx.services.store.tx():
+        ctx.services.store.execute("DELETE FROM tokens WHERE id = ?", (row["id"],))
     return Response(status_code=204)
 
 
@@ -453,7 +454,7 @@ async def tenants_list(request: Request, ctx: Ctx) -> Any:
         clauses.append("name IN (SELECT tenant FROM user_tenants WHERE username = ?)")
         args.append(ctx.identity.username)
     where = " AND ".join(clauses) or "1"
-    store = ctx.state.store
+    store = ctx.services.store
     total = store.one(f"SELECT COUNT(*) AS n FROM tenants WHERE {where}", args)["n"]
     order = order_by(TENANT_FIELDS, q.sort, ["name ASC"])
     limit = (-1, 0) if q.get_all else (q.size, q.offset)
@@ -492,7 +493,7 @@ def _query_deployments(request: Request, ctx: Ctx, q: Any) -> tuple[list[Any], i
     if filter_id:  # this manager has no saved filters: the real lookup's 404
         raise NotFound(f"Requested `DeploymentsFilter` with ID `{filter_id}` was not found")
     tenants = ctx.tenants(request)
-    fields = emulation(ctx.state.emulate).deployment_fields
+    fields = emulation(ctx.services.emulate).deployment_fields
     clauses, args = build_where(fields, q.filters)
     clauses.insert(0, _tenant_clause(tenants))
     args[:0] = tenants
@@ -501,7 +502,7 @@ def _query_deployments(request: Request, ctx: Ctx, q: Any) -> tuple[list[Any], i
             clauses.append(f"instr(lower({column}), lower(?)) > 0")
             args.append(value)
     where = " AND ".join(clauses)
-    store = ctx.state.store
+    store = ctx.services.store
     # Count, filter, sort and skip on `pk` only, then read the page's rows: SQLite then
     # drops the join to the latest execution where no filter or sort key needs it, and
     # never reads (nor sorts) the large rows of deployments outside the page. The
@@ -529,7 +530,7 @@ def _query_deployments(request: Request, ctx: Ctx, q: Any) -> tuple[list[Any], i
 
 @endpoint("deployment_list")
 async def deployments_list(request: Request, ctx: Ctx) -> Any:
-    em = emulation(ctx.state.emulate)
+    em = emulation(ctx.services.emulate)
     q = parse_list_query(
         request.query_params,
         filterable=em.deployment_fields,
@@ -543,7 +544,7 @@ async def deployments_list(request: Request, ctx: Ctx) -> Any:
     )
     states: dict[int, set[str]] = {}
     if rendered:
-        states = deps.instance_states(ctx.state, [r["pk"] for r in rows])
+        states = deps.instance_states(ctx.services, [r["pk"] for r in rows])
     items = []
     for row in rows:
         item = _deployment(em, row, states.get(row["pk"]), include)
@@ -565,22 +566,22 @@ def _deployment(
 
 @endpoint("deployment_get")
 async def deployment_get(request: Request, ctx: Ctx) -> Any:
-    em = emulation(ctx.state.emulate)
+    em = emulation(ctx.services.emulate)
     include = parse_include(request.query_params, em.deployment_includes)
-    row = deps.get_deployment(ctx.state, ctx.tenant or "", request.path_params["dep_id"])
-    states = deps.instance_states(ctx.state, [row["pk"]])[row["pk"]]
+    row = deps.get_deployment(ctx.services, ctx.tenant or "", request.path_params["dep_id"])
+    states = deps.instance_states(ctx.services, [row["pk"]])[row["pk"]]
     return _deployment(em, row, states, em.deployment_includes if include is None else include)
 
 
 @endpoint("deployment_create", body=True)
 async def deployment_create(request: Request, ctx: Ctx) -> Any:
-    state = ctx.state
+    services = ctx.services
     tenant = ctx.tenant or ""
     dep_id = request.path_params["dep_id"]
     body = ctx.body
     if "blueprint_id" not in body:
         raise BadParameters("Missing blueprint_id in json request body")
-    blueprint = state.store.one(
+    blueprint = services.store.one(
         "SELECT * FROM blueprints WHERE tenant = ? AND id = ?", (tenant, body["blueprint_id"])
     )
     if blueprint is None:
@@ -588,10 +589,10 @@ async def deployment_create(request: Request, ctx: Ctx) -> Any:
     inputs = body.get("inputs") or {}
     if not isinstance(inputs, dict):
         raise BadParameters("inputs must be a dict")
-    deps.check_new_deployment(state, tenant, dep_id)
-    with state.store.tx():
+    deps.check_new_deployment(services, tenant, dep_id)
+    with services.store.tx():
         pk = deps.insert_deployment(
-            state,
+            services,
             tenant,
             dep_id,
             blueprint["id"],
@@ -604,9 +605,9 @@ async def deployment_create(request: Request, ctx: Ctx) -> Any:
             visibility=body.get("visibility") or "tenant",
             runtime_only_evaluation=bool(body.get("runtime_only_evaluation")),
         )
-        dep = state.store.one("SELECT * FROM deployments WHERE pk = ?", (pk,))
+        dep = services.store.one("SELECT * FROM deployments WHERE pk = ?", (pk,))
         exec_id = execs.insert_execution(
-            state,
+            services,
             tenant=tenant,
             deployment=dep,
             workflow_id="create_deployment_environment",
@@ -615,20 +616,20 @@ async def deployment_create(request: Request, ctx: Ctx) -> Any:
             allow_custom_parameters=True,
             created_by=ctx.identity.username,
         )
-        state.store.execute(
+        services.store.execute(
             "UPDATE deployments SET create_execution = ? WHERE pk = ?", (exec_id, pk)
         )
     async_create = query_bool(request.query_params, "async_create")
-    engine = state.engine
+    engine = services.engine
     if engine is not None:
         engine.launch(exec_id)
         if not async_create:
             task = engine.tasks.get(exec_id)
             if task is not None:
                 await task
-    row = deps.get_deployment(state, tenant, dep_id)
-    em = emulation(state.emulate)
-    states = deps.instance_states(state, [pk])[pk]
+    row = deps.get_deployment(services, tenant, dep_id)
+    em = emulation(services.emulate)
+    states = deps.instance_states(services, [pk])[pk]
     item = _deployment(em, row, states, em.deployment_includes)
     if em.list_workflows_need_get_data:  # master's PUT is marshalled without get_data too
         item["workflows"] = unrendered_workflows(loads(row["workflows"], None))
@@ -638,7 +639,7 @@ async def deployment_create(request: Request, ctx: Ctx) -> Any:
 @endpoint("deployment_delete")
 async def deployment_delete(request: Request, ctx: Ctx) -> Any:
     force = query_bool(request.query_params, "force")
-    deps.delete_deployment(ctx.state, ctx.tenant or "", request.path_params["dep_id"], force)
+    deps.delete_deployment(ctx.services, ctx.tenant or "", request.path_params["dep_id"], force)
     return Response(status_code=204)
 
 
@@ -654,7 +655,7 @@ async def workflows_list(request: Request, ctx: Ctx) -> Any:
         for key, value in request.query_params.multi_items()
         if not key.startswith("_") or key in ("_search", "_search_name", "_filter_id")
     ]
-    em = emulation(ctx.state.emulate)
+    em = emulation(ctx.services.emulate)
     q = parse_list_query(
         QueryParams(kept),
         filterable=em.deployment_fields,
@@ -663,7 +664,7 @@ async def workflows_list(request: Request, ctx: Ctx) -> Any:
     )
     q.get_all = True
     rows, _ = _query_deployments(request, ctx, q)
-    states = deps.instance_states(ctx.state, [r["pk"] for r in rows])
+    states = deps.instance_states(ctx.services, [r["pk"] for r in rows])
     seen: dict[str, dict[str, Any]] = {}
     for row in rows:
         for wf in em.workflows(deps.render_workflows(row, states[row["pk"]])):
@@ -678,15 +679,15 @@ async def workflows_list(request: Request, ctx: Ctx) -> Any:
 # -- executions -----------------------------------------------------------------------
 
 
-def _execution(state: ManagerState, row: Any, include: set[str] | None = None) -> dict[str, Any]:
+def _execution(services: Services, row: Any, include: set[str] | None = None) -> dict[str, Any]:
     """An execution with the keys of the emulated version."""
-    em = emulation(state.emulate)
+    em = emulation(services.emulate)
     return execs.render_execution(row, set(em.execution_includes) if include is None else include)
 
 
 @endpoint("execution_list")
 async def executions_list(request: Request, ctx: Ctx) -> Any:
-    em = emulation(ctx.state.emulate)
+    em = emulation(ctx.services.emulate)
     q = parse_list_query(
         request.query_params,
         filterable=em.execution_fields,
@@ -703,7 +704,7 @@ async def executions_list(request: Request, ctx: Ctx) -> Any:
     if not include_system and "is_system_workflow" not in q.filters:
         clauses.append("is_system_workflow = 0")
     where = " AND ".join(clauses)
-    store = ctx.state.store
+    store = ctx.services.store
     total = store.one(f"SELECT COUNT(*) AS n FROM executions WHERE {where}", args)["n"]
     order = order_by(em.execution_fields, q.sort, ["created_at ASC", "rowid ASC"])
     limit = (-1, 0) if q.get_all else (q.size, q.offset)
@@ -717,78 +718,84 @@ async def executions_list(request: Request, ctx: Ctx) -> Any:
         f"SELECT * FROM executions{hint} WHERE {where} ORDER BY {order} LIMIT ? OFFSET ?",
         [*args, *limit],
     )
-    return envelope([_execution(ctx.state, r, q.include) for r in rows], total, q)
+    return envelope([_execution(ctx.services, r, q.include) for r in rows], total, q)
 
 
 @endpoint("execution_get")
 async def execution_get(request: Request, ctx: Ctx) -> Any:
-    include = parse_include(request.query_params, emulation(ctx.state.emulate).execution_includes)
-    row = execs.get_execution(ctx.state, [ctx.tenant or ""], request.path_params["exec_id"])
-    return _execution(ctx.state, row, include)
+    include = parse_include(
+        request.query_params, emulation(ctx.services.emulate).execution_includes
+    )
+    row = execs.get_execution(ctx.services, [ctx.tenant or ""], request.path_params["exec_id"])
+    return _execution(ctx.services, row, include)
 
 
 @endpoint("execution_start", body=True)
 async def execution_start(request: Request, ctx: Ctx) -> Any:
-    row = execs.start_execution(ctx.state, ctx.tenant or "", ctx.identity.username, ctx.body)
-    return JSONResponse(_execution(ctx.state, row), status_code=201)
+    row = execs.start_execution(ctx.services, ctx.tenant or "", ctx.identity.username, ctx.body)
+    return JSONResponse(_execution(ctx.services, row), status_code=201)
 
 
 @endpoint("execution_cancel", body=True)
 async def execution_action(request: Request, ctx: Ctx) -> Any:
     row = execs.execution_action(
-        ctx.state, [ctx.tenant or ""], request.path_params["exec_id"], ctx.body
+        ctx.services, [ctx.tenant or ""], request.path_params["exec_id"], ctx.body
     )
-    return _execution(ctx.state, row)
+    return _execution(ctx.services, row)
 
 
 @endpoint("execution_status_update", body=True)
 async def execution_patch(request: Request, ctx: Ctx) -> Any:
     row = execs.update_status(
-        ctx.state, [ctx.tenant or ""], request.path_params["exec_id"], ctx.body
+        ctx.services, [ctx.tenant or ""], request.path_params["exec_id"], ctx.body
     )
-    return _execution(ctx.state, row)
+    return _execution(ctx.services, row)
 
 
 @endpoint("execution_should_start")
 async def execution_should_start(request: Request, ctx: Ctx) -> Any:
-    return execs.should_start(ctx.state, [ctx.tenant or ""], request.path_params["exec_id"])
+    return execs.should_start(ctx.services, [ctx.tenant or ""], request.path_params["exec_id"])
 
 
 @endpoint("execution_delete", body=True)
 async def executions_delete(request: Request, ctx: Ctx) -> Any:
-    em = emulation(ctx.state.emulate)
+    em = emulation(ctx.services.emulate)
     q = parse_list_query(
         request.query_params,
         filterable=em.execution_fields,
         sortable=em.execution_fields,
         includable=em.execution_includes,
     )
-    count = execs.delete_executions(ctx.state, ctx.tenants(request), q.filters, ctx.body)
+    count = execs.delete_executions(ctx.services, ctx.tenants(request), q.filters, ctx.body)
     return envelope([{"count": count}], 1, q, with_filtered=False)
 
 
 @endpoint("snapshot_create", body=True)
 async def snapshot_create(request: Request, ctx: Ctx) -> Any:
     row = create_snapshot(
-        ctx.state, ctx.tenant or "", ctx.identity.username, request.path_params["snap_id"], ctx.body
+        ctx.services,
+        ctx.tenant or "",
+        ctx.identity.username,
+        request.path_params["snap_id"],
+        ctx.body,
     )
-    return JSONResponse(_execution(ctx.state, row), status_code=201)
+    return JSONResponse(_execution(ctx.services, row), status_code=201)
 
 
 @endpoint("event_list")
 async def events_list(request: Request, ctx: Ctx) -> Any:
-    return list_events(ctx.state, ctx.tenants(request), request.query_params)
+    return list_events(ctx.services, ctx.tenants(request), request.query_params)
 
 
 @endpoint("event_create", body=True)
 async def events_create(request: Request, ctx: Ctx) -> Any:
     stored = create_events(
-        ctx.state,
+        ctx.services,
         [ctx.tenant or ""],
         ctx.body,
         ctx.identity.username,
         ctx.identity.is_admin,
-        sender_timestamps=emulation(ctx.state.emulate).sender_timestamps,
+        sender_timestamps=emulation(ctx.services.emulate).sender_timestamps,
     )
     return JSONResponse(None, status_code=201) if stored else Response(status_code=204)
 
@@ -802,8 +809,8 @@ async def secrets_list(request: Request, ctx: Ctx) -> Any:
     q = parse_list_query(
         request.query_params, filterable=keys, sortable=keys, includable=secs.LIST_KEYS
     )
-    caller = secs.caller_for(ctx.state, ctx.identity.username)
-    rows, total = secs.list_secrets(ctx.state, caller, ctx.tenant or "", ctx.tenants(request), q)
+    caller = secs.caller_for(ctx.services, ctx.identity.username)
+    rows, total = secs.list_secrets(ctx.services, caller, ctx.tenant or "", ctx.tenants(request), q)
     return envelope([project(secs.render_listed(r), q.include) for r in rows], total, q)
 
 
@@ -812,8 +819,8 @@ async def secret_get(request: Request, ctx: Ctx) -> Any:
     key = request.path_params["key"]
     secs.validate_key(key)
     skip = parse_bool(request.query_params.get("_skip_value", False), "_skip_value")
-    caller = secs.caller_for(ctx.state, ctx.identity.username)
-    row = secs.find(ctx.state, caller, ctx.tenant or "", key)
+    caller = secs.caller_for(ctx.services, ctx.identity.username)
+    row = secs.find(ctx.services, caller, ctx.tenant or "", key)
     return secs.render_read(row, caller, skip)
 
 
@@ -822,25 +829,25 @@ async def secret_get(request: Request, ctx: Ctx) -> Any:
 async def secret_create(request: Request, ctx: Ctx) -> Any:
     key = request.path_params["key"]
     secs.validate_key(key)
-    body = await _read_body(request, ctx.state.max_body_bytes)
-    caller = secs.caller_for(ctx.state, ctx.identity.username)
-    return secs.render_written(secs.create(ctx.state, caller, ctx.tenant or "", key, body))
+    body = await _read_body(request, ctx.services.max_body_bytes)
+    caller = secs.caller_for(ctx.services, ctx.identity.username)
+    return secs.render_written(secs.create(ctx.services, caller, ctx.tenant or "", key, body))
 
 
 @endpoint("secret_update")
 async def secret_update(request: Request, ctx: Ctx) -> Any:
     key = request.path_params["key"]
     secs.validate_key(key)
-    body = await _read_body(request, ctx.state.max_body_bytes)
-    caller = secs.caller_for(ctx.state, ctx.identity.username)
-    return secs.render_written(secs.update(ctx.state, caller, ctx.tenant or "", key, body))
+    body = await _read_body(request, ctx.services.max_body_bytes)
+    caller = secs.caller_for(ctx.services, ctx.identity.username)
+    return secs.render_written(secs.update(ctx.services, caller, ctx.tenant or "", key, body))
 
 
 @endpoint("secret_update", body=True)
 async def secret_set_visibility(request: Request, ctx: Ctx) -> Any:
-    caller = secs.caller_for(ctx.state, ctx.identity.username)
+    caller = secs.caller_for(ctx.services, ctx.identity.username)
     row = secs.set_visibility(
-        ctx.state, caller, ctx.tenant or "", request.path_params["key"], ctx.body
+        ctx.services, caller, ctx.tenant or "", request.path_params["key"], ctx.body
     )
     return secs.render_written(row)
 
@@ -849,8 +856,8 @@ async def secret_set_visibility(request: Request, ctx: Ctx) -> Any:
 async def secret_delete(request: Request, ctx: Ctx) -> Any:
     key = request.path_params["key"]
     secs.validate_key(key)
-    caller = secs.caller_for(ctx.state, ctx.identity.username)
-    secs.delete(ctx.state, caller, ctx.tenant or "", key)
+    caller = secs.caller_for(ctx.services, ctx.identity.username)
+    secs.delete(ctx.services, caller, ctx.tenant or "", key)
     return Response(status_code=204, media_type="application/json")
 
 
@@ -913,13 +920,13 @@ def _render_blueprint(ctx: Ctx, row: Any, include: set[str] | None) -> dict[str,
         "requirements": {"parent_capabilities": [], "secrets": sorted(_secret_names(plan))},
     }
     if include is None or "upload_execution" in include:
-        upload = ctx.state.store.one(
+        upload = ctx.services.store.one(
             "SELECT * FROM executions WHERE tenant = ? AND workflow_id = 'upload_blueprint' "
             "AND deployment_id IS NULL AND json_extract(parameters, '$.blueprint_id') = ? "
             "ORDER BY created_at DESC, rowid DESC LIMIT 1",
             (row["tenant"], row["id"]),
         )
-        item["upload_execution"] = _execution(ctx.state, upload) if upload else None
+        item["upload_execution"] = _execution(ctx.services, upload) if upload else None
     return project(item, include)
 
 
@@ -937,10 +944,10 @@ async def blueprints_list(request: Request, ctx: Ctx) -> Any:
     clauses.insert(0, _tenant_clause(tenants))
     args[:0] = tenants
     where = " AND ".join(clauses)
-    total = ctx.state.store.one(f"SELECT COUNT(*) AS n FROM blueprints WHERE {where}", args)["n"]
+    total = ctx.services.store.one(f"SELECT COUNT(*) AS n FROM blueprints WHERE {where}", args)["n"]
     order = order_by(fields, q.sort, ["created_at ASC", "id ASC"])
     limit = (-1, 0) if q.get_all else (q.size, q.offset)
-    rows = ctx.state.store.all(
+    rows = ctx.services.store.all(
         f"SELECT * FROM blueprints WHERE {where} ORDER BY {order} LIMIT ? OFFSET ?",
         [*args, *limit],
     )
@@ -951,7 +958,7 @@ async def blueprints_list(request: Request, ctx: Ctx) -> Any:
 async def blueprint_get(request: Request, ctx: Ctx) -> Any:
     include = parse_include(request.query_params, BLUEPRINT_INCLUDES)
     bp_id = request.path_params["bp_id"]
-    row = ctx.state.store.one(
+    row = ctx.services.store.one(
         "SELECT * FROM blueprints WHERE tenant = ? AND id = ?", (ctx.tenant, bp_id)
     )
     if row is None:
@@ -1051,9 +1058,9 @@ class RequestLog:
     with `--request-log-bodies` (tests), which adds the query string and the JSON body
     of requests that change something, the values of secrets masked."""
 
-    def __init__(self, app: Any, state: ManagerState) -> None:
+    def __init__(self, app: Any, services: Services) -> None:
         self.app = app
-        self.state = state
+        self.services = services
 
     async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
         if scope["type"] != "http":
@@ -1061,7 +1068,7 @@ class RequestLog:
             return
         started = time.perf_counter()
         status_holder = {"status": 500}
-        keep_body = self.state.request_log_bodies and scope["method"] in MUTATING_METHODS
+        keep_body = self.services.request_log_bodies and scope["method"] in MUTATING_METHODS
         chunks: list[bytes] = []
 
         async def receive_wrapper() -> Any:
@@ -1093,33 +1100,33 @@ class RequestLog:
                 except ValueError:
                     body = raw.decode("utf-8", "replace")
                 entry["body"] = redacted(scope["path"], body)
-            self.state.request_log.append(entry)
-            if self.state.request_log_file is not None:
-                self.state.request_log_file.write(json.dumps(entry) + "\n")
-                self.state.request_log_file.flush()
+            self.services.request_log.append(entry)
+            if self.services.request_log_file is not None:
+                self.services.request_log_file.write(json.dumps(entry) + "\n")
+                self.services.request_log_file.flush()
             access_log.debug("%(method)s %(path)s %(status)s %(ms)sms", entry)
 
 
-def create_app(state: ManagerState, *, recover: bool = True) -> Starlette:
-    """The ASGI app over `state`; the engine starts with the app's lifespan."""
+def create_app(services: Services, *, recover: bool = True) -> Starlette:
+    """The ASGI app over `services`; the engine starts with the app's lifespan."""
 
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
-        if state.engine is None:
-            state.engine = Engine(state)
+        if services.engine is None:
+            services.engine = Engine(services)
         if recover:
-            recover_interrupted(state)
+            recover_interrupted(services)
         try:
             yield
         finally:
-            await state.engine.shutdown()
+            await services.engine.shutdown()
 
     app = Starlette(
         routes=routes(),
         lifespan=lifespan,
         exception_handlers={HTTPException: http_error},
-        middleware=[Middleware(RequestLog, state=state)],
+        middleware=[Middleware(RequestLog, services=services)],
     )
-    app.state.manager = state
-    app.state.auth = Authenticator(state.store, state.clock, state.lock)
+    app.state.services = services
+    app.state.auth = Authenticator(services.store, services.clock, services.lock)
     return app

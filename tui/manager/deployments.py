@@ -15,7 +15,8 @@ from tui.manager.errors import (
     UnknownInput,
 )
 from tui.manager.listing import BOOL, INT, Field
-from tui.manager.state import ACTIVE_STATES, WAITING_STATES, ManagerState
+from tui.manager.services import Services
+from tui.manager.statuses import ACTIVE_STATES, WAITING_STATES
 from tui.manager.store import dumps, loads
 
 # Legacy pickle columns: always present, always null on modern data.
@@ -84,8 +85,8 @@ DEPLOYMENT_INCLUDES = (set(DEPLOYMENT_FIELDS) - {"deployment_group_id"}) | {
 }
 
 
-def get_deployment(state: ManagerState, tenant: str, dep_id: str) -> sqlite3.Row:
-    row = state.store.one(
+def get_deployment(services: Services, tenant: str, dep_id: str) -> sqlite3.Row:
+    row = services.store.one(
         "SELECT * FROM deployments_v WHERE tenant = ? AND id = ?", (tenant, dep_id)
     )
     if row is None:
@@ -93,11 +94,11 @@ def get_deployment(state: ManagerState, tenant: str, dep_id: str) -> sqlite3.Row
     return row
 
 
-def instance_states(state: ManagerState, pks: list[int]) -> dict[int, set[str]]:
+def instance_states(services: Services, pks: list[int]) -> dict[int, set[str]]:
     result: dict[int, set[str]] = {pk: set() for pk in pks}
     for start in range(0, len(pks), 500):
         chunk = pks[start : start + 500]
-        rows = state.store.all(
+        rows = services.store.all(
             "SELECT DISTINCT deployment_pk, state FROM node_instances WHERE deployment_pk IN "
             f"({','.join('?' for _ in chunk)})",
             chunk,
@@ -207,9 +208,9 @@ def create_environment_parameters(
     return parameters
 
 
-def recompute_status(state: ManagerState, dep_pk: int) -> None:
+def recompute_status(services: Services, dep_pk: int) -> None:
     """installation_status from node instances, deployment_status from the latest execution."""
-    store = state.store
+    store = services.store
     states = {
         r["state"]
         for r in store.all(
@@ -228,7 +229,7 @@ def recompute_status(state: ManagerState, dep_pk: int) -> None:
     store.execute(
         "UPDATE deployments SET installation_status = ?, deployment_status = ?, updated_at = ? "
         "WHERE pk = ?",
-        (installation, status, state.clock.stamp(), dep_pk),
+        (installation, status, services.clock.stamp(), dep_pk),
     )
 
 
@@ -254,7 +255,7 @@ def _resolve_inputs(declared: dict[str, Any], given: dict[str, Any]) -> dict[str
 
 
 def insert_deployment(
-    state: ManagerState,
+    services: Services,
     tenant: str,
     dep_id: str,
     blueprint_id: str,
@@ -270,7 +271,7 @@ def insert_deployment(
     stamp: str | None = None,
 ) -> int:
     """Insert a deployment row and its node instances (state `uninitialized`)."""
-    stamp = stamp or state.clock.stamp()
+    stamp = stamp or services.clock.stamp()
     resolved = _resolve_inputs(plan.get("inputs") or {}, inputs or {})
     label_rows = []
     for label in labels or []:
@@ -280,7 +281,7 @@ def insert_deployment(
         label_rows.append(
             {"key": key, "value": value, "created_at": stamp, "created_by": created_by}
         )
-    cursor = state.store.execute(
+    cursor = services.store.execute(
         "INSERT INTO deployments (tenant, id, display_name, blueprint_id, description, "
         "created_at, updated_at, created_by, visibility, site_name, inputs, outputs, "
         "capabilities, workflows, nodes, labels, groups_, scaling_groups, policy_types, "
@@ -327,24 +328,24 @@ def insert_deployment(
                     index,
                 )
             )
-    state.store.executemany(
+    services.store.executemany(
         "INSERT INTO node_instances (deployment_pk, id, node_id, state, idx) VALUES (?,?,?,?,?)",
         rows,
     )
     return pk
 
 
-def check_new_deployment(state: ManagerState, tenant: str, dep_id: str) -> None:
-    exists = state.store.one(
+def check_new_deployment(services: Services, tenant: str, dep_id: str) -> None:
+    exists = services.store.one(
         "SELECT 1 FROM deployments WHERE tenant = ? AND id = ?", (tenant, dep_id)
     )
     if exists is not None:
         raise Conflict(f"deployment with ID `{dep_id}` already exists")
 
 
-def delete_deployment(state: ManagerState, tenant: str, dep_id: str, force: bool) -> None:
-    row = get_deployment(state, tenant, dep_id)
-    running = state.store.all(
+def delete_deployment(services: Services, tenant: str, dep_id: str, force: bool) -> None:
+    row = get_deployment(services, tenant, dep_id)
+    running = services.store.all(
         "SELECT id FROM executions WHERE tenant = ? AND deployment_id = ? AND status IN "
         f"({','.join('?' for _ in ACTIVE_STATES + WAITING_STATES)})",
         (tenant, dep_id, *ACTIVE_STATES, *WAITING_STATES),
@@ -355,7 +356,7 @@ def delete_deployment(state: ManagerState, tenant: str, dep_id: str, force: bool
             f"Can't delete deployment {dep_id} - There are running or queued executions for "
             f"this deployment. Running executions ids: {ids}"
         )
-    live = state.store.all(
+    live = services.store.all(
         "SELECT id FROM node_instances WHERE deployment_pk = ? "
         "AND state NOT IN ('uninitialized', 'deleted') ORDER BY rowid",
         (row["pk"],),
@@ -365,17 +366,17 @@ def delete_deployment(state: ManagerState, tenant: str, dep_id: str, force: bool
             f"Can't delete deployment {dep_id} - There are live nodes for this deployment. "
             f"Live nodes ids: {','.join(r['id'] for r in live)}"
         )
-    with state.store.tx():
-        state.store.execute(
+    with services.store.tx():
+        services.store.execute(
             "DELETE FROM events WHERE tenant = ? AND deployment_id = ?", (tenant, dep_id)
         )
-        state.store.execute(
+        services.store.execute(
             "DELETE FROM secret_parameters WHERE execution_id IN (SELECT id FROM executions "
             "WHERE tenant = ? AND deployment_id = ?)",
             (tenant, dep_id),
         )
-        state.store.execute(
+        services.store.execute(
             "DELETE FROM executions WHERE tenant = ? AND deployment_id = ?", (tenant, dep_id)
         )
-        state.store.execute("DELETE FROM node_instances WHERE deployment_pk = ?", (row["pk"],))
-        state.store.execute("DELETE FROM deployments WHERE pk = ?", (row["pk"],))
+        services.store.execute("DELETE FROM node_instances WHERE deployment_pk = ?", (row["pk"],))
+        services.store.execute("DELETE FROM deployments WHERE pk = ?", (row["pk"],))

@@ -20,7 +20,8 @@ from tui.manager.blueprints import node_instance_id
 from tui.manager.deployments import recompute_status
 from tui.manager.events import event_row, insert_events
 from tui.manager.executions import set_status
-from tui.manager.state import END_STATES, ManagerState
+from tui.manager.services import Services
+from tui.manager.statuses import END_STATES
 from tui.manager.store import loads
 from tui.manager.workflow_plans import Op, PlanError, Planner
 
@@ -33,8 +34,8 @@ SNAPSHOT_SECONDS = 30.0  # how long a simulated `create_snapshot` runs at speed 
 
 
 class Engine:
-    def __init__(self, state: ManagerState, sleep: Sleep | None = None) -> None:
-        self.state = state
+    def __init__(self, services: Services, sleep: Sleep | None = None) -> None:
+        self.services = services
         self.sleep: Sleep = sleep or asyncio.sleep
         self.tasks: dict[str, asyncio.Task[None]] = {}
 
@@ -70,11 +71,11 @@ class Engine:
             self.request_cancel(exec_id)
 
     def emit(self, exec_id: str, event_type: str | None, message: str, **kw: Any) -> None:
-        row = self.state.store.one("SELECT * FROM executions WHERE id = ?", (exec_id,))
+        row = self.services.store.one("SELECT * FROM executions WHERE id = ?", (exec_id,))
         if row is not None:
             insert_events(
-                self.state,
-                [event_row(row, self.state.clock.stamp(), message, event_type=event_type, **kw)],
+                self.services,
+                [event_row(row, self.services.clock.stamp(), message, event_type=event_type, **kw)],
             )
 
     async def shutdown(self) -> None:
@@ -91,13 +92,13 @@ class Engine:
 
     def _finish_later(self, exec_id: str) -> None:
         async def finish() -> None:
-            await self.sleep(CANCEL_DELAY / self.state.speed)
+            await self.sleep(CANCEL_DELAY / self.services.speed)
             self.finish_cancel(exec_id)
 
         asyncio.get_running_loop().create_task(finish())
 
     def finish_cancel(self, exec_id: str) -> None:
-        row = self.state.store.one("SELECT * FROM executions WHERE id = ?", (exec_id,))
+        row = self.services.store.one("SELECT * FROM executions WHERE id = ?", (exec_id,))
         if row is None or row["status"] not in (
             "cancelling",
             "force_cancelling",
@@ -107,10 +108,10 @@ class Engine:
         self.emit(
             exec_id, "workflow_cancelled", f"'{row['workflow_id']}' workflow execution cancelled"
         )
-        set_status(self.state, exec_id, "cancelled")
+        set_status(self.services, exec_id, "cancelled")
 
     def _status(self, exec_id: str) -> str | None:
-        row = self.state.store.one("SELECT status FROM executions WHERE id = ?", (exec_id,))
+        row = self.services.store.one("SELECT status FROM executions WHERE id = ?", (exec_id,))
         return None if row is None else row["status"]
 
     async def run(self, exec_id: str, resume: bool = False) -> None:
@@ -123,13 +124,13 @@ class Engine:
             log.exception("execution %s crashed", exec_id)
             if self._status(exec_id) not in END_STATES:
                 self.emit(exec_id, "workflow_failed", "Workflow crashed inside the engine")
-                set_status(self.state, exec_id, "failed", error=traceback.format_exc())
+                set_status(self.services, exec_id, "failed", error=traceback.format_exc())
 
     async def _run(self, exec_id: str, resume: bool) -> None:
-        state = self.state
-        speed = state.speed
+        services = self.services
+        speed = services.speed
         await self.sleep(PENDING_DELAY / speed)
-        row = state.store.one("SELECT * FROM executions WHERE id = ?", (exec_id,))
+        row = services.store.one("SELECT * FROM executions WHERE id = ?", (exec_id,))
         if row is None:
             return
         if row["status"] == "cancelling":
@@ -140,12 +141,12 @@ class Engine:
         if row["deployment_id"] is None:
             await self._run_system(exec_id, row["workflow_id"], resume)
             return
-        dep = state.store.one(
+        dep = services.store.one(
             "SELECT * FROM deployments WHERE tenant = ? AND id = ?",
             (row["tenant"], row["deployment_id"]),
         )
         if dep is None:
-            set_status(state, exec_id, "failed", error="Deployment was deleted")
+            set_status(services, exec_id, "failed", error="Deployment was deleted")
             return
         wf = row["workflow_id"]
         dry = bool(row["is_dry_run"])
@@ -157,7 +158,7 @@ class Engine:
             plan, plan_error = None, str(exc)
 
         set_status(
-            state,
+            services,
             exec_id,
             "started",
             extra={"total_operations": len(plan.ops) if plan else 0},
@@ -176,7 +177,7 @@ class Engine:
             await self._fail(exec_id, wf, plan_error or "workflow failed", None)
             return
         if plan.new_instances and not dry and not resume:
-            state.store.executemany(
+            services.store.executemany(
                 "INSERT OR IGNORE INTO node_instances (deployment_pk, id, node_id, state, idx) "
                 "VALUES (?, ?, ?, 'uninitialized', ?)",
                 [(dep["pk"], iid, node, idx) for iid, node, idx in plan.new_instances],
@@ -193,7 +194,7 @@ class Engine:
             if failed:
                 await self._fail(exec_id, wf, op.fail or "operation failed", op)
                 return
-            state.store.execute(
+            services.store.execute(
                 "UPDATE executions SET finished_operations = ? WHERE id = ?", (index + 1, exec_id)
             )
         if self._status(exec_id) == "cancelling":
@@ -202,15 +203,15 @@ class Engine:
         if self._status(exec_id) != "started":
             return
         self.emit(exec_id, "workflow_succeeded", f"'{wf}' workflow execution succeeded")
-        set_status(state, exec_id, "terminated")
+        set_status(services, exec_id, "terminated")
 
     async def _run_system(self, exec_id: str, wf: str, resume: bool) -> None:
         """A system execution (a snapshot) only takes its time: it exists so that starts
         can be seen queueing behind it. It stops at a cancel like any workflow."""
-        set_status(self.state, exec_id, "started", move_latest=False)
+        set_status(self.services, exec_id, "started", move_latest=False)
         verb = "Resuming" if resume else "Starting"
         self.emit(exec_id, "workflow_started", f"{verb} '{wf}' workflow execution")
-        remaining = SNAPSHOT_SECONDS / self.state.speed
+        remaining = SNAPSHOT_SECONDS / self.services.speed
         while remaining > 0:
             step = min(0.2, remaining)
             await self.sleep(step)
@@ -222,29 +223,29 @@ class Engine:
             if status != "started":
                 return
         self.emit(exec_id, "workflow_succeeded", f"'{wf}' workflow execution succeeded")
-        set_status(self.state, exec_id, "terminated", move_latest=False)
+        set_status(self.services, exec_id, "terminated", move_latest=False)
 
     def _loggable(self, exec_id: str, params: dict[str, Any]) -> dict[str, Any]:
         """The parameters as the log shows them: those computed from a secret masked
         (the execution itself stores them evaluated, as the real manager does)."""
         masked = {
             r["name"]
-            for r in self.state.store.all(
+            for r in self.services.store.all(
                 "SELECT name FROM secret_parameters WHERE execution_id = ?", (exec_id,)
             )
         }
         return {k: "********" if k in masked else v for k, v in params.items()}
 
     def _plan(self, row: Any, dep: Any, params: dict[str, Any]) -> Any:
-        state = self.state
-        blueprint = state.store.one(
+        services = self.services
+        blueprint = services.store.one(
             "SELECT plan FROM blueprints WHERE tenant = ? AND id = ?",
             (dep["tenant"], dep["blueprint_id"]),
         )
         simulation = loads(blueprint["plan"], {}).get("simulation", {}) if blueprint else {}
         instances = [
             dict(r)
-            for r in state.store.all(
+            for r in services.store.all(
                 "SELECT id, node_id, state, idx FROM node_instances WHERE deployment_pk = ?",
                 (dep["pk"],),
             )
@@ -261,11 +262,11 @@ class Engine:
         return planner.build()
 
     def _set_instance(self, dep_pk: int, instance: str, new_state: str) -> None:
-        self.state.store.execute(
+        self.services.store.execute(
             "UPDATE node_instances SET state = ? WHERE deployment_pk = ? AND id = ?",
             (new_state, dep_pk, instance),
         )
-        recompute_status(self.state, dep_pk)
+        recompute_status(self.services, dep_pk)
 
     async def _run_op(self, exec_id: str, dep_pk: int, op: Op, dry: bool) -> bool:
         """Run one operation; True when it failed."""
@@ -283,7 +284,7 @@ class Engine:
             self._set_instance(dep_pk, op.instance, op.pre_state)
         self.emit(exec_id, "sending_task", f"Sending task '{op.task}'{suffix}", **where)
         self.emit(exec_id, "task_started", f"Task started '{op.task}'{suffix}", **where)
-        await self.sleep((0.05 if dry else op.duration) / self.state.speed)
+        await self.sleep((0.05 if dry else op.duration) / self.services.speed)
         if op.fail and not dry:
             self.emit(exec_id, None, op.fail, level="error", **where)
             self.emit(
@@ -304,11 +305,11 @@ class Engine:
         self.emit(exec_id, "task_succeeded", f"Task succeeded '{op.task}'{suffix}", **where)
         if not dry:
             if op.remove_instance:
-                self.state.store.execute(
+                self.services.store.execute(
                     "DELETE FROM node_instances WHERE deployment_pk = ? AND id = ?",
                     (dep_pk, op.instance),
                 )
-                recompute_status(self.state, dep_pk)
+                recompute_status(self.services, dep_pk)
             elif op.post_state:
                 self._set_instance(dep_pk, op.instance, op.post_state)
         return False
@@ -322,7 +323,7 @@ class Engine:
             'python3.11/site-packages/cloudify/dispatch.py", line 1132, in main\n'
             f"    raise\n{message}\n"
         )
-        set_status(self.state, exec_id, "failed", error=error)
+        set_status(self.services, exec_id, "failed", error=error)
 
 
 def _traceback(op: Op) -> str:

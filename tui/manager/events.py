@@ -10,7 +10,7 @@ from starlette.datastructures import QueryParams
 from tui.manager.clock import format_timestamp, parse_timestamp
 from tui.manager.errors import BadParameters, Conflict, Forbidden, NotFound
 from tui.manager.listing import ListQuery, _pagination_int, envelope
-from tui.manager.state import MANAGER_NAME, ManagerState
+from tui.manager.services import MANAGER_NAME, Services
 from tui.manager.store import dumps, loads
 
 EVENT_FILTERS = {
@@ -90,8 +90,8 @@ def event_row(
     )
 
 
-def insert_events(state: ManagerState, rows: list[tuple[Any, ...]]) -> None:
-    state.store.executemany(INSERT, rows)
+def insert_events(services: Services, rows: list[tuple[Any, ...]]) -> None:
+    services.store.executemany(INSERT, rows)
 
 
 def render_event(row: sqlite3.Row) -> dict[str, Any]:
@@ -144,7 +144,7 @@ def _range_clause(raw: str) -> tuple[str, list[Any]]:
     return " AND ".join(clauses), args
 
 
-def list_events(state: ManagerState, tenants: list[str], params: QueryParams) -> dict[str, Any]:
+def list_events(services: Services, tenants: list[str], params: QueryParams) -> dict[str, Any]:
     size = _pagination_int(params, "_size", 10000)
     offset = _pagination_int(params, "_offset", 0)
     clauses = [f"tenant IN ({','.join('?' for _ in tenants)})"]
@@ -198,8 +198,8 @@ def list_events(state: ManagerState, tenants: list[str], params: QueryParams) ->
     direction = "DESC" if sorts and sorts[-1][1] else "ASC"
     order = [f"{col} {'DESC' if desc else 'ASC'}" for col, desc in sorts]
     order += [f"timestamp {direction}", f"storage_id {direction}"]
-    total = state.store.one(f"SELECT COUNT(*) AS n FROM events WHERE {where}", args)["n"]
-    rows = state.store.all(
+    total = services.store.one(f"SELECT COUNT(*) AS n FROM events WHERE {where}", args)["n"]
+    rows = services.store.all(
         f"SELECT * FROM events WHERE {where} ORDER BY {', '.join(order)} LIMIT ? OFFSET ?",
         [*args, size, offset],
     )
@@ -229,7 +229,7 @@ def _stamp(value: Any, default: str) -> str:
 
 
 def create_events(
-    state: ManagerState,
+    services: Services,
     tenants: list[str],
     body: dict[str, Any],
     username: str,
@@ -254,7 +254,7 @@ def create_events(
         raise NotFound(f"Requested `ExecutionGroup` with ID `{group}` was not found")
     if not exec_id:
         raise Conflict("No execution passed, and not authenticated by an execution token")
-    execution = state.store.one(
+    execution = services.store.one(
         f"SELECT * FROM executions WHERE id = ? AND tenant IN ({','.join('?' for _ in tenants)})",
         (exec_id, *tenants),
     )
@@ -280,13 +280,13 @@ def create_events(
         return 0
     names = {
         r["id"]: r["node_id"]
-        for r in state.store.all(
+        for r in services.store.all(
             "SELECT ni.id, ni.node_id FROM node_instances ni JOIN deployments d "
             "ON d.pk = ni.deployment_pk WHERE d.tenant = ? AND d.id = ?",
             (execution["tenant"], execution["deployment_id"]),
         )
     }
-    now = state.clock.stamp()
+    now = services.clock.stamp()
     rows = []
     for is_event, item in items:
         context = item.get("context") or {}
@@ -317,6 +317,6 @@ def create_events(
                 body.get("agent_name"),
             )
         )
-    with state.store.tx():
-        insert_events(state, rows)
+    with services.store.tx():
+        insert_events(services, rows)
     return len(rows)

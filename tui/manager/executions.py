@@ -28,12 +28,8 @@ from tui.manager.functions import Evaluator
 from tui.manager.listing import BOOL, INT, Field, build_where, parse_bool
 from tui.manager.params import DeploymentFacts, merge_parameters
 from tui.manager.queue import dequeue
-from tui.manager.state import (
-    ACTIVE_STATES,
-    ALL_STATES,
-    END_STATES,
-    ManagerState,
-)
+from tui.manager.services import Services
+from tui.manager.statuses import ACTIVE_STATES, ALL_STATES, END_STATES
 from tui.manager.store import dumps, loads
 
 EXECUTION_FIELDS: dict[str, Field] = {
@@ -115,8 +111,8 @@ def render_execution(row: sqlite3.Row, include: set[str] | None = None) -> dict[
     return item
 
 
-def get_execution(state: ManagerState, tenants: list[str], exec_id: str) -> sqlite3.Row:
-    row = state.store.one(
+def get_execution(services: Services, tenants: list[str], exec_id: str) -> sqlite3.Row:
+    row = services.store.one(
         f"SELECT * FROM executions WHERE id = ? AND tenant IN ({','.join('?' for _ in tenants)})",
         (exec_id, *tenants),
     )
@@ -126,7 +122,7 @@ def get_execution(state: ManagerState, tenants: list[str], exec_id: str) -> sqli
 
 
 def insert_execution(
-    state: ManagerState,
+    services: Services,
     *,
     tenant: str,
     deployment: sqlite3.Row | None,
@@ -141,8 +137,8 @@ def insert_execution(
     exec_id: str | None = None,
     stamp: str | None = None,
 ) -> str:
-    exec_id = exec_id or state.new_id()
-    state.store.execute(
+    exec_id = exec_id or services.new_id()
+    services.store.execute(
         "INSERT INTO executions (id, tenant, workflow_id, deployment_id, "
         "deployment_display_name, blueprint_id, status, error, parameters, "
         "allow_custom_parameters, is_dry_run, is_system_workflow, created_at, created_by, "
@@ -161,7 +157,7 @@ def insert_execution(
             int(allow_custom_parameters),
             int(is_dry_run),
             int(is_system_workflow),
-            stamp or state.clock.stamp(),
+            stamp or services.clock.stamp(),
             created_by,
             "tenant",
             0,
@@ -194,11 +190,11 @@ def _flag(body: dict[str, Any], name: str) -> bool:
     return parse_bool(body[name], name)
 
 
-def _deployment_facts(state: ManagerState, dep: sqlite3.Row) -> DeploymentFacts:
+def _deployment_facts(services: Services, dep: sqlite3.Row) -> DeploymentFacts:
     nodes = loads(dep["nodes"], [])
     instances = {
         r["id"]
-        for r in state.store.all(
+        for r in services.store.all(
             "SELECT id FROM node_instances WHERE deployment_pk = ?", (dep["pk"],)
         )
     }
@@ -224,11 +220,11 @@ def _deployment_facts(state: ManagerState, dep: sqlite3.Row) -> DeploymentFacts:
     operations |= {"cloudify.interfaces.validation.check_status"}
     deployments = {
         r["id"]
-        for r in state.store.all("SELECT id FROM deployments WHERE tenant = ?", (dep["tenant"],))
+        for r in services.store.all("SELECT id FROM deployments WHERE tenant = ?", (dep["tenant"],))
     }
     blueprints = {
         r["id"]
-        for r in state.store.all("SELECT id FROM blueprints WHERE tenant = ?", (dep["tenant"],))
+        for r in services.store.all("SELECT id FROM blueprints WHERE tenant = ?", (dep["tenant"],))
     }
     return DeploymentFacts(
         node_ids={n["id"] for n in nodes},
@@ -241,11 +237,11 @@ def _deployment_facts(state: ManagerState, dep: sqlite3.Row) -> DeploymentFacts:
     )
 
 
-def _check_environment(state: ManagerState, dep: sqlite3.Row) -> None:
+def _check_environment(services: Services, dep: sqlite3.Row) -> None:
     create_id = dep["create_execution"]
     if not create_id:
         return
-    row = state.store.one("SELECT status, error FROM executions WHERE id = ?", (create_id,))
+    row = services.store.one("SELECT status, error FROM executions WHERE id = ?", (create_id,))
     if row is None:
         return
     status = row["status"]
@@ -276,14 +272,14 @@ def _check_environment(state: ManagerState, dep: sqlite3.Row) -> None:
     )
 
 
-def _admission(state: ManagerState, tenant: str, dep_id: str, *, force: bool, queue: bool) -> str:
+def _admission(services: Services, tenant: str, dep_id: str, *, force: bool, queue: bool) -> str:
     """The status a new execution of `dep_id` gets: `pending`, or `queued` when something
     runs (or waits) there and `queue` was asked for.
 
     Raises `ExistingRunningExecution` otherwise. It only reads, so a caller can decide
     everything before it stores the execution: a refused start must leave nothing behind.
     """
-    system = state.store.one(
+    system = services.store.one(
         "SELECT 1 FROM executions WHERE is_system_workflow = 1 AND "
         f"status IN ({','.join('?' for _ in ACTIVE_STATES)}, 'queued') LIMIT 1",
         ACTIVE_STATES,
@@ -294,7 +290,7 @@ def _admission(state: ManagerState, tenant: str, dep_id: str, *, force: bool, qu
         return "queued"
     if force:
         return "pending"
-    blockers = state.store.all(
+    blockers = services.store.all(
         "SELECT * FROM executions WHERE tenant = ? AND deployment_id = ? AND "
         f"status IN ({','.join('?' for _ in ACTIVE_STATES)}, 'queued') "
         "ORDER BY created_at",
@@ -312,7 +308,7 @@ def _admission(state: ManagerState, tenant: str, dep_id: str, *, force: bool, qu
 
 
 def start_execution(
-    state: ManagerState, tenant: str, username: str, body: dict[str, Any]
+    services: Services, tenant: str, username: str, body: dict[str, Any]
 ) -> sqlite3.Row:
     """`POST /executions`: validate, decide pending / queued / conflict, persist, launch.
 
@@ -346,8 +342,8 @@ def start_execution(
     if not isinstance(body["deployment_id"], str) or not body["deployment_id"]:
         raise BadParameters("Deployment-less executions are not supported by this manager")
 
-    dep = get_deployment(state, tenant, body["deployment_id"])
-    _check_environment(state, dep)
+    dep = get_deployment(services, tenant, body["deployment_id"])
+    _check_environment(services, dep)
     workflows = loads(dep["workflows"], {})
     is_system_name = workflow_id in SYSTEM_WORKFLOW_NAMES
     if workflow_id not in workflows and not is_system_name:
@@ -355,24 +351,24 @@ def start_execution(
             f"Workflow {workflow_id} does not exist in the deployment {dep['id']}"
         )
     declared = workflows.get(workflow_id, {}).get("parameters", {})
-    evaluator = Evaluator(state, tenant, dep, username)
+    evaluator = Evaluator(services, tenant, dep, username)
     merged = merge_parameters(
         workflow_id,
         declared,
         parameters,
         allow_custom or is_system_name,
-        _deployment_facts(state, dep),
+        _deployment_facts(services, dep),
         evaluator.parameters,
     )
 
     unavailable = False
     if workflow_id in workflows and not force:
-        states = instance_states(state, [dep["pk"]])[dep["pk"]]
+        states = instance_states(services, [dep["pk"]])[dep["pk"]]
         node_types = node_type_set(loads(dep["nodes"], []))
         unavailable = not workflow_is_available(workflows[workflow_id], states, node_types)
 
-    with state.store.tx():
-        status = _admission(state, tenant, dep["id"], force=force, queue=queue)
+    with services.store.tx():
+        status = _admission(services, tenant, dep["id"], force=force, queue=queue)
         if unavailable and status == "pending":
             # The real `prepare_executions` checks availability after concurrency and marks
             # the new row failed, but inside the request's transaction: the raised error
@@ -380,7 +376,7 @@ def start_execution(
             # (probed on 7.0.4). A queued start is not checked here.
             raise UnavailableWorkflow(f"Workflow not available: {workflow_id}")
         exec_id = insert_execution(
-            state,
+            services,
             tenant=tenant,
             deployment=dep,
             workflow_id=workflow_id,
@@ -391,19 +387,19 @@ def start_execution(
             is_dry_run=dry_run,
             wait_after_fail=int(wait_after_fail),
         )
-        state.store.executemany(
+        services.store.executemany(
             "INSERT INTO secret_parameters (execution_id, name) VALUES (?, ?)",
             [(exec_id, name) for name in sorted(evaluator.secret_parameters)],
         )
     # A queued execution stores no event: the real manager's `workflow_queued` is a
     # hook message, never written to the events table.
-    if status != "queued" and state.engine is not None:
-        state.engine.launch(exec_id)
-    return state.store.one("SELECT * FROM executions WHERE id = ?", (exec_id,))
+    if status != "queued" and services.engine is not None:
+        services.engine.launch(exec_id)
+    return services.store.one("SELECT * FROM executions WHERE id = ?", (exec_id,))
 
 
 def set_status(
-    state: ManagerState,
+    services: Services,
     exec_id: str,
     status: str,
     *,
@@ -417,8 +413,8 @@ def set_status(
     Like every status update of the real workers, a change sets `error` ("" unless
     one is given, which clears an old one); `keep_error` leaves it (a resume keeps
     the old error until the execution runs again)."""
-    store = state.store
-    stamp = state.clock.stamp()
+    store = services.store
+    stamp = services.clock.stamp()
     with store.tx():
         row = store.one("SELECT * FROM executions WHERE id = ?", (exec_id,))
         if row is None:
@@ -446,15 +442,15 @@ def set_status(
                         "UPDATE deployments SET latest_execution = ? WHERE pk = ?",
                         (exec_id, dep["pk"]),
                     )
-                recompute_status(state, dep["pk"])
+                recompute_status(services, dep["pk"])
         updated = store.one("SELECT * FROM executions WHERE id = ?", (exec_id,))
     if status in END_STATES and row["status"] not in END_STATES:
-        dequeue(state)
+        dequeue(services)
     return updated
 
 
 def execution_action(
-    state: ManagerState, tenants: list[str], exec_id: str, body: dict[str, Any]
+    services: Services, tenants: list[str], exec_id: str, body: dict[str, Any]
 ) -> sqlite3.Row:
     """`POST /executions/<id>`: cancel, force-cancel, kill, resume, force-resume, requeue."""
     if "action" not in body:
@@ -462,7 +458,7 @@ def execution_action(
     action = body["action"]
     if action not in VALID_ACTIONS:
         raise BadParameters(f"Invalid action: {action}, Valid action values are: {VALID_ACTIONS}")
-    row = state.store.one(
+    row = services.store.one(
         f"SELECT * FROM executions WHERE id = ? AND tenant IN ({','.join('?' for _ in tenants)})",
         (exec_id, *tenants),
     )
@@ -472,11 +468,11 @@ def execution_action(
             raise NotFound(f"Requested `Execution` with ID `{exec_id}` was not found")
         raise NotFound(f"Requested `Execution` ['{exec_id}'] was not found")
     status = row["status"]
-    engine = state.engine
+    engine = services.engine
     if action in ("cancel", "requeue"):
         if status not in ("pending", "started", "scheduled", "queued"):
             raise IllegalAction(f"Can't cancel execution {exec_id} because it's in status {status}")
-        updated = set_status(state, exec_id, "cancelling", error="")
+        updated = set_status(services, exec_id, "cancelling", error="")
         if engine is not None:
             engine.request_cancel(exec_id)
         return updated
@@ -485,12 +481,12 @@ def execution_action(
             raise IllegalAction(
                 f"Can't force-cancel execution {exec_id} because it's in status {status}"
             )
-        updated = set_status(state, exec_id, "force_cancelling", error="")
+        updated = set_status(services, exec_id, "force_cancelling", error="")
         if engine is not None:
             engine.stop_now(exec_id)
         return updated
     if action == "kill":
-        updated = set_status(state, exec_id, "kill_cancelling", error="")
+        updated = set_status(services, exec_id, "kill_cancelling", error="")
         if engine is not None:
             engine.stop_now(exec_id)
         return updated
@@ -502,7 +498,7 @@ def execution_action(
         verb = "force-resume" if action == "force-resume" else "resume"
         raise Conflict(f"Cannot {verb} execution: `{exec_id}` in state: `{status}`")
     updated = set_status(
-        state,
+        services,
         exec_id,
         "pending",
         keep_error=True,
@@ -522,10 +518,10 @@ _FORBIDDEN_FROM = {
 
 
 def update_status(
-    state: ManagerState, tenants: list[str], exec_id: str, body: dict[str, Any]
+    services: Services, tenants: list[str], exec_id: str, body: dict[str, Any]
 ) -> sqlite3.Row:
     """`PATCH /executions/<id>`: a worker-style status update."""
-    row = get_execution(state, tenants, exec_id)
+    row = get_execution(services, tenants, exec_id)
     if "status" not in body:
         raise BadParameters("Missing status in json request body")
     new = body["status"]
@@ -548,17 +544,17 @@ def update_status(
         )
     # A status update without `error` clears it; an explicit null is stored as null.
     error = body.get("error", "")
-    updated = set_status(state, exec_id, new, error=error if error is None else str(error))
-    if state.engine is not None:
-        state.engine.status_patched(exec_id, new)
+    updated = set_status(services, exec_id, new, error=error if error is None else str(error))
+    if services.engine is not None:
+        services.engine.status_patched(exec_id, new)
     return updated
 
 
-def should_start(state: ManagerState, tenants: list[str], exec_id: str) -> bool:
+def should_start(services: Services, tenants: list[str], exec_id: str) -> bool:
     """`GET /executions/<id>/should-start`: the concurrency check with queue semantics."""
-    row = get_execution(state, tenants, exec_id)
+    row = get_execution(services, tenants, exec_id)
     marks = ",".join("?" for _ in ACTIVE_STATES)
-    system = state.store.one(
+    system = services.store.one(
         f"SELECT 1 FROM executions WHERE is_system_workflow = 1 AND status IN ({marks}, "
         "'queued') LIMIT 1",
         ACTIVE_STATES,
@@ -567,7 +563,7 @@ def should_start(state: ManagerState, tenants: list[str], exec_id: str) -> bool:
         return False
     if row["deployment_id"] is None:
         return True
-    blocker = state.store.one(
+    blocker = services.store.one(
         "SELECT 1 FROM executions WHERE tenant = ? AND deployment_id = ? AND id != ? AND "
         f"(status IN ({marks}) OR (status = 'queued' AND created_at < ?)) LIMIT 1",
         (row["tenant"], row["deployment_id"], exec_id, *ACTIVE_STATES, row["created_at"]),
@@ -576,7 +572,7 @@ def should_start(state: ManagerState, tenants: list[str], exec_id: str) -> bool:
 
 
 def delete_executions(
-    state: ManagerState, tenants: list[str], filters: dict[str, list[str]], body: dict[str, Any]
+    services: Services, tenants: list[str], filters: dict[str, list[str]], body: dict[str, Any]
 ) -> int:
     """`DELETE /executions`: delete ended executions (and their events), oldest first.
 
@@ -611,7 +607,7 @@ def delete_executions(
     clauses, args = build_where(EXECUTION_FIELDS, filters)
     clauses.insert(0, f"tenant IN ({','.join('?' for _ in tenants)})")
     args[:0] = tenants
-    store = state.store
+    store = services.store
     rows = store.all(
         f"SELECT * FROM executions WHERE {' AND '.join(clauses)} ORDER BY created_at, rowid",
         args,

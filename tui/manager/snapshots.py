@@ -15,7 +15,8 @@ from typing import Any
 from tui.manager.errors import BadParameters, Conflict, ExistingRunningExecution
 from tui.manager.executions import insert_execution
 from tui.manager.listing import parse_bool
-from tui.manager.state import ACTIVE_STATES, ManagerState
+from tui.manager.services import Services
+from tui.manager.statuses import ACTIVE_STATES
 
 BOOL_DEFAULTS = {
     "include_credentials": True,
@@ -27,7 +28,7 @@ BOOL_DEFAULTS = {
 
 
 def create_snapshot(
-    state: ManagerState, tenant: str, username: str, snapshot_id: str, body: dict[str, Any]
+    services: Services, tenant: str, username: str, snapshot_id: str, body: dict[str, Any]
 ) -> sqlite3.Row:
     flags = {
         name: parse_bool(body[name], name) if name in body else default
@@ -39,7 +40,7 @@ def create_snapshot(
             timeout = float(timeout)
         except (TypeError, ValueError):
             raise BadParameters("listener_timeout must a valid floating point number") from None
-    store = state.store
+    store = services.store
     if store.one(
         "SELECT 1 FROM executions WHERE workflow_id = 'create_snapshot' "
         "AND json_extract(parameters, '$.snapshot_id') = ?",
@@ -61,7 +62,7 @@ def create_snapshot(
         )
     with store.tx():
         exec_id = insert_execution(
-            state,
+            services,
             tenant=tenant,
             deployment=None,
             workflow_id="create_snapshot",
@@ -79,8 +80,8 @@ def create_snapshot(
             created_by=username,
             is_system_workflow=True,
         )
-    if not running and state.engine is not None:
-        state.engine.launch(exec_id)
+    if not running and services.engine is not None:
+        services.engine.launch(exec_id)
     row = store.one("SELECT * FROM executions WHERE id = ?", (exec_id,))
     assert row is not None
     return row

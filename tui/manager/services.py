@@ -1,4 +1,5 @@
-"""The manager's shared state: storage, clock, id source and the engine's settings."""
+"""What every part of the manager is handed: the store, the clock, the id source, the
+settings given on the command line and the request log."""
 
 from __future__ import annotations
 
@@ -14,17 +15,14 @@ from tui.manager.store import Store
 if TYPE_CHECKING:
     from tui.manager.engine import Engine
 
-END_STATES = ("terminated", "failed", "cancelled")
-WAITING_STATES = ("queued", "scheduled")
-ACTIVE_STATES = ("pending", "started", "cancelling", "force_cancelling", "kill_cancelling")
-ALL_STATES = END_STATES + WAITING_STATES + ACTIVE_STATES
-
 MANAGER_EDITION = "community"
 MANAGER_NAME = "cfy-tui-embedded"
 
 
 @dataclass
-class ManagerState:
+class Services:
+    """The manager's parts and settings, shared by every request and the engine."""
+
     store: Store
     clock: Clock
     new_id: Callable[[], str]
