@@ -63,9 +63,9 @@ BODY_METHODS = ("POST", "PUT", "PATCH")
 @dataclass
 class Ctx:
     services: Services
+    engine: Engine
     identity: Identity
     tenant: str | None
-    role: str | None
     body: dict[str, Any]
 
     def tenants(self, request: Request) -> list[str]:
@@ -123,13 +123,13 @@ def endpoint(
         @functools.wraps(fn)
         async def handler(request: Request) -> Response:
             services: Services = request.app.state.services
+            engine: Engine = request.app.state.engine
             auth: Authenticator = request.app.state.auth
             try:
                 identity = auth.authenticate(
                     request.headers.get("authorization"),
                     request.headers.get("authentication-token"),
                 )
-                role = None
                 tenant_name = request.headers.get("tenant")
                 if tenant:
                     role = auth.tenant_role(identity, tenant_name)
@@ -140,7 +140,8 @@ def endpoint(
                     if body and request.method in (*BODY_METHODS, "DELETE")
                     else {}
                 )
-                result = await fn(request, Ctx(services, identity, tenant_name, role, parsed))
+                ctx = Ctx(services, engine, identity, tenant_name, parsed)
+                result = await fn(request, ctx)
             except ManagerError as exc:
                 return error_response(exc)
             except Exception:  # the real manager answers 500 with the traceback
@@ -620,13 +621,9 @@ async def deployment_create(request: Request, ctx: Ctx) -> Any:
             "UPDATE deployments SET create_execution = ? WHERE pk = ?", (exec_id, pk)
         )
     async_create = query_bool(request.query_params, "async_create")
-    engine = services.engine
-    if engine is not None:
-        engine.launch(exec_id)
-        if not async_create:
-            task = engine.tasks.get(exec_id)
-            if task is not None:
-                await task
+    ctx.engine.launch(exec_id)
+    if not async_create:
+        await ctx.engine.wait(exec_id)
     row = deps.get_deployment(services, tenant, dep_id)
     em = emulation(services.emulate)
     states = deps.instance_states(services, [pk])[pk]
@@ -732,14 +729,16 @@ async def execution_get(request: Request, ctx: Ctx) -> Any:
 
 @endpoint("execution_start", body=True)
 async def execution_start(request: Request, ctx: Ctx) -> Any:
-    row = execs.start_execution(ctx.services, ctx.tenant or "", ctx.identity.username, ctx.body)
+    row = execs.start_execution(
+        ctx.services, ctx.engine, ctx.tenant or "", ctx.identity.username, ctx.body
+    )
     return JSONResponse(_execution(ctx.services, row), status_code=201)
 
 
 @endpoint("execution_cancel", body=True)
 async def execution_action(request: Request, ctx: Ctx) -> Any:
     row = execs.execution_action(
-        ctx.services, [ctx.tenant or ""], request.path_params["exec_id"], ctx.body
+        ctx.services, ctx.engine, [ctx.tenant or ""], request.path_params["exec_id"], ctx.body
     )
     return _execution(ctx.services, row)
 
@@ -747,7 +746,7 @@ async def execution_action(request: Request, ctx: Ctx) -> Any:
 @endpoint("execution_status_update", body=True)
 async def execution_patch(request: Request, ctx: Ctx) -> Any:
     row = execs.update_status(
-        ctx.services, [ctx.tenant or ""], request.path_params["exec_id"], ctx.body
+        ctx.services, ctx.engine, [ctx.tenant or ""], request.path_params["exec_id"], ctx.body
     )
     return _execution(ctx.services, row)
 
@@ -774,6 +773,7 @@ async def executions_delete(request: Request, ctx: Ctx) -> Any:
 async def snapshot_create(request: Request, ctx: Ctx) -> Any:
     row = create_snapshot(
         ctx.services,
+        ctx.engine,
         ctx.tenant or "",
         ctx.identity.username,
         request.path_params["snap_id"],
@@ -1108,18 +1108,17 @@ class RequestLog:
 
 
 def create_app(services: Services, *, recover: bool = True) -> Starlette:
-    """The ASGI app over `services`; the engine starts with the app's lifespan."""
+    """The ASGI app over `services`, with its engine; runs stop with the app's lifespan."""
+    engine = Engine(services)
 
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
-        if services.engine is None:
-            services.engine = Engine(services)
         if recover:
-            recover_interrupted(services)
+            recover_interrupted(services, engine)
         try:
             yield
         finally:
-            await services.engine.shutdown()
+            await engine.shutdown()
 
     app = Starlette(
         routes=routes(),
@@ -1128,5 +1127,6 @@ def create_app(services: Services, *, recover: bool = True) -> Starlette:
         middleware=[Middleware(RequestLog, services=services)],
     )
     app.state.services = services
+    app.state.engine = engine
     app.state.auth = Authenticator(services.store, services.clock, services.lock)
     return app

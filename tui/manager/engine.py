@@ -78,6 +78,12 @@ class Engine:
                 [event_row(row, self.services.clock.stamp(), message, event_type=event_type, **kw)],
             )
 
+    async def wait(self, exec_id: str) -> None:
+        """Until the run of `exec_id` ends (at once when it does not run)."""
+        task = self.tasks.get(exec_id)
+        if task is not None:
+            await task
+
     async def shutdown(self) -> None:
         tasks = list(self.tasks.values())
         self.tasks.clear()
@@ -108,7 +114,7 @@ class Engine:
         self.emit(
             exec_id, "workflow_cancelled", f"'{row['workflow_id']}' workflow execution cancelled"
         )
-        set_status(self.services, exec_id, "cancelled")
+        set_status(self.services, self, exec_id, "cancelled")
 
     def _status(self, exec_id: str) -> str | None:
         row = self.services.store.one("SELECT status FROM executions WHERE id = ?", (exec_id,))
@@ -124,7 +130,7 @@ class Engine:
             log.exception("execution %s crashed", exec_id)
             if self._status(exec_id) not in END_STATES:
                 self.emit(exec_id, "workflow_failed", "Workflow crashed inside the engine")
-                set_status(self.services, exec_id, "failed", error=traceback.format_exc())
+                set_status(self.services, self, exec_id, "failed", error=traceback.format_exc())
 
     async def _run(self, exec_id: str, resume: bool) -> None:
         services = self.services
@@ -146,7 +152,7 @@ class Engine:
             (row["tenant"], row["deployment_id"]),
         )
         if dep is None:
-            set_status(services, exec_id, "failed", error="Deployment was deleted")
+            set_status(services, self, exec_id, "failed", error="Deployment was deleted")
             return
         wf = row["workflow_id"]
         dry = bool(row["is_dry_run"])
@@ -159,6 +165,7 @@ class Engine:
 
         set_status(
             services,
+            self,
             exec_id,
             "started",
             extra={"total_operations": len(plan.ops) if plan else 0},
@@ -203,12 +210,12 @@ class Engine:
         if self._status(exec_id) != "started":
             return
         self.emit(exec_id, "workflow_succeeded", f"'{wf}' workflow execution succeeded")
-        set_status(services, exec_id, "terminated")
+        set_status(services, self, exec_id, "terminated")
 
     async def _run_system(self, exec_id: str, wf: str, resume: bool) -> None:
         """A system execution (a snapshot) only takes its time: it exists so that starts
         can be seen queueing behind it. It stops at a cancel like any workflow."""
-        set_status(self.services, exec_id, "started", move_latest=False)
+        set_status(self.services, self, exec_id, "started", move_latest=False)
         verb = "Resuming" if resume else "Starting"
         self.emit(exec_id, "workflow_started", f"{verb} '{wf}' workflow execution")
         remaining = SNAPSHOT_SECONDS / self.services.speed
@@ -223,7 +230,7 @@ class Engine:
             if status != "started":
                 return
         self.emit(exec_id, "workflow_succeeded", f"'{wf}' workflow execution succeeded")
-        set_status(self.services, exec_id, "terminated", move_latest=False)
+        set_status(self.services, self, exec_id, "terminated", move_latest=False)
 
     def _loggable(self, exec_id: str, params: dict[str, Any]) -> dict[str, Any]:
         """The parameters as the log shows them: those computed from a secret masked
@@ -323,7 +330,7 @@ class Engine:
             'python3.11/site-packages/cloudify/dispatch.py", line 1132, in main\n'
             f"    raise\n{message}\n"
         )
-        set_status(self.services, exec_id, "failed", error=error)
+        set_status(self.services, self, exec_id, "failed", error=error)
 
 
 def _traceback(op: Op) -> str:

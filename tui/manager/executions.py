@@ -28,6 +28,7 @@ from tui.manager.functions import Evaluator
 from tui.manager.listing import BOOL, INT, Field, build_where, parse_bool
 from tui.manager.params import DeploymentFacts, merge_parameters
 from tui.manager.queue import dequeue
+from tui.manager.runner import Runner
 from tui.manager.services import Services
 from tui.manager.statuses import ACTIVE_STATES, ALL_STATES, END_STATES
 from tui.manager.store import dumps, loads
@@ -308,7 +309,7 @@ def _admission(services: Services, tenant: str, dep_id: str, *, force: bool, que
 
 
 def start_execution(
-    services: Services, tenant: str, username: str, body: dict[str, Any]
+    services: Services, runner: Runner, tenant: str, username: str, body: dict[str, Any]
 ) -> sqlite3.Row:
     """`POST /executions`: validate, decide pending / queued / conflict, persist, launch.
 
@@ -393,13 +394,14 @@ def start_execution(
         )
     # A queued execution stores no event: the real manager's `workflow_queued` is a
     # hook message, never written to the events table.
-    if status != "queued" and services.engine is not None:
-        services.engine.launch(exec_id)
+    if status != "queued":
+        runner.launch(exec_id)
     return services.store.one("SELECT * FROM executions WHERE id = ?", (exec_id,))
 
 
 def set_status(
     services: Services,
+    runner: Runner,
     exec_id: str,
     status: str,
     *,
@@ -445,12 +447,12 @@ def set_status(
                 recompute_status(services, dep["pk"])
         updated = store.one("SELECT * FROM executions WHERE id = ?", (exec_id,))
     if status in END_STATES and row["status"] not in END_STATES:
-        dequeue(services)
+        dequeue(services, runner)
     return updated
 
 
 def execution_action(
-    services: Services, tenants: list[str], exec_id: str, body: dict[str, Any]
+    services: Services, runner: Runner, tenants: list[str], exec_id: str, body: dict[str, Any]
 ) -> sqlite3.Row:
     """`POST /executions/<id>`: cancel, force-cancel, kill, resume, force-resume, requeue."""
     if "action" not in body:
@@ -468,27 +470,23 @@ def execution_action(
             raise NotFound(f"Requested `Execution` with ID `{exec_id}` was not found")
         raise NotFound(f"Requested `Execution` ['{exec_id}'] was not found")
     status = row["status"]
-    engine = services.engine
     if action in ("cancel", "requeue"):
         if status not in ("pending", "started", "scheduled", "queued"):
             raise IllegalAction(f"Can't cancel execution {exec_id} because it's in status {status}")
-        updated = set_status(services, exec_id, "cancelling", error="")
-        if engine is not None:
-            engine.request_cancel(exec_id)
+        updated = set_status(services, runner, exec_id, "cancelling", error="")
+        runner.request_cancel(exec_id)
         return updated
     if action == "force-cancel":
         if status not in ("pending", "started", "scheduled", "queued", "cancelling"):
             raise IllegalAction(
                 f"Can't force-cancel execution {exec_id} because it's in status {status}"
             )
-        updated = set_status(services, exec_id, "force_cancelling", error="")
-        if engine is not None:
-            engine.stop_now(exec_id)
+        updated = set_status(services, runner, exec_id, "force_cancelling", error="")
+        runner.stop_now(exec_id)
         return updated
     if action == "kill":
-        updated = set_status(services, exec_id, "kill_cancelling", error="")
-        if engine is not None:
-            engine.stop_now(exec_id)
+        updated = set_status(services, runner, exec_id, "kill_cancelling", error="")
+        runner.stop_now(exec_id)
         return updated
     # resume / force-resume
     allowed = (
@@ -499,14 +497,14 @@ def execution_action(
         raise Conflict(f"Cannot {verb} execution: `{exec_id}` in state: `{status}`")
     updated = set_status(
         services,
+        runner,
         exec_id,
         "pending",
         keep_error=True,
         move_latest=False,
         extra={"resume": 1, "ended_at": None},
     )
-    if engine is not None:
-        engine.launch(exec_id, resume=True)
+    runner.launch(exec_id, resume=True)
     return updated
 
 
@@ -518,7 +516,7 @@ _FORBIDDEN_FROM = {
 
 
 def update_status(
-    services: Services, tenants: list[str], exec_id: str, body: dict[str, Any]
+    services: Services, runner: Runner, tenants: list[str], exec_id: str, body: dict[str, Any]
 ) -> sqlite3.Row:
     """`PATCH /executions/<id>`: a worker-style status update."""
     row = get_execution(services, tenants, exec_id)
@@ -544,9 +542,9 @@ def update_status(
         )
     # A status update without `error` clears it; an explicit null is stored as null.
     error = body.get("error", "")
-    updated = set_status(services, exec_id, new, error=error if error is None else str(error))
-    if services.engine is not None:
-        services.engine.status_patched(exec_id, new)
+    stored = error if error is None else str(error)
+    updated = set_status(services, runner, exec_id, new, error=stored)
+    runner.status_patched(exec_id, new)
     return updated
 
 

@@ -19,6 +19,7 @@ from tui.manager.blueprints import workflow_is_available
 from tui.manager.deployments import instance_states, node_type_set
 from tui.manager.errors import ManagerError
 from tui.manager.params import merge_parameters
+from tui.manager.runner import Runner
 from tui.manager.services import Services
 from tui.manager.statuses import ACTIVE_STATES
 from tui.manager.store import dumps, loads
@@ -26,7 +27,7 @@ from tui.manager.store import dumps, loads
 ACTIVE_MARKS = ",".join("?" for _ in ACTIVE_STATES)
 
 
-def dequeue(services: Services) -> None:
+def dequeue(services: Services, runner: Runner) -> None:
     """Start what may start now; fail what no longer passes its checks."""
     store = services.store
     system = store.one(
@@ -37,7 +38,7 @@ def dequeue(services: Services) -> None:
         # A system execution (a snapshot) runs alone, after everything else ends.
         if store.one(f"SELECT 1 FROM executions WHERE status IN ({ACTIVE_MARKS})", ACTIVE_STATES):
             return
-        _launch(services, system["id"])
+        _launch(services, runner, system["id"])
         return
     if store.one(
         f"SELECT 1 FROM executions WHERE is_system_workflow = 1 AND status IN ({ACTIVE_MARKS})",
@@ -72,7 +73,7 @@ def dequeue(services: Services) -> None:
                     (f"Error dequeueing execution: {error}", row["id"]),
                 )
             continue
-        _launch(services, row["id"])
+        _launch(services, runner, row["id"])
         running += 1
 
 
@@ -119,8 +120,7 @@ def recheck(services: Services, row: sqlite3.Row) -> str | None:
     return None
 
 
-def _launch(services: Services, exec_id: str) -> None:
+def _launch(services: Services, runner: Runner, exec_id: str) -> None:
     with services.store.tx():
         services.store.execute("UPDATE executions SET status = 'pending' WHERE id = ?", (exec_id,))
-    if services.engine is not None:
-        services.engine.launch(exec_id)
+    runner.launch(exec_id)

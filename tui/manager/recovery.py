@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from tui.manager.events import event_row, insert_events
 from tui.manager.executions import dequeue, set_status
+from tui.manager.runner import Runner
 from tui.manager.services import Services
 from tui.manager.statuses import ACTIVE_STATES
 
@@ -18,7 +19,7 @@ INTERRUPTED = (
 )
 
 
-def recover_interrupted(services: Services) -> list[str]:
+def recover_interrupted(services: Services, runner: Runner) -> list[str]:
     """End interrupted executions; returns their ids."""
     rows = services.store.all(
         f"SELECT id, status, workflow_id FROM executions WHERE status IN "
@@ -39,14 +40,15 @@ def recover_interrupted(services: Services) -> list[str]:
             services, [event_row(full, services.clock.stamp(), message, event_type=event_type)]
         )
         if row["status"] in ("cancelling", "force_cancelling", "kill_cancelling"):
-            set_status(services, row["id"], "cancelled", move_latest=False)
+            set_status(services, runner, row["id"], "cancelled", move_latest=False)
         else:
             set_status(
                 services,
+                runner,
                 row["id"],
                 "failed",
                 error=INTERRUPTED.format(status=row["status"]),
                 move_latest=False,
             )
-    dequeue(services)
+    dequeue(services, runner)
     return [row["id"] for row in rows]

@@ -140,17 +140,25 @@ def load_blueprint_dir(services: Services, directory: Path) -> list[str]:
     return loaded
 
 
+class _Replayer(Engine):
+    """The engine on a virtual clock, running one execution to its end at a time:
+    it starts nothing by itself, so an execution the queue lets go stays `pending`."""
+
+    def launch(self, exec_id: str, resume: bool = False) -> None:
+        pass
+
+
 class HistoryReplay:
     """Runs workflows to their end on a virtual clock, writing what they would have."""
 
     def __init__(self, services: Services, start: float) -> None:
         self.clock = FrozenClock(start)
-        self.services = replace(services, clock=self.clock, engine=None, speed=1.0)
+        self.services = replace(services, clock=self.clock, speed=1.0)
 
         async def virtual_sleep(seconds: float) -> None:
             self.clock.advance(seconds)
 
-        self.engine = Engine(self.services, sleep=virtual_sleep)
+        self.engine = _Replayer(self.services, sleep=virtual_sleep)
 
     def at(self, when: float) -> None:
         self.clock._now = max(self.clock.now(), when)

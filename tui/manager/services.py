@@ -6,14 +6,11 @@ from __future__ import annotations
 from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import IO, TYPE_CHECKING, Any
+from typing import IO, Any
 
 from tui.manager.clock import Clock
 from tui.manager.lockout import LockPolicy
 from tui.manager.store import Store
-
-if TYPE_CHECKING:
-    from tui.manager.engine import Engine
 
 MANAGER_EDITION = "community"
 MANAGER_NAME = "cfy-tui-embedded"
@@ -30,7 +27,6 @@ class Services:
     max_body_bytes: int = 1024 * 1024
     # Queued executions start while fewer than this many run (the real default).
     max_concurrent_workflows: int = 20
-    engine: Engine | None = field(default=None)
     # `--lock-after` / `--lock-period`: failed logins lock an account (off by default).
     lock: LockPolicy = field(default_factory=LockPolicy)
     # method, path, status and duration of recent requests (never headers or bodies)

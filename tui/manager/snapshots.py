@@ -15,6 +15,7 @@ from typing import Any
 from tui.manager.errors import BadParameters, Conflict, ExistingRunningExecution
 from tui.manager.executions import insert_execution
 from tui.manager.listing import parse_bool
+from tui.manager.runner import Runner
 from tui.manager.services import Services
 from tui.manager.statuses import ACTIVE_STATES
 
@@ -28,7 +29,12 @@ BOOL_DEFAULTS = {
 
 
 def create_snapshot(
-    services: Services, tenant: str, username: str, snapshot_id: str, body: dict[str, Any]
+    services: Services,
+    runner: Runner,
+    tenant: str,
+    username: str,
+    snapshot_id: str,
+    body: dict[str, Any],
 ) -> sqlite3.Row:
     flags = {
         name: parse_bool(body[name], name) if name in body else default
@@ -80,8 +86,8 @@ def create_snapshot(
             created_by=username,
             is_system_workflow=True,
         )
-    if not running and services.engine is not None:
-        services.engine.launch(exec_id)
+    if not running:
+        runner.launch(exec_id)
     row = store.one("SELECT * FROM executions WHERE id = ?", (exec_id,))
     assert row is not None
     return row
