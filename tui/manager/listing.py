@@ -175,6 +175,10 @@ def order_by(fields: dict[str, Field], sort: list[tuple[str, bool]], tiebreak: l
     return ", ".join(parts)
 
 
+def tenant_clause(tenants: list[str], column: str = "tenant") -> str:
+    return f"{column} IN ({','.join('?' for _ in tenants)})"
+
+
 def envelope(
     items: list[dict[str, Any]], total: int, query: ListQuery, *, with_filtered: bool = True
 ) -> dict[str, Any]:

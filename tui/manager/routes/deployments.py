@@ -1,0 +1,220 @@
+"""`/deployments` and `/workflows`: list, read, create and delete deployments."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from starlette.datastructures import QueryParams
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+from starlette.routing import Route
+
+from tui.manager import deployments as deps
+from tui.manager import executions as execs
+from tui.manager.endpoint import API, Ctx, endpoint
+from tui.manager.errors import BadParameters, NotFound
+from tui.manager.listing import (
+    build_where,
+    envelope,
+    order_by,
+    parse_include,
+    parse_list_query,
+    query_bool,
+    tenant_clause,
+)
+from tui.manager.store import loads
+from tui.manager.versions import Emulation, emulation, unrendered_workflows
+
+
+def _query_deployments(request: Request, ctx: Ctx, q: Any) -> tuple[list[Any], int]:
+    filter_id = (q.flags.get("_filter_id") or [""])[-1]
+    if filter_id:  # this manager has no saved filters: the real lookup's 404
+        raise NotFound(f"Requested `DeploymentsFilter` with ID `{filter_id}` was not found")
+    tenants = ctx.tenants(request)
+    fields = emulation(ctx.services.emulate).deployment_fields
+    clauses, args = build_where(fields, q.filters)
+    clauses.insert(0, tenant_clause(tenants))
+    args[:0] = tenants
+    for flag, column in (("_search", "id"), ("_search_name", "display_name")):
+        for value in q.flags.get(flag, []):
+            clauses.append(f"instr(lower({column}), lower(?)) > 0")
+            args.append(value)
+    where = " AND ".join(clauses)
+    store = ctx.services.store
+    # Count, filter, sort and skip on `pk` only, then read the page's rows: SQLite then
+    # drops the join to the latest execution where no filter or sort key needs it, and
+    # never reads (nor sorts) the large rows of deployments outside the page. The
+    # `LIMIT -1` keeps the count's subquery from being flattened back into a join.
+    total = store.one(
+        f"SELECT COUNT(*) AS n FROM (SELECT pk FROM deployments_v WHERE {where} LIMIT -1)", args
+    )["n"]
+    order = order_by(fields, q.sort, ["created_at ASC", "pk ASC"])
+    limit = (-1, 0) if q.get_all else (q.size, q.offset)
+    pks = [
+        r["pk"]
+        for r in store.all(
+            f"SELECT pk FROM deployments_v WHERE {where} ORDER BY {order} LIMIT ? OFFSET ?",
+            [*args, *limit],
+        )
+    ]
+    by_pk = {}
+    for start in range(0, len(pks), 500):
+        chunk = pks[start : start + 500]
+        marks = ",".join("?" for _ in chunk)
+        for row in store.all(f"SELECT * FROM deployments_v WHERE pk IN ({marks})", chunk):
+            by_pk[row["pk"]] = row
+    return [by_pk[pk] for pk in pks], total
+
+
+@endpoint("deployment_list")
+async def deployments_list(request: Request, ctx: Ctx) -> Any:
+    em = emulation(ctx.services.emulate)
+    q = parse_list_query(
+        request.query_params,
+        filterable=em.deployment_fields,
+        sortable=em.deployment_fields,
+        includable=em.deployment_includes,
+    )
+    rows, total = _query_deployments(request, ctx, q)
+    include = em.deployment_includes if q.include is None else q.include
+    rendered = "workflows" in include and not (
+        em.list_workflows_need_get_data and not query_bool(request.query_params, "_get_data")
+    )
+    states: dict[int, set[str]] = {}
+    if rendered:
+        states = deps.instance_states(ctx.services, [r["pk"] for r in rows])
+    items = []
+    for row in rows:
+        item = _deployment(em, row, states.get(row["pk"]), include)
+        if "workflows" in item and not rendered:
+            item["workflows"] = unrendered_workflows(loads(row["workflows"], None))
+        items.append(item)
+    return envelope(items, total, q)
+
+
+def _deployment(
+    em: Emulation, row: Any, states: set[str] | None, include: set[str] | frozenset[str]
+) -> dict[str, Any]:
+    """A deployment with the keys, and workflows, of the emulated version."""
+    item = deps.render_deployment(row, states, set(include))
+    if "workflows" in item:
+        item["workflows"] = em.workflows(item["workflows"])
+    return item
+
+
+@endpoint("deployment_get")
+async def deployment_get(request: Request, ctx: Ctx) -> Any:
+    em = emulation(ctx.services.emulate)
+    include = parse_include(request.query_params, em.deployment_includes)
+    row = deps.get_deployment(ctx.services, ctx.tenant or "", request.path_params["dep_id"])
+    states = deps.instance_states(ctx.services, [row["pk"]])[row["pk"]]
+    return _deployment(em, row, states, em.deployment_includes if include is None else include)
+
+
+@endpoint("deployment_create", body=True)
+async def deployment_create(request: Request, ctx: Ctx) -> Any:
+    services = ctx.services
+    tenant = ctx.tenant or ""
+    dep_id = request.path_params["dep_id"]
+    body = ctx.body
+    if "blueprint_id" not in body:
+        raise BadParameters("Missing blueprint_id in json request body")
+    blueprint = services.store.one(
+        "SELECT * FROM blueprints WHERE tenant = ? AND id = ?", (tenant, body["blueprint_id"])
+    )
+    if blueprint is None:
+        raise NotFound(f"Requested `Blueprint` with ID `{body['blueprint_id']}` was not found")
+    inputs = body.get("inputs") or {}
+    if not isinstance(inputs, dict):
+        raise BadParameters("inputs must be a dict")
+    deps.check_new_deployment(services, tenant, dep_id)
+    with services.store.tx():
+        pk = deps.insert_deployment(
+            services,
+            tenant,
+            dep_id,
+            blueprint["id"],
+            loads(blueprint["plan"]),
+            created_by=ctx.identity.username,
+            inputs=inputs,
+            display_name=body.get("display_name"),
+            labels=body.get("labels"),
+            site_name=body.get("site_name"),
+            visibility=body.get("visibility") or "tenant",
+            runtime_only_evaluation=bool(body.get("runtime_only_evaluation")),
+        )
+        dep = services.store.one("SELECT * FROM deployments WHERE pk = ?", (pk,))
+        exec_id = execs.insert_execution(
+            services,
+            tenant=tenant,
+            deployment=dep,
+            workflow_id="create_deployment_environment",
+            status="pending",
+            parameters=deps.create_environment_parameters(inputs, body),
+            allow_custom_parameters=True,
+            created_by=ctx.identity.username,
+        )
+        services.store.execute(
+            "UPDATE deployments SET create_execution = ? WHERE pk = ?", (exec_id, pk)
+        )
+    async_create = query_bool(request.query_params, "async_create")
+    ctx.engine.launch(exec_id)
+    if not async_create:
+        await ctx.engine.wait(exec_id)
+    row = deps.get_deployment(services, tenant, dep_id)
+    em = emulation(services.emulate)
+    states = deps.instance_states(services, [pk])[pk]
+    item = _deployment(em, row, states, em.deployment_includes)
+    if em.list_workflows_need_get_data:  # master's PUT is marshalled without get_data too
+        item["workflows"] = unrendered_workflows(loads(row["workflows"], None))
+    return JSONResponse(item, status_code=201)
+
+
+@endpoint("deployment_delete")
+async def deployment_delete(request: Request, ctx: Ctx) -> Any:
+    force = query_bool(request.query_params, "force")
+    deps.delete_deployment(ctx.services, ctx.tenant or "", request.path_params["dep_id"], force)
+    return Response(status_code=204)
+
+
+@endpoint("deployment_list")
+async def workflows_list(request: Request, ctx: Ctx) -> Any:
+    """The distinct workflows of the deployments that match the filters and `_search`.
+
+    The real endpoint reads only those: pagination, sorting and `_include` arguments
+    are accepted and ignored, and the metadata counts what is returned.
+    """
+    kept = [
+        (key, value)
+        for key, value in request.query_params.multi_items()
+        if not key.startswith("_") or key in ("_search", "_search_name", "_filter_id")
+    ]
+    em = emulation(ctx.services.emulate)
+    q = parse_list_query(
+        QueryParams(kept),
+        filterable=em.deployment_fields,
+        sortable=(),
+        includable=(),
+    )
+    q.get_all = True
+    rows, _ = _query_deployments(request, ctx, q)
+    states = deps.instance_states(ctx.services, [r["pk"] for r in rows])
+    seen: dict[str, dict[str, Any]] = {}
+    for row in rows:
+        for wf in em.workflows(deps.render_workflows(row, states[row["pk"]])):
+            seen.setdefault(json.dumps(wf, sort_keys=True), wf)
+    items = list(seen.values())
+    return {
+        "items": items,
+        "metadata": {"pagination": {"total": len(items), "size": len(items), "offset": 0}},
+    }
+
+
+ROUTES = [
+    Route(f"{API}/deployments", deployments_list, methods=["GET"]),
+    Route(f"{API}/deployments/{{dep_id}}", deployment_get, methods=["GET"]),
+    Route(f"{API}/deployments/{{dep_id}}", deployment_create, methods=["PUT"]),
+    Route(f"{API}/deployments/{{dep_id}}", deployment_delete, methods=["DELETE"]),
+    Route(f"{API}/workflows", workflows_list, methods=["GET"]),
+]
