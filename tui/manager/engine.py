@@ -17,12 +17,12 @@ from collections.abc import Awaitable, Callable
 from typing import Any
 
 from tui.manager.blueprints import node_instance_id
+from tui.manager.columns import loads
 from tui.manager.deployments import recompute_status
 from tui.manager.events import event_row, insert_events
 from tui.manager.executions import set_status
 from tui.manager.services import Services
 from tui.manager.statuses import END_STATES
-from tui.manager.store import loads
 from tui.manager.workflow_plans import Op, PlanError, Planner
 
 log = logging.getLogger("tui.manager.engine")

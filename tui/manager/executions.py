@@ -5,10 +5,13 @@ transitions and their side effects on the deployment, and dequeueing.
 from __future__ import annotations
 
 import sqlite3
+from collections.abc import Collection
+from dataclasses import dataclass
 from typing import Any
 
 from tui.manager.blueprints import workflow_is_available
 from tui.manager.clock import format_timestamp, parse_timestamp
+from tui.manager.columns import dumps, loads
 from tui.manager.deployments import get_deployment, instance_states, node_type_set, recompute_status
 from tui.manager.errors import (
     BadParameters,
@@ -25,43 +28,14 @@ from tui.manager.errors import (
     UnavailableWorkflow,
 )
 from tui.manager.functions import Evaluator
-from tui.manager.listing import BOOL, INT, Field, build_where, parse_bool
+from tui.manager.listing import Where, marks, parse_bool
 from tui.manager.params import DeploymentFacts, merge_parameters
 from tui.manager.queue import dequeue
 from tui.manager.runner import Runner
 from tui.manager.services import Services
 from tui.manager.statuses import ACTIVE_STATES, ALL_STATES, END_STATES
-from tui.manager.store import dumps, loads
-
-EXECUTION_FIELDS: dict[str, Field] = {
-    "allow_custom_parameters": Field("allow_custom_parameters", BOOL),
-    "blueprint_id": Field("blueprint_id"),
-    "created_at": Field("created_at"),
-    "created_by": Field("created_by"),
-    "deployment_display_name": Field("deployment_display_name"),
-    "deployment_id": Field("deployment_id"),
-    "ended_at": Field("ended_at"),
-    "error": Field("error"),
-    "execution_group_id": Field("NULL"),
-    "finished_operations": Field("finished_operations", INT),
-    "id": Field("id"),
-    "is_dry_run": Field("is_dry_run", BOOL),
-    "is_system_workflow": Field("is_system_workflow", BOOL),
-    "parameters": Field("parameters"),
-    "parameters_p": Field("NULL"),
-    "private_resource": Field("(visibility = 'private')", BOOL),
-    "resource_availability": Field("visibility"),
-    "resume": Field("resume", BOOL),
-    "scheduled_for": Field("scheduled_for"),
-    "started_at": Field("started_at"),
-    "status": Field("status"),
-    "status_display": Field("(CASE status WHEN 'terminated' THEN 'completed' ELSE status END)"),
-    "tenant_name": Field("tenant"),
-    "total_operations": Field("total_operations", INT),
-    "visibility": Field("visibility"),
-    "workflow_id": Field("workflow_id"),
-}
-EXECUTION_INCLUDES = set(EXECUTION_FIELDS) - {"execution_group_id"}
+from tui.manager.tables import EXECUTIONS
+from tui.manager.versions import Emulation
 
 # Workflow names the real manager accepts on any deployment, with custom parameters.
 SYSTEM_WORKFLOW_NAMES = {
@@ -79,37 +53,11 @@ SYSTEM_WORKFLOW_NAMES = {
 VALID_ACTIONS = ["cancel", "force-cancel", "kill", "resume", "force-resume", "requeue"]
 
 
-def render_execution(row: sqlite3.Row, include: set[str] | None = None) -> dict[str, Any]:
-    item = {
-        "id": row["id"],
-        "workflow_id": row["workflow_id"],
-        "deployment_id": row["deployment_id"],
-        "deployment_display_name": row["deployment_display_name"],
-        "blueprint_id": row["blueprint_id"],
-        "status": row["status"],
-        "status_display": "completed" if row["status"] == "terminated" else row["status"],
-        "error": row["error"],
-        "parameters": loads(row["parameters"], {}),
-        "allow_custom_parameters": bool(row["allow_custom_parameters"]),
-        "is_dry_run": bool(row["is_dry_run"]),
-        "is_system_workflow": bool(row["is_system_workflow"]),
-        "created_at": row["created_at"],
-        "started_at": row["started_at"],
-        "ended_at": row["ended_at"],
-        "scheduled_for": row["scheduled_for"],
-        "created_by": row["created_by"],
-        "tenant_name": row["tenant"],
-        "visibility": row["visibility"],
-        "resource_availability": row["visibility"],
-        "private_resource": row["visibility"] == "private",
-        "resume": bool(row["resume"]),
-        "total_operations": row["total_operations"] or 0,
-        "finished_operations": row["finished_operations"] or 0,
-        "parameters_p": None,
-    }
-    if include is not None:
-        item = {k: v for k, v in item.items() if k in include}
-    return item
+def render_execution(
+    row: sqlite3.Row, em: Emulation, include: Collection[str] | None = None
+) -> dict[str, Any]:
+    """An execution with the keys of the emulated version (or those of `include`)."""
+    return EXECUTIONS.render(row, em.execution_includes if include is None else include)
 
 
 def get_execution(services: Services, tenants: list[str], exec_id: str) -> sqlite3.Row:
@@ -139,33 +87,31 @@ def insert_execution(
     stamp: str | None = None,
 ) -> str:
     exec_id = exec_id or services.new_id()
-    services.store.execute(
-        "INSERT INTO executions (id, tenant, workflow_id, deployment_id, "
-        "deployment_display_name, blueprint_id, status, error, parameters, "
-        "allow_custom_parameters, is_dry_run, is_system_workflow, created_at, created_by, "
-        "visibility, resume, total_operations, finished_operations, wait_after_fail) "
-        "VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
-        (
-            exec_id,
-            tenant,
-            workflow_id,
-            deployment["id"] if deployment is not None else None,
-            deployment["display_name"] if deployment is not None else None,
-            deployment["blueprint_id"] if deployment is not None else None,
-            status,
-            None,  # null until a worker first updates the execution, as on the real one
-            dumps(parameters),
-            int(allow_custom_parameters),
-            int(is_dry_run),
-            int(is_system_workflow),
-            stamp or services.clock.stamp(),
-            created_by,
-            "tenant",
-            0,
-            0,
-            0,
-            wait_after_fail,
-        ),
+    services.store.insert(
+        "executions",
+        {
+            "id": exec_id,
+            "tenant": tenant,
+            "workflow_id": workflow_id,
+            "deployment_id": deployment["id"] if deployment is not None else None,
+            "deployment_display_name": (
+                deployment["display_name"] if deployment is not None else None
+            ),
+            "blueprint_id": deployment["blueprint_id"] if deployment is not None else None,
+            "status": status,
+            "error": None,  # null until a worker first updates the execution, as on the real one
+            "parameters": dumps(parameters),
+            "allow_custom_parameters": int(allow_custom_parameters),
+            "is_dry_run": int(is_dry_run),
+            "is_system_workflow": int(is_system_workflow),
+            "created_at": stamp or services.clock.stamp(),
+            "created_by": created_by,
+            "visibility": "tenant",
+            "resume": 0,
+            "total_operations": 0,
+            "finished_operations": 0,
+            "wait_after_fail": wait_after_fail,
+        },
     )
     return exec_id
 
@@ -308,19 +254,25 @@ def _admission(services: Services, tenant: str, dep_id: str, *, force: bool, que
     return "queued"
 
 
-def start_execution(
-    services: Services, runner: Runner, tenant: str, username: str, body: dict[str, Any]
-) -> sqlite3.Row:
-    """`POST /executions`: validate, decide pending / queued / conflict, persist, launch.
+@dataclass(frozen=True)
+class StartRequest:
+    """What `POST /executions` asks for, its body checked as the real manager checks it."""
 
-    Every refusal is raised before the execution is stored, as the real manager's
-    rollback leaves nothing behind: no row, no events, no `latest_execution` change.
-    """
+    deployment_id: str
+    workflow_id: Any
+    parameters: dict[str, Any]
+    allow_custom: bool
+    force: bool
+    dry_run: bool
+    queue: bool
+    wait_after_fail: Any
+
+
+def _start_request(body: dict[str, Any]) -> StartRequest:
     if "deployment_id" not in body:
         raise BadParameters("Missing deployment_id in json request body")
     if "workflow_id" not in body:
         raise BadParameters("Missing workflow_id in json request body")
-    workflow_id = body["workflow_id"]
     parameters = body.get("parameters")
     if parameters is None:
         parameters = {}
@@ -334,59 +286,58 @@ def start_execution(
     dry_run = _flag(body, "dry_run")
     queue = _flag(body, "queue")
     wait_after_fail = body.get("wait_after_fail")
-    if wait_after_fail is None:
-        wait_after_fail = 600
     if body.get("scheduled_time"):
         raise BadParameters(
             "Scheduled executions are not supported by this manager; use queue instead"
         )
     if not isinstance(body["deployment_id"], str) or not body["deployment_id"]:
         raise BadParameters("Deployment-less executions are not supported by this manager")
-
-    dep = get_deployment(services, tenant, body["deployment_id"])
-    _check_environment(services, dep)
-    workflows = loads(dep["workflows"], {})
-    is_system_name = workflow_id in SYSTEM_WORKFLOW_NAMES
-    if workflow_id not in workflows and not is_system_name:
-        raise NonexistentWorkflow(
-            f"Workflow {workflow_id} does not exist in the deployment {dep['id']}"
-        )
-    declared = workflows.get(workflow_id, {}).get("parameters", {})
-    evaluator = Evaluator(services, tenant, dep, username)
-    merged = merge_parameters(
-        workflow_id,
-        declared,
+    return StartRequest(
+        body["deployment_id"],
+        body["workflow_id"],
         parameters,
-        allow_custom or is_system_name,
-        _deployment_facts(services, dep),
-        evaluator.parameters,
+        allow_custom,
+        force,
+        dry_run,
+        queue,
+        600 if wait_after_fail is None else wait_after_fail,
     )
 
-    unavailable = False
-    if workflow_id in workflows and not force:
-        states = instance_states(services, [dep["pk"]])[dep["pk"]]
-        node_types = node_type_set(loads(dep["nodes"], []))
-        unavailable = not workflow_is_available(workflows[workflow_id], states, node_types)
 
+def start_execution(
+    services: Services, runner: Runner, tenant: str, username: str, body: dict[str, Any]
+) -> sqlite3.Row:
+    """`POST /executions`: validate, decide pending / queued / conflict, persist, launch.
+
+    Every refusal is raised before the execution is stored, as the real manager's
+    rollback leaves nothing behind: no row, no events, no `latest_execution` change.
+    """
+    start = _start_request(body)
+    dep = get_deployment(services, tenant, start.deployment_id)
+    _check_environment(services, dep)
+    workflows = loads(dep["workflows"], {})
+    evaluator = Evaluator(services, tenant, dep, username)
+    merged = _merged_parameters(services, dep, workflows, start, evaluator)
+    unavailable = not start.force and _unavailable(services, dep, workflows, start.workflow_id)
     with services.store.tx():
-        status = _admission(services, tenant, dep["id"], force=force, queue=queue)
+        status = _admission(services, tenant, dep["id"], force=start.force, queue=start.queue)
         if unavailable and status == "pending":
             # The real `prepare_executions` checks availability after concurrency and marks
             # the new row failed, but inside the request's transaction: the raised error
             # rolls that row back, so a refused start leaves no execution and no events
             # (probed on 7.0.4). A queued start is not checked here.
-            raise UnavailableWorkflow(f"Workflow not available: {workflow_id}")
+            raise UnavailableWorkflow(f"Workflow not available: {start.workflow_id}")
         exec_id = insert_execution(
             services,
             tenant=tenant,
             deployment=dep,
-            workflow_id=workflow_id,
+            workflow_id=start.workflow_id,
             status=status,
             parameters=merged,
             created_by=username,
-            allow_custom_parameters=allow_custom,
-            is_dry_run=dry_run,
-            wait_after_fail=int(wait_after_fail),
+            allow_custom_parameters=start.allow_custom,
+            is_dry_run=start.dry_run,
+            wait_after_fail=int(start.wait_after_fail),
         )
         services.store.executemany(
             "INSERT INTO secret_parameters (execution_id, name) VALUES (?, ?)",
@@ -397,6 +348,42 @@ def start_execution(
     if status != "queued":
         runner.launch(exec_id)
     return services.store.one("SELECT * FROM executions WHERE id = ?", (exec_id,))
+
+
+def _merged_parameters(
+    services: Services,
+    dep: sqlite3.Row,
+    workflows: dict[str, Any],
+    start: StartRequest,
+    evaluator: Evaluator,
+) -> dict[str, Any]:
+    """The parameters to store: the given ones with the declared defaults, intrinsic
+    functions evaluated, then checked. A system workflow's name takes any parameters."""
+    workflow_id = start.workflow_id
+    is_system_name = workflow_id in SYSTEM_WORKFLOW_NAMES
+    if workflow_id not in workflows and not is_system_name:
+        raise NonexistentWorkflow(
+            f"Workflow {workflow_id} does not exist in the deployment {dep['id']}"
+        )
+    return merge_parameters(
+        workflow_id,
+        workflows.get(workflow_id, {}).get("parameters", {}),
+        start.parameters,
+        start.allow_custom or is_system_name,
+        _deployment_facts(services, dep),
+        evaluator.parameters,
+    )
+
+
+def _unavailable(
+    services: Services, dep: sqlite3.Row, workflows: dict[str, Any], workflow_id: Any
+) -> bool:
+    """Whether the deployment's workflow is unavailable in the state its nodes are in."""
+    if workflow_id not in workflows:
+        return False
+    states = instance_states(services, [dep["pk"]])[dep["pk"]]
+    node_types = node_type_set(loads(dep["nodes"], []))
+    return not workflow_is_available(workflows[workflow_id], states, node_types)
 
 
 def set_status(
@@ -572,11 +559,27 @@ def should_start(services: Services, tenants: list[str], exec_id: str) -> bool:
 def delete_executions(
     services: Services, tenants: list[str], filters: dict[str, list[str]], body: dict[str, Any]
 ) -> int:
-    """`DELETE /executions`: delete ended executions (and their events), oldest first.
+    """`DELETE /executions`: delete ended executions (and their events), oldest first."""
+    keep_last, cutoff = _what_to_keep(body)
+    for status in filters.get("status", []):
+        if status not in END_STATES:
+            raise BadParameters(
+                f"Can't filter by execution status `{status}`. Allowed statuses are: "
+                f"{list(END_STATES)}"
+            )
+    filters = {"status": list(END_STATES), **filters}
+    where = Where().within("tenant", tenants).filtered(EXECUTIONS.filters, filters)
+    rows = services.store.all(
+        f"SELECT * FROM executions WHERE {where.sql} ORDER BY created_at, rowid", where.args
+    )
+    doomed = _doomed(rows, keep_last, cutoff)
+    _delete(services, doomed)
+    return len(doomed)
 
-    As the real server does, a deployment's only successful environment creation is
-    never deleted, and `keep_last` counts it among the executions it keeps.
-    """
+
+def _what_to_keep(body: dict[str, Any]) -> tuple[int | None, str | None]:
+    """`keep_last` (how many of the newest to keep) or `to_datetime` (delete what was
+    created before it), checked with the real messages."""
     keep_last = body.get("keep_last")
     to_datetime = body.get("to_datetime")
     if keep_last is not None:
@@ -595,21 +598,13 @@ def delete_executions(
             cutoff = format_timestamp(parse_timestamp(str(to_datetime)))
         except ValueError:
             raise BadParameters(f"{to_datetime} is not a legal time format") from None
-    for status in filters.get("status", []):
-        if status not in END_STATES:
-            raise BadParameters(
-                f"Can't filter by execution status `{status}`. Allowed statuses are: "
-                f"{list(END_STATES)}"
-            )
-    filters = {"status": list(END_STATES), **filters}
-    clauses, args = build_where(EXECUTION_FIELDS, filters)
-    clauses.insert(0, f"tenant IN ({','.join('?' for _ in tenants)})")
-    args[:0] = tenants
-    store = services.store
-    rows = store.all(
-        f"SELECT * FROM executions WHERE {' AND '.join(clauses)} ORDER BY created_at, rowid",
-        args,
-    )
+    return keep_last, cutoff
+
+
+def _doomed(rows: list[sqlite3.Row], keep_last: int | None, cutoff: str | None) -> list[str]:
+    """The ids to delete of `rows` (ended, oldest first). As the real server does, a
+    deployment's only successful environment creation is never deleted, and
+    `keep_last` counts it among the executions it keeps."""
     creations: dict[tuple[str, str], int] = {}
     for row in rows:
         if row["workflow_id"] == "create_deployment_environment" and row["status"] == "terminated":
@@ -634,16 +629,22 @@ def delete_executions(
             break
         if deletable(row):
             doomed.append(row["id"])
+    return doomed
+
+
+def _delete(services: Services, ids: list[str]) -> None:
+    """Executions with their events and secret parameters; a deployment whose latest
+    execution goes has none."""
+    store = services.store
     with store.tx():
-        for start in range(0, len(doomed), 500):
-            chunk = doomed[start : start + 500]
-            marks = ",".join("?" for _ in chunk)
-            store.execute(f"DELETE FROM events WHERE execution_id IN ({marks})", chunk)
-            store.execute(f"DELETE FROM secret_parameters WHERE execution_id IN ({marks})", chunk)
-            store.execute(f"DELETE FROM executions WHERE id IN ({marks})", chunk)
+        for start in range(0, len(ids), 500):
+            chunk = ids[start : start + 500]
+            places = marks(chunk)
+            store.execute(f"DELETE FROM events WHERE execution_id IN ({places})", chunk)
+            store.execute(f"DELETE FROM secret_parameters WHERE execution_id IN ({places})", chunk)
+            store.execute(f"DELETE FROM executions WHERE id IN ({places})", chunk)
             store.execute(
                 f"UPDATE deployments SET latest_execution = NULL "
-                f"WHERE latest_execution IN ({marks})",
+                f"WHERE latest_execution IN ({places})",
                 chunk,
             )
-    return len(doomed)

@@ -39,9 +39,9 @@ from dataclasses import dataclass
 from typing import Any
 
 from tui.manager import secrets
+from tui.manager.columns import loads
 from tui.manager.errors import BadParameters, FunctionsEvaluation, ManagerError, crash
 from tui.manager.services import Services
-from tui.manager.store import loads
 
 PATH_PREFIX = "payload"  # dsl_parser's path of what it evaluates, as its messages show
 RECURSION_LIMIT = 50

@@ -16,13 +16,13 @@ from __future__ import annotations
 import sqlite3
 
 from tui.manager.blueprints import workflow_is_available
+from tui.manager.columns import dumps, loads
 from tui.manager.deployments import instance_states, node_type_set
 from tui.manager.errors import ManagerError
 from tui.manager.params import merge_parameters
 from tui.manager.runner import Runner
 from tui.manager.services import Services
 from tui.manager.statuses import ACTIVE_STATES
-from tui.manager.store import dumps, loads
 
 ACTIVE_MARKS = ",".join("?" for _ in ACTIVE_STATES)
 

@@ -28,6 +28,7 @@ from typing import Any
 from urllib.parse import quote
 
 from tui.manager import secret_schema
+from tui.manager.columns import loads
 from tui.manager.errors import (
     BadParameters,
     Conflict,
@@ -36,30 +37,13 @@ from tui.manager.errors import (
     NotFound,
     crash,
 )
-from tui.manager.listing import BOOL, Field, ListQuery, build_where, order_by, parse_bool
+from tui.manager.listing import ListQuery, Where, page, parse_bool
 from tui.manager.services import Services
-from tui.manager.store import loads
+from tui.manager.tables import SECRETS
 
 VISIBILITIES = ("private", "tenant", "global")
 SHARED_VISIBILITIES = ("tenant", "global")  # what `set-visibility` accepts
 
-# Filter and sort keys, in the order the real manager lists them in its errors.
-SECRET_FIELDS: dict[str, Field] = {
-    "created_at": Field("created_at"),
-    "visibility": Field("visibility"),
-    # The real manager compares ciphertext: only the token a write answered matches.
-    "value": Field("value_token"),
-    "updated_at": Field("updated_at"),
-    "is_hidden_value": Field("is_hidden_value", BOOL),
-    "schema": Field("schema"),
-    "provider_options": Field("options_token"),
-    "key": Field("key"),
-    "provider_name": Field("NULL"),  # no secrets providers here
-    "tenant_name": Field("tenant"),
-    "created_by": Field("created_by"),
-    "resource_availability": Field("visibility"),
-    "private_resource": Field("(visibility = 'private')", BOOL),
-}
 # The keys of a listed secret (`SecretsListResponse`), also the allowed `_include`s.
 LIST_KEYS = (
     "key",
@@ -167,21 +151,12 @@ def list_secrets(
     # `private_resource` is no column on the real manager: it accepts the filter and
     # ignores it, whatever the value (probed).
     filters = {k: v for k, v in q.filters.items() if k != "private_resource"}
-    clauses, args = build_where(SECRET_FIELDS, filters)
     scope, scope_args = _visible(caller, tenant, tenants)
-    clauses.insert(0, scope)
-    args[:0] = scope_args
+    where = Where().add(scope, *scope_args).filtered(SECRETS.filters, filters)
     for value in q.flags.get("_search", []):
-        clauses.append("instr(lower(key), lower(?)) > 0")
-        args.append(value)
-    where = " AND ".join(clauses)
-    store = services.store
-    total = store.one(f"SELECT COUNT(*) AS n FROM secrets WHERE {where}", args)["n"]
-    order = order_by(SECRET_FIELDS, q.sort, ["created_at ASC", "key ASC", "tenant ASC"])
-    limit = (-1, 0) if q.get_all else (q.size, q.offset)
-    rows = store.all(
-        f"SELECT * FROM secrets WHERE {where} ORDER BY {order} LIMIT ? OFFSET ?", [*args, *limit]
-    )
+        where.add("instr(lower(key), lower(?)) > 0", value)
+    tiebreak = ("created_at ASC", "key ASC", "tenant ASC")
+    rows, total = page(services.store, q, "secrets", SECRETS.filters, where, tiebreak)
     return rows, total
 
 
@@ -196,21 +171,7 @@ def value_for_function(services: Services, tenant: str, username: str, key: Any)
 
 
 def _render(row: sqlite3.Row, value: Any, provider_options: Any) -> dict[str, Any]:
-    return {
-        "created_at": row["created_at"],
-        "visibility": row["visibility"],
-        "value": value,
-        "updated_at": row["updated_at"],
-        "is_hidden_value": bool(row["is_hidden_value"]),
-        "schema": loads(row["schema"]),
-        "provider_options": provider_options,
-        "key": row["key"],
-        "provider_name": None,
-        "tenant_name": row["tenant"],
-        "created_by": row["created_by"],
-        "resource_availability": row["visibility"],
-        "private_resource": row["visibility"] == "private",
-    }
+    return SECRETS.render(row, value=value, provider_options=provider_options)
 
 
 def render_written(row: sqlite3.Row) -> dict[str, Any]:
@@ -404,24 +365,22 @@ def create(
     stamp = services.clock.stamp()
     option_columns = _new_options(services, options) if options else {}
     with services.store.tx():
-        services.store.execute(
-            "INSERT INTO secrets (tenant, key, value, value_token, schema, provider_options, "
-            "options_token, visibility, is_hidden_value, created_at, updated_at, created_by) "
-            "VALUES (?,?,?,?,?,?,?,?,?,?,?,?)",
-            (
-                tenant,
-                key,
-                value,
-                opaque_token(value, services.clock.now()),
-                json.dumps(schema) if schema else None,
-                option_columns.get("provider_options"),
-                option_columns.get("options_token"),
-                visibility,
-                int(hidden),
-                stamp,
-                stamp,
-                caller.username,
-            ),
+        services.store.insert(
+            "secrets",
+            {
+                "tenant": tenant,
+                "key": key,
+                "value": value,
+                "value_token": opaque_token(value, services.clock.now()),
+                "schema": json.dumps(schema) if schema else None,
+                "provider_options": option_columns.get("provider_options"),
+                "options_token": option_columns.get("options_token"),
+                "visibility": visibility,
+                "is_hidden_value": int(hidden),
+                "created_at": stamp,
+                "updated_at": stamp,
+                "created_by": caller.username,
+            },
         )
     row = services.store.one("SELECT * FROM secrets WHERE tenant = ? AND key = ?", (tenant, key))
     assert row is not None

@@ -17,12 +17,12 @@ from typing import Any
 from tui.manager.auth import DEFAULT_TENANT, SECOND_TENANT, add_membership, set_user
 from tui.manager.blueprints import node_instance_id, parse_blueprint
 from tui.manager.clock import FrozenClock, format_timestamp
+from tui.manager.columns import dumps, loads
 from tui.manager.deployments import insert_deployment, recompute_status
 from tui.manager.engine import Engine
 from tui.manager.events import event_row, insert_events
 from tui.manager.executions import insert_execution
 from tui.manager.services import Services
-from tui.manager.store import dumps, loads
 
 DEMO_BLUEPRINTS = ("webapp", "database", "analytics")
 TENANTS = (DEFAULT_TENANT, SECOND_TENANT)
@@ -70,20 +70,20 @@ def store_blueprint(
     )
     if old is not None and (not replace_existing or old["plan"] == dumps(plan)):
         return loads(old["plan"])
-    services.store.execute(
-        "INSERT OR REPLACE INTO blueprints (tenant, id, plan, description, main_file_name, "
-        "created_at, updated_at, created_by, visibility) VALUES (?,?,?,?,?,?,?,?,?)",
-        (
-            tenant,
-            bp_id,
-            dumps(plan),
-            plan.get("description"),
-            "blueprint.yaml",
-            stamp,
-            stamp,
-            "admin",
-            "tenant",
-        ),
+    services.store.insert(
+        "blueprints",
+        {
+            "tenant": tenant,
+            "id": bp_id,
+            "plan": dumps(plan),
+            "description": plan.get("description"),
+            "main_file_name": "blueprint.yaml",
+            "created_at": stamp,
+            "updated_at": stamp,
+            "created_by": "admin",
+            "visibility": "tenant",
+        },
+        replace=True,
     )
     exec_id = insert_execution(
         services,
@@ -368,30 +368,30 @@ def seed_scale(services: Services, count: int) -> None:
                         "cloudify.exceptions.NonRecoverableError: simulated failure"
                     )
                 exec_rows.append(
-                    (
-                        exec_id,
-                        tenant,
-                        wf,
-                        dep_id,
-                        dep["display_name"],
-                        blueprint,
-                        status,
-                        error,
-                        "{}",
-                        0,
-                        0,
-                        0,
-                        format_timestamp(t),
-                        format_timestamp(start),
-                        format_timestamp(end),
-                        None,
-                        "admin",
-                        "tenant",
-                        0,
-                        total,
-                        finished,
-                        600,
-                    )
+                    {
+                        "id": exec_id,
+                        "tenant": tenant,
+                        "workflow_id": wf,
+                        "deployment_id": dep_id,
+                        "deployment_display_name": dep["display_name"],
+                        "blueprint_id": blueprint,
+                        "status": status,
+                        "error": error,
+                        "parameters": "{}",
+                        "allow_custom_parameters": 0,
+                        "is_dry_run": 0,
+                        "is_system_workflow": 0,
+                        "created_at": format_timestamp(t),
+                        "started_at": format_timestamp(start),
+                        "ended_at": format_timestamp(end),
+                        "scheduled_for": None,
+                        "created_by": "admin",
+                        "visibility": "tenant",
+                        "resume": 0,
+                        "total_operations": total,
+                        "finished_operations": finished,
+                        "wait_after_fail": 600,
+                    }
                 )
                 last_id = exec_id
                 t = end + rng.uniform(3600, 86400)
@@ -427,15 +427,7 @@ def seed_scale(services: Services, count: int) -> None:
                             )
                 if n == 0:
                     create_id = exec_id
-            store.executemany(
-                "INSERT INTO executions (id, tenant, workflow_id, deployment_id, "
-                "deployment_display_name, blueprint_id, status, error, parameters, "
-                "allow_custom_parameters, is_dry_run, is_system_workflow, created_at, "
-                "started_at, ended_at, scheduled_for, created_by, visibility, resume, "
-                "total_operations, finished_operations, wait_after_fail) "
-                "VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
-                exec_rows,
-            )
+            store.insert_many("executions", exec_rows)
             insert_events(services, event_rows)
             store.execute(
                 "UPDATE node_instances SET state = 'started' WHERE deployment_pk = ?", (pk,)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import sqlite3
 from typing import Any
 
 from starlette.datastructures import QueryParams
@@ -12,59 +13,33 @@ from starlette.routing import Route
 
 from tui.manager import deployments as deps
 from tui.manager import executions as execs
+from tui.manager.columns import loads
 from tui.manager.endpoint import API, Ctx, endpoint
 from tui.manager.errors import BadParameters, NotFound
 from tui.manager.listing import (
-    build_where,
+    ListQuery,
+    Where,
     envelope,
-    order_by,
+    page,
     parse_include,
     parse_list_query,
     query_bool,
-    tenant_clause,
 )
-from tui.manager.store import loads
-from tui.manager.versions import Emulation, emulation, unrendered_workflows
+from tui.manager.versions import emulation
 
 
-def _query_deployments(request: Request, ctx: Ctx, q: Any) -> tuple[list[Any], int]:
+def _page(request: Request, ctx: Ctx, q: ListQuery) -> tuple[list[sqlite3.Row], int]:
+    """The deployments of a list query, with `_search` (in ids) and `_search_name`."""
     filter_id = (q.flags.get("_filter_id") or [""])[-1]
     if filter_id:  # this manager has no saved filters: the real lookup's 404
         raise NotFound(f"Requested `DeploymentsFilter` with ID `{filter_id}` was not found")
-    tenants = ctx.tenants(request)
     fields = emulation(ctx.services.emulate).deployment_fields
-    clauses, args = build_where(fields, q.filters)
-    clauses.insert(0, tenant_clause(tenants))
-    args[:0] = tenants
+    where = Where().within("tenant", ctx.tenants(request)).filtered(fields, q.filters)
     for flag, column in (("_search", "id"), ("_search_name", "display_name")):
         for value in q.flags.get(flag, []):
-            clauses.append(f"instr(lower({column}), lower(?)) > 0")
-            args.append(value)
-    where = " AND ".join(clauses)
-    store = ctx.services.store
-    # Count, filter, sort and skip on `pk` only, then read the page's rows: SQLite then
-    # drops the join to the latest execution where no filter or sort key needs it, and
-    # never reads (nor sorts) the large rows of deployments outside the page. The
-    # `LIMIT -1` keeps the count's subquery from being flattened back into a join.
-    total = store.one(
-        f"SELECT COUNT(*) AS n FROM (SELECT pk FROM deployments_v WHERE {where} LIMIT -1)", args
-    )["n"]
-    order = order_by(fields, q.sort, ["created_at ASC", "pk ASC"])
-    limit = (-1, 0) if q.get_all else (q.size, q.offset)
-    pks = [
-        r["pk"]
-        for r in store.all(
-            f"SELECT pk FROM deployments_v WHERE {where} ORDER BY {order} LIMIT ? OFFSET ?",
-            [*args, *limit],
-        )
-    ]
-    by_pk = {}
-    for start in range(0, len(pks), 500):
-        chunk = pks[start : start + 500]
-        marks = ",".join("?" for _ in chunk)
-        for row in store.all(f"SELECT * FROM deployments_v WHERE pk IN ({marks})", chunk):
-            by_pk[row["pk"]] = row
-    return [by_pk[pk] for pk in pks], total
+            where.add(f"instr(lower({column}), lower(?)) > 0", value)
+    tiebreak = ("created_at ASC", "pk ASC")
+    return page(ctx.services.store, q, "deployments_v", fields, where, tiebreak, key="pk")
 
 
 @endpoint("deployment_list")
@@ -76,31 +51,17 @@ async def deployments_list(request: Request, ctx: Ctx) -> Any:
         sortable=em.deployment_fields,
         includable=em.deployment_includes,
     )
-    rows, total = _query_deployments(request, ctx, q)
+    rows, total = _page(request, ctx, q)
     include = em.deployment_includes if q.include is None else q.include
     rendered = "workflows" in include and not (
         em.list_workflows_need_get_data and not query_bool(request.query_params, "_get_data")
     )
-    states: dict[int, set[str]] = {}
-    if rendered:
-        states = deps.instance_states(ctx.services, [r["pk"] for r in rows])
-    items = []
-    for row in rows:
-        item = _deployment(em, row, states.get(row["pk"]), include)
-        if "workflows" in item and not rendered:
-            item["workflows"] = unrendered_workflows(loads(row["workflows"], None))
-        items.append(item)
+    states = deps.instance_states(ctx.services, [r["pk"] for r in rows]) if rendered else {}
+    items = [
+        deps.render_deployment(r, em, states.get(r["pk"]), include, rendered_workflows=rendered)
+        for r in rows
+    ]
     return envelope(items, total, q)
-
-
-def _deployment(
-    em: Emulation, row: Any, states: set[str] | None, include: set[str] | frozenset[str]
-) -> dict[str, Any]:
-    """A deployment with the keys, and workflows, of the emulated version."""
-    item = deps.render_deployment(row, states, set(include))
-    if "workflows" in item:
-        item["workflows"] = em.workflows(item["workflows"])
-    return item
 
 
 @endpoint("deployment_get")
@@ -109,15 +70,12 @@ async def deployment_get(request: Request, ctx: Ctx) -> Any:
     include = parse_include(request.query_params, em.deployment_includes)
     row = deps.get_deployment(ctx.services, ctx.tenant or "", request.path_params["dep_id"])
     states = deps.instance_states(ctx.services, [row["pk"]])[row["pk"]]
-    return _deployment(em, row, states, em.deployment_includes if include is None else include)
+    return deps.render_deployment(row, em, states, include)
 
 
-@endpoint("deployment_create", body=True)
-async def deployment_create(request: Request, ctx: Ctx) -> Any:
-    services = ctx.services
-    tenant = ctx.tenant or ""
-    dep_id = request.path_params["dep_id"]
-    body = ctx.body
+def _create(ctx: Ctx, dep_id: str) -> tuple[int, str]:
+    """Store the deployment and its environment creation (pending); their pk and id."""
+    services, tenant, body = ctx.services, ctx.tenant or "", ctx.body
     if "blueprint_id" not in body:
         raise BadParameters("Missing blueprint_id in json request body")
     blueprint = services.store.one(
@@ -158,16 +116,24 @@ async def deployment_create(request: Request, ctx: Ctx) -> Any:
         services.store.execute(
             "UPDATE deployments SET create_execution = ? WHERE pk = ?", (exec_id, pk)
         )
-    async_create = query_bool(request.query_params, "async_create")
+    return pk, exec_id
+
+
+@endpoint("deployment_create", body=True)
+async def deployment_create(request: Request, ctx: Ctx) -> Any:
+    """Create a deployment and run its environment creation, waited for unless
+    `async_create`."""
+    dep_id = request.path_params["dep_id"]
+    pk, exec_id = _create(ctx, dep_id)
     ctx.engine.launch(exec_id)
-    if not async_create:
+    if not query_bool(request.query_params, "async_create"):
         await ctx.engine.wait(exec_id)
-    row = deps.get_deployment(services, tenant, dep_id)
-    em = emulation(services.emulate)
-    states = deps.instance_states(services, [pk])[pk]
-    item = _deployment(em, row, states, em.deployment_includes)
-    if em.list_workflows_need_get_data:  # master's PUT is marshalled without get_data too
-        item["workflows"] = unrendered_workflows(loads(row["workflows"], None))
+    row = deps.get_deployment(ctx.services, ctx.tenant or "", dep_id)
+    em = emulation(ctx.services.emulate)
+    states = deps.instance_states(ctx.services, [pk])[pk]
+    # master's PUT is marshalled without `_get_data` too
+    rendered = not em.list_workflows_need_get_data
+    item = deps.render_deployment(row, em, states, rendered_workflows=rendered)
     return JSONResponse(item, status_code=201)
 
 
@@ -192,13 +158,10 @@ async def workflows_list(request: Request, ctx: Ctx) -> Any:
     ]
     em = emulation(ctx.services.emulate)
     q = parse_list_query(
-        QueryParams(kept),
-        filterable=em.deployment_fields,
-        sortable=(),
-        includable=(),
+        QueryParams(kept), filterable=em.deployment_fields, sortable=(), includable=()
     )
     q.get_all = True
-    rows, _ = _query_deployments(request, ctx, q)
+    rows, _ = _page(request, ctx, q)
     states = deps.instance_states(ctx.services, [r["pk"] for r in rows])
     seen: dict[str, dict[str, Any]] = {}
     for row in rows:

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import sqlite3
+from collections.abc import Collection
 from typing import Any
 
+from starlette.datastructures import QueryParams
 from starlette.requests import Request
 from starlette.responses import JSONResponse
 from starlette.routing import Route
@@ -11,59 +14,51 @@ from starlette.routing import Route
 from tui.manager import executions as execs
 from tui.manager.endpoint import API, Ctx, endpoint
 from tui.manager.listing import (
-    build_where,
+    ListQuery,
+    Where,
     envelope,
-    order_by,
+    page,
     parse_bool,
     parse_include,
     parse_list_query,
-    tenant_clause,
 )
-from tui.manager.services import Services
 from tui.manager.statuses import END_STATES
 from tui.manager.versions import emulation
 
 
-def execution_json(services: Services, row: Any, include: set[str] | None = None) -> dict[str, Any]:
-    """An execution with the keys of the emulated version."""
-    em = emulation(services.emulate)
-    return execs.render_execution(row, set(em.execution_includes) if include is None else include)
+def _render(ctx: Ctx, row: sqlite3.Row, include: Collection[str] | None = None) -> Any:
+    return execs.render_execution(row, emulation(ctx.services.emulate), include)
 
 
 @endpoint("execution_list")
 async def executions_list(request: Request, ctx: Ctx) -> Any:
-    em = emulation(ctx.services.emulate)
-    q = parse_list_query(
-        request.query_params,
-        filterable=em.execution_fields,
-        sortable=em.execution_fields,
-        includable=em.execution_includes,
-    )
-    tenants = ctx.tenants(request)
-    clauses, args = build_where(em.execution_fields, q.filters)
-    clauses.insert(0, tenant_clause(tenants))
-    args[:0] = tenants
+    fields = emulation(ctx.services.emulate).execution_fields
+    q = _list_query(ctx, request.query_params)
+    where = Where().within("tenant", ctx.tenants(request)).filtered(fields, q.filters)
     include_system = parse_bool(
         (q.flags.get("_include_system_workflows") or ["false"])[-1], "_include_system_workflows"
     )
     if not include_system and "is_system_workflow" not in q.filters:
-        clauses.append("is_system_workflow = 0")
-    where = " AND ".join(clauses)
-    store = ctx.services.store
-    total = store.one(f"SELECT COUNT(*) AS n FROM executions WHERE {where}", args)["n"]
-    order = order_by(em.execution_fields, q.sort, ["created_at ASC", "rowid ASC"])
-    limit = (-1, 0) if q.get_all else (q.size, q.offset)
+        where.add("is_system_workflow = 0")
     # Executions that have not ended are few: find them by status and sort them, rather
     # than let SQLite walk every execution in created_at order to avoid that sort.
     statuses = q.filters.get("status")
     hint = ""
     if statuses and "deployment_id" not in q.filters and not set(statuses) & set(END_STATES):
         hint = " INDEXED BY executions_by_status"
-    rows = store.all(
-        f"SELECT * FROM executions{hint} WHERE {where} ORDER BY {order} LIMIT ? OFFSET ?",
-        [*args, *limit],
+    tiebreak = ("created_at ASC", "rowid ASC")
+    rows, total = page(ctx.services.store, q, "executions", fields, where, tiebreak, hint=hint)
+    return envelope([_render(ctx, r, q.include) for r in rows], total, q)
+
+
+def _list_query(ctx: Ctx, params: QueryParams) -> ListQuery:
+    em = emulation(ctx.services.emulate)
+    return parse_list_query(
+        params,
+        filterable=em.execution_fields,
+        sortable=em.execution_fields,
+        includable=em.execution_includes,
     )
-    return envelope([execution_json(ctx.services, r, q.include) for r in rows], total, q)
 
 
 @endpoint("execution_get")
@@ -72,7 +67,7 @@ async def execution_get(request: Request, ctx: Ctx) -> Any:
         request.query_params, emulation(ctx.services.emulate).execution_includes
     )
     row = execs.get_execution(ctx.services, [ctx.tenant or ""], request.path_params["exec_id"])
-    return execution_json(ctx.services, row, include)
+    return _render(ctx, row, include)
 
 
 @endpoint("execution_start", body=True)
@@ -80,7 +75,7 @@ async def execution_start(request: Request, ctx: Ctx) -> Any:
     row = execs.start_execution(
         ctx.services, ctx.engine, ctx.tenant or "", ctx.identity.username, ctx.body
     )
-    return JSONResponse(execution_json(ctx.services, row), status_code=201)
+    return JSONResponse(_render(ctx, row), status_code=201)
 
 
 @endpoint("execution_cancel", body=True)
@@ -88,7 +83,7 @@ async def execution_action(request: Request, ctx: Ctx) -> Any:
     row = execs.execution_action(
         ctx.services, ctx.engine, [ctx.tenant or ""], request.path_params["exec_id"], ctx.body
     )
-    return execution_json(ctx.services, row)
+    return _render(ctx, row)
 
 
 @endpoint("execution_status_update", body=True)
@@ -96,7 +91,7 @@ async def execution_patch(request: Request, ctx: Ctx) -> Any:
     row = execs.update_status(
         ctx.services, ctx.engine, [ctx.tenant or ""], request.path_params["exec_id"], ctx.body
     )
-    return execution_json(ctx.services, row)
+    return _render(ctx, row)
 
 
 @endpoint("execution_should_start")
@@ -106,13 +101,7 @@ async def execution_should_start(request: Request, ctx: Ctx) -> Any:
 
 @endpoint("execution_delete", body=True)
 async def executions_delete(request: Request, ctx: Ctx) -> Any:
-    em = emulation(ctx.services.emulate)
-    q = parse_list_query(
-        request.query_params,
-        filterable=em.execution_fields,
-        sortable=em.execution_fields,
-        includable=em.execution_includes,
-    )
+    q = _list_query(ctx, request.query_params)
     count = execs.delete_executions(ctx.services, ctx.tenants(request), q.filters, ctx.body)
     return envelope([{"count": count}], 1, q, with_filtered=False)
 

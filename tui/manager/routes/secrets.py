@@ -16,11 +16,12 @@ from tui.manager.listing import (
     parse_list_query,
     project,
 )
+from tui.manager.tables import SECRETS
 
 
 @endpoint("secret_list")
 async def secrets_list(request: Request, ctx: Ctx) -> Any:
-    keys = list(secs.SECRET_FIELDS)
+    keys = list(SECRETS.filters)  # the errors list them in this order
     q = parse_list_query(
         request.query_params, filterable=keys, sortable=keys, includable=secs.LIST_KEYS
     )

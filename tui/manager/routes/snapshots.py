@@ -9,8 +9,9 @@ from starlette.responses import JSONResponse
 from starlette.routing import Route
 
 from tui.manager.endpoint import API, Ctx, endpoint
-from tui.manager.routes.executions import execution_json
+from tui.manager.executions import render_execution
 from tui.manager.snapshots import create_snapshot
+from tui.manager.versions import emulation
 
 
 @endpoint("snapshot_create", body=True)
@@ -23,7 +24,7 @@ async def snapshot_create(request: Request, ctx: Ctx) -> Any:
         request.path_params["snap_id"],
         ctx.body,
     )
-    return JSONResponse(execution_json(ctx.services, row), status_code=201)
+    return JSONResponse(render_execution(row, emulation(ctx.services.emulate)), status_code=201)
 
 
 ROUTES = [

@@ -8,16 +8,11 @@ from starlette.requests import Request
 from starlette.routing import Route
 
 from tui.manager.endpoint import API, Ctx, endpoint
-from tui.manager.listing import (
-    Field,
-    build_where,
-    envelope,
-    order_by,
-    parse_list_query,
-    project,
-)
+from tui.manager.listing import Where, envelope, page, parse_list_query
+from tui.manager.tables import TENANTS
 
-TENANT_FIELDS = {"name": Field("name")}
+# Each tenant with how many users it has.
+WITH_USERS = "name, (SELECT COUNT(*) FROM user_tenants u WHERE u.tenant = t.name) AS users"
 
 
 @endpoint(None, tenant=False)
@@ -30,48 +25,19 @@ async def tenants_list(request: Request, ctx: Ctx) -> Any:
         request.app.state.auth.tenant_role(ctx.identity, header)
     q = parse_list_query(
         request.query_params,
-        filterable=TENANT_FIELDS,
-        sortable=TENANT_FIELDS,
-        includable={
-            "name",
-            "groups",
-            "users",
-            "user_roles",
-            "rabbitmq_username",
-            "rabbitmq_password",
-            "rabbitmq_vhost",
-        },
+        filterable=TENANTS.filters,
+        sortable=TENANTS.sorts,
+        includable=set(TENANTS.keys),
     )
-    clauses, args = build_where(TENANT_FIELDS, q.filters)
+    where = Where().filtered(TENANTS.filters, q.filters)
     if not ctx.identity.is_admin:
-        clauses.append("name IN (SELECT tenant FROM user_tenants WHERE username = ?)")
-        args.append(ctx.identity.username)
-    where = " AND ".join(clauses) or "1"
-    store = ctx.services.store
-    total = store.one(f"SELECT COUNT(*) AS n FROM tenants WHERE {where}", args)["n"]
-    order = order_by(TENANT_FIELDS, q.sort, ["name ASC"])
-    limit = (-1, 0) if q.get_all else (q.size, q.offset)
-    rows = store.all(
-        f"SELECT name, (SELECT COUNT(*) FROM user_tenants u WHERE u.tenant = t.name) AS users "
-        f"FROM tenants t WHERE {where} ORDER BY {order} LIMIT ? OFFSET ?",
-        [*args, *limit],
-    )
-    items = [
-        project(
-            {
-                "name": row["name"],
-                "groups": 0,
-                "users": row["users"],
-                "user_roles": None,
-                "rabbitmq_username": None,
-                "rabbitmq_password": None,
-                "rabbitmq_vhost": None,
-            },
-            q.include,
+        where.add(
+            "name IN (SELECT tenant FROM user_tenants WHERE username = ?)", ctx.identity.username
         )
-        for row in rows
-    ]
-    return envelope(items, total, q)
+    rows, total = page(
+        ctx.services.store, q, "tenants t", TENANTS.sorts, where, ("name ASC",), columns=WITH_USERS
+    )
+    return envelope([TENANTS.render(row, q.include) for row in rows], total, q)
 
 
 ROUTES = [
