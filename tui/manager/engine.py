@@ -134,8 +134,7 @@ class Engine:
 
     async def _run(self, exec_id: str, resume: bool) -> None:
         services = self.services
-        speed = services.speed
-        await self.sleep(PENDING_DELAY / speed)
+        await self.sleep(PENDING_DELAY / services.speed)
         row = services.store.one("SELECT * FROM executions WHERE id = ?", (exec_id,))
         if row is None:
             return
@@ -154,7 +153,11 @@ class Engine:
         if dep is None:
             set_status(services, self, exec_id, "failed", error="Deployment was deleted")
             return
-        wf = row["workflow_id"]
+        await self._run_workflow(row, dep, resume)
+
+    async def _run_workflow(self, row: Any, dep: Any, resume: bool) -> None:
+        """Plan the workflow, start it and run its operations to its end."""
+        exec_id, wf = row["id"], row["workflow_id"]
         dry = bool(row["is_dry_run"])
         params = loads(row["parameters"], {})
         try:
@@ -162,14 +165,36 @@ class Engine:
             plan_error = None
         except PlanError as exc:
             plan, plan_error = None, str(exc)
+        self._begin(exec_id, wf, len(plan.ops) if plan else 0, params, resume=resume, dry=dry)
+        if plan is None:
+            await self._fail(exec_id, wf, plan_error or "workflow failed", None)
+            return
+        if plan.new_instances and not dry and not resume:
+            self.services.store.executemany(
+                "INSERT OR IGNORE INTO node_instances (deployment_pk, id, node_id, state, idx) "
+                "VALUES (?, ?, ?, 'uninitialized', ?)",
+                [(dep["pk"], iid, node, idx) for iid, node, idx in plan.new_instances],
+            )
+        start = (row["finished_operations"] or 0) if resume else 0
+        if not await self._run_ops(exec_id, wf, dep["pk"], plan.ops, start, dry):
+            return
+        if not self._goes_on(exec_id):
+            return
+        self.emit(exec_id, "workflow_succeeded", f"'{wf}' workflow execution succeeded")
+        set_status(self.services, self, exec_id, "terminated")
 
-        set_status(
-            services,
-            self,
-            exec_id,
-            "started",
-            extra={"total_operations": len(plan.ops) if plan else 0},
-        )
+    def _begin(
+        self,
+        exec_id: str,
+        wf: str,
+        operations: int,
+        params: dict[str, Any],
+        *,
+        resume: bool,
+        dry: bool,
+    ) -> None:
+        """`started`, and the events and logs a worker writes as it starts."""
+        set_status(self.services, self, exec_id, "started", extra={"total_operations": operations})
         verb = "Resuming" if resume else "Starting"
         self.emit(exec_id, "workflow_started", f"{verb} '{wf}' workflow execution")
         if dry:
@@ -180,37 +205,31 @@ class Engine:
             f"Workflow parameters: {json.dumps(self._loggable(exec_id, params), sort_keys=True)}",
             level="info",
         )
-        if plan is None:
-            await self._fail(exec_id, wf, plan_error or "workflow failed", None)
-            return
-        if plan.new_instances and not dry and not resume:
-            services.store.executemany(
-                "INSERT OR IGNORE INTO node_instances (deployment_pk, id, node_id, state, idx) "
-                "VALUES (?, ?, ?, 'uninitialized', ?)",
-                [(dep["pk"], iid, node, idx) for iid, node, idx in plan.new_instances],
-            )
-        start = (row["finished_operations"] or 0) if resume else 0
-        for index, op in enumerate(plan.ops[start:], start=start):
-            status = self._status(exec_id)
-            if status == "cancelling":
-                self.finish_cancel(exec_id)
-                return
-            if status != "started":
-                return
-            failed = await self._run_op(exec_id, dep["pk"], op, dry)
-            if failed:
+
+    async def _run_ops(
+        self, exec_id: str, wf: str, dep_pk: int, ops: list[Op], start: int, dry: bool
+    ) -> bool:
+        """Run `ops` from `start`, counting them; False when the run stopped on the way
+        (cancelled, ended by someone else, or an operation failed)."""
+        for index, op in enumerate(ops[start:], start=start):
+            if not self._goes_on(exec_id):
+                return False
+            if await self._run_op(exec_id, dep_pk, op, dry):
                 await self._fail(exec_id, wf, op.fail or "operation failed", op)
-                return
-            services.store.execute(
+                return False
+            self.services.store.execute(
                 "UPDATE executions SET finished_operations = ? WHERE id = ?", (index + 1, exec_id)
             )
-        if self._status(exec_id) == "cancelling":
+        return True
+
+    def _goes_on(self, exec_id: str) -> bool:
+        """Whether the run goes on at this task boundary: a cancel asked meanwhile ends
+        it here, and any other status but `started` means it was ended elsewhere."""
+        status = self._status(exec_id)
+        if status == "cancelling":
             self.finish_cancel(exec_id)
-            return
-        if self._status(exec_id) != "started":
-            return
-        self.emit(exec_id, "workflow_succeeded", f"'{wf}' workflow execution succeeded")
-        set_status(services, self, exec_id, "terminated")
+            return False
+        return status == "started"
 
     async def _run_system(self, exec_id: str, wf: str, resume: bool) -> None:
         """A system execution (a snapshot) only takes its time: it exists so that starts
@@ -223,11 +242,7 @@ class Engine:
             step = min(0.2, remaining)
             await self.sleep(step)
             remaining -= step
-            status = self._status(exec_id)
-            if status == "cancelling":
-                self.finish_cancel(exec_id)
-                return
-            if status != "started":
+            if not self._goes_on(exec_id):
                 return
         self.emit(exec_id, "workflow_succeeded", f"'{wf}' workflow execution succeeded")
         set_status(self.services, self, exec_id, "terminated", move_latest=False)

@@ -28,14 +28,8 @@ BOOL_DEFAULTS = {
 }
 
 
-def create_snapshot(
-    services: Services,
-    runner: Runner,
-    tenant: str,
-    username: str,
-    snapshot_id: str,
-    body: dict[str, Any],
-) -> sqlite3.Row:
+def _options(body: dict[str, Any]) -> tuple[dict[str, bool], Any]:
+    """The boolean flags (with their defaults) and the listener timeout of the body."""
     flags = {
         name: parse_bool(body[name], name) if name in body else default
         for name, default in BOOL_DEFAULTS.items()
@@ -46,6 +40,20 @@ def create_snapshot(
             timeout = float(timeout)
         except (TypeError, ValueError):
             raise BadParameters("listener_timeout must a valid floating point number") from None
+    return flags, timeout
+
+
+def create_snapshot(
+    services: Services,
+    runner: Runner,
+    tenant: str,
+    username: str,
+    snapshot_id: str,
+    body: dict[str, Any],
+) -> sqlite3.Row:
+    """`PUT /snapshots/<id>`: a new snapshot's execution, queued behind whatever runs
+    when `queue` is asked for, refused otherwise."""
+    flags, timeout = _options(body)
     store = services.store
     if store.one(
         "SELECT 1 FROM executions WHERE workflow_id = 'create_snapshot' "
