@@ -12,6 +12,7 @@ from starlette.responses import JSONResponse
 from starlette.routing import Route
 
 from tui.manager import executions as execs
+from tui.manager.admission import start_execution
 from tui.manager.endpoint import API, Ctx, endpoint
 from tui.manager.listing import (
     ListQuery,
@@ -72,7 +73,7 @@ async def execution_get(request: Request, ctx: Ctx) -> Any:
 
 @endpoint("execution_start", body=True)
 async def execution_start(request: Request, ctx: Ctx) -> Any:
-    row = execs.start_execution(
+    row = start_execution(
         ctx.services, ctx.engine, ctx.tenant or "", ctx.identity.username, ctx.body
     )
     return JSONResponse(_render(ctx, row), status_code=201)
