@@ -29,6 +29,7 @@ from tui.manager.params import DeploymentFacts, merge_parameters
 from tui.manager.runner import Runner
 from tui.manager.services import Services
 from tui.manager.statuses import ACTIVE_STATES
+from tui.manager.store import marks
 
 # Workflow names the real manager accepts on any deployment, with custom parameters.
 SYSTEM_WORKFLOW_NAMES = {
@@ -276,7 +277,7 @@ def _admission(services: Services, tenant: str, dep_id: str, *, force: bool, que
     """
     system = services.store.one(
         "SELECT 1 FROM executions WHERE is_system_workflow = 1 AND "
-        f"status IN ({','.join('?' for _ in ACTIVE_STATES)}, 'queued') LIMIT 1",
+        f"status IN ({marks(ACTIVE_STATES)}, 'queued') LIMIT 1",
         ACTIVE_STATES,
     )
     if system is not None:
@@ -287,7 +288,7 @@ def _admission(services: Services, tenant: str, dep_id: str, *, force: bool, que
         return "pending"
     blockers = services.store.all(
         "SELECT * FROM executions WHERE tenant = ? AND deployment_id = ? AND "
-        f"status IN ({','.join('?' for _ in ACTIVE_STATES)}, 'queued') "
+        f"status IN ({marks(ACTIVE_STATES)}, 'queued') "
         "ORDER BY created_at",
         (tenant, dep_id, *ACTIVE_STATES),
     )

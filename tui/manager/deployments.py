@@ -18,6 +18,7 @@ from tui.manager.errors import (
 )
 from tui.manager.services import Services
 from tui.manager.statuses import ACTIVE_STATES, WAITING_STATES
+from tui.manager.store import marks
 from tui.manager.tables import DEPLOYMENTS
 from tui.manager.versions import Emulation, unrendered_workflows
 
@@ -37,7 +38,7 @@ def instance_states(services: Services, pks: list[int]) -> dict[int, set[str]]:
         chunk = pks[start : start + 500]
         rows = services.store.all(
             "SELECT DISTINCT deployment_pk, state FROM node_instances WHERE deployment_pk IN "
-            f"({','.join('?' for _ in chunk)})",
+            f"({marks(chunk)})",
             chunk,
         )
         for row in rows:
@@ -242,7 +243,7 @@ def delete_deployment(services: Services, tenant: str, dep_id: str, force: bool)
     row = get_deployment(services, tenant, dep_id)
     running = services.store.all(
         "SELECT id FROM executions WHERE tenant = ? AND deployment_id = ? AND status IN "
-        f"({','.join('?' for _ in ACTIVE_STATES + WAITING_STATES)})",
+        f"({marks(ACTIVE_STATES + WAITING_STATES)})",
         (tenant, dep_id, *ACTIVE_STATES, *WAITING_STATES),
     )
     if running:

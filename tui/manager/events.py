@@ -15,12 +15,12 @@ from tui.manager.listing import (
     ListQuery,
     Where,
     envelope,
-    marks,
     page,
     pagination_int,
     parse_include,
 )
 from tui.manager.services import MANAGER_NAME, Services
+from tui.manager.store import marks
 from tui.manager.tables import EVENTS
 
 # The keys of `/events`: filters (`message.text` is `message`) and sort keys.

@@ -20,11 +20,12 @@ from tui.manager.errors import (
     NotFound,
     StorageError,
 )
-from tui.manager.listing import Where, marks
+from tui.manager.listing import Where
 from tui.manager.queue import dequeue
 from tui.manager.runner import Runner
 from tui.manager.services import Services
 from tui.manager.statuses import ACTIVE_STATES, ALL_STATES, END_STATES
+from tui.manager.store import marks
 from tui.manager.tables import EXECUTIONS
 from tui.manager.versions import Emulation
 
@@ -40,7 +41,7 @@ def render_execution(
 
 def get_execution(services: Services, tenants: list[str], exec_id: str) -> sqlite3.Row:
     row = services.store.one(
-        f"SELECT * FROM executions WHERE id = ? AND tenant IN ({','.join('?' for _ in tenants)})",
+        f"SELECT * FROM executions WHERE id = ? AND tenant IN ({marks(tenants)})",
         (exec_id, *tenants),
     )
     if row is None:
@@ -156,7 +157,7 @@ def execution_action(
     if action not in VALID_ACTIONS:
         raise BadParameters(f"Invalid action: {action}, Valid action values are: {VALID_ACTIONS}")
     row = services.store.one(
-        f"SELECT * FROM executions WHERE id = ? AND tenant IN ({','.join('?' for _ in tenants)})",
+        f"SELECT * FROM executions WHERE id = ? AND tenant IN ({marks(tenants)})",
         (exec_id, *tenants),
     )
     if row is None:
@@ -246,9 +247,9 @@ def update_status(
 def should_start(services: Services, tenants: list[str], exec_id: str) -> bool:
     """`GET /executions/<id>/should-start`: the concurrency check with queue semantics."""
     row = get_execution(services, tenants, exec_id)
-    marks = ",".join("?" for _ in ACTIVE_STATES)
+    active = marks(ACTIVE_STATES)
     system = services.store.one(
-        f"SELECT 1 FROM executions WHERE is_system_workflow = 1 AND status IN ({marks}, "
+        f"SELECT 1 FROM executions WHERE is_system_workflow = 1 AND status IN ({active}, "
         "'queued') LIMIT 1",
         ACTIVE_STATES,
     )
@@ -258,7 +259,7 @@ def should_start(services: Services, tenants: list[str], exec_id: str) -> bool:
         return True
     blocker = services.store.one(
         "SELECT 1 FROM executions WHERE tenant = ? AND deployment_id = ? AND id != ? AND "
-        f"(status IN ({marks}) OR (status = 'queued' AND created_at < ?)) LIMIT 1",
+        f"(status IN ({active}) OR (status = 'queued' AND created_at < ?)) LIMIT 1",
         (row["tenant"], row["deployment_id"], exec_id, *ACTIVE_STATES, row["created_at"]),
     )
     return blocker is None

@@ -42,6 +42,7 @@ from tui.manager import secrets
 from tui.manager.columns import loads
 from tui.manager.errors import BadParameters, FunctionsEvaluation, ManagerError, crash
 from tui.manager.services import Services
+from tui.manager.store import marks
 
 PATH_PREFIX = "payload"  # dsl_parser's path of what it evaluates, as its messages show
 RECURSION_LIMIT = 50
@@ -453,7 +454,7 @@ class Evaluator:
             return []
         rows = self.services.store.all(
             f"SELECT display_name FROM deployments WHERE tenant = ? AND id IN "
-            f"({','.join('?' for _ in ids)}) ORDER BY created_at, pk",
+            f"({marks(ids)}) ORDER BY created_at, pk",
             (self.tenant, *ids),
         )
         return [r["display_name"] for r in rows]

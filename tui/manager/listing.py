@@ -11,7 +11,7 @@ object's `_include` goes through `parse_include` too.
 from __future__ import annotations
 
 import sqlite3
-from collections.abc import Collection, Iterable, Mapping, Sequence, Sized
+from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -19,7 +19,7 @@ from starlette.datastructures import QueryParams
 
 from tui.manager.columns import BOOL, INT, Field
 from tui.manager.errors import BadParameters, NoSuchIncludeField, ValidationError
-from tui.manager.store import Store
+from tui.manager.store import Store, marks
 
 
 @dataclass
@@ -158,11 +158,6 @@ def _convert(value: str, kind: str) -> Any:
         except ValueError:
             return value
     return value
-
-
-def marks(values: Sized) -> str:
-    """The `?` placeholders of an `IN (...)` over `values`."""
-    return ",".join("?" for _ in range(len(values)))
 
 
 class Where:

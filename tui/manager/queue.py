@@ -23,8 +23,9 @@ from tui.manager.params import merge_parameters
 from tui.manager.runner import Runner
 from tui.manager.services import Services
 from tui.manager.statuses import ACTIVE_STATES
+from tui.manager.store import marks
 
-ACTIVE_MARKS = ",".join("?" for _ in ACTIVE_STATES)
+ACTIVE_MARKS = marks(ACTIVE_STATES)
 
 
 def dequeue(services: Services, runner: Runner) -> None:

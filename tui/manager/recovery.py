@@ -12,6 +12,7 @@ from tui.manager.executions import dequeue, set_status
 from tui.manager.runner import Runner
 from tui.manager.services import Services
 from tui.manager.statuses import ACTIVE_STATES
+from tui.manager.store import marks
 
 INTERRUPTED = (
     "Execution interrupted: the manager stopped while it was {status}; "
@@ -22,8 +23,7 @@ INTERRUPTED = (
 def recover_interrupted(services: Services, runner: Runner) -> list[str]:
     """End interrupted executions; returns their ids."""
     rows = services.store.all(
-        f"SELECT id, status, workflow_id FROM executions WHERE status IN "
-        f"({','.join('?' for _ in ACTIVE_STATES)})",
+        f"SELECT id, status, workflow_id FROM executions WHERE status IN ({marks(ACTIVE_STATES)})",
         ACTIVE_STATES,
     )
     for row in rows:

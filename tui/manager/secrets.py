@@ -39,6 +39,7 @@ from tui.manager.errors import (
 )
 from tui.manager.listing import ListQuery, Where, page, parse_bool
 from tui.manager.services import Services
+from tui.manager.store import marks
 from tui.manager.tables import SECRETS
 
 VISIBILITIES = ("private", "tenant", "global")
@@ -124,7 +125,7 @@ def opaque_token(text: str, now: float) -> str:
 def _visible(caller: Caller, tenant: str, tenants: list[str]) -> tuple[str, list[Any]]:
     """The real storage filters: the tenants asked for plus global secrets, and
     private ones only to their creator or an administrator of the request's tenant."""
-    clause = f"(tenant IN ({','.join('?' for _ in tenants)}) OR visibility = 'global')"
+    clause = f"(tenant IN ({marks(tenants)}) OR visibility = 'global')"
     args: list[Any] = list(tenants)
     if not caller.administers(tenant):
         clause += " AND (visibility != 'private' OR created_by = ?)"

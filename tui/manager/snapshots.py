@@ -18,6 +18,7 @@ from tui.manager.listing import parse_bool
 from tui.manager.runner import Runner
 from tui.manager.services import Services
 from tui.manager.statuses import ACTIVE_STATES
+from tui.manager.store import marks
 
 BOOL_DEFAULTS = {
     "include_credentials": True,
@@ -61,11 +62,11 @@ def create_snapshot(
         (snapshot_id,),
     ):
         raise Conflict(f"<Snapshot id=`{snapshot_id}`> already exists")
-    marks = ",".join("?" for _ in ACTIVE_STATES)
     running = [
         r["id"]
         for r in store.all(
-            f"SELECT id FROM executions WHERE status IN ({marks}) ORDER BY created_at",
+            f"SELECT id FROM executions WHERE status IN ({marks(ACTIVE_STATES)}) "
+            "ORDER BY created_at",
             ACTIVE_STATES,
         )
     ]

@@ -8,7 +8,7 @@ that was acknowledged.
 from __future__ import annotations
 
 import sqlite3
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence, Sized
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
@@ -16,6 +16,11 @@ from typing import Any
 from tui.manager.tables import SCHEMA
 
 SCHEMA_VERSION = "2"
+
+
+def marks(values: Sized) -> str:
+    """The `?` placeholders of an `IN (...)` over `values`."""
+    return ",".join("?" for _ in range(len(values)))
 
 
 class Store:
@@ -88,9 +93,9 @@ class Store:
     ) -> sqlite3.Cursor:
         """Insert one row given as column -> value (`replace`: over a row with its key)."""
         verb = "INSERT OR REPLACE" if replace else "INSERT"
-        marks = ",".join("?" for _ in values)
         return self.conn.execute(
-            f"{verb} INTO {table} ({', '.join(values)}) VALUES ({marks})", tuple(values.values())
+            f"{verb} INTO {table} ({', '.join(values)}) VALUES ({marks(values)})",
+            tuple(values.values()),
         )
 
     def insert_many(self, table: str, rows: Sequence[Mapping[str, Any]]) -> None:
@@ -98,9 +103,8 @@ class Store:
         if not rows:
             return
         columns = list(rows[0])
-        marks = ",".join("?" for _ in columns)
         self.conn.executemany(
-            f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({marks})",
+            f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({marks(columns)})",
             [tuple(row[c] for c in columns) for row in rows],
         )
 
