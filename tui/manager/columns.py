@@ -10,6 +10,7 @@ manager always answers, or be given by the caller when it depends on more than t
 
 from __future__ import annotations
 
+import functools
 import json
 import sqlite3
 from collections.abc import Callable, Collection, Mapping
@@ -180,11 +181,18 @@ class Table:
 
     def renderer(self, include: Collection[str] | None = None) -> Callable[..., dict[str, Any]]:
         """`render` for many rows with the same `include`."""
+        return self._renderer(None if include is None else frozenset(include))
+
+    @functools.lru_cache(maxsize=64)  # noqa: B019  (tables live as long as the process)
+    def _renderer(self, include: frozenset[str] | None) -> Callable[..., dict[str, Any]]:
         parts = [
             (c.key, c.render, c.when)
             for c in self.columns
             if c.key and c.render and (c.shown if include is None else c.key in include)
         ]
+        if all(when is None and read is not GIVEN for _, read, when in parts):
+            readers = [(key, read) for key, read, _ in parts]
+            return lambda row, **given: {key: read(row) for key, read in readers}
 
         def render(row: Row, **given: Any) -> dict[str, Any]:
             item: dict[str, Any] = {}
