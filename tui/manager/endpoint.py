@@ -34,8 +34,12 @@ BODY_METHODS = ("POST", "PUT", "PATCH")
 
 @dataclass
 class Ctx:
+    """What a handler gets besides the request: the manager's services and engine, the
+    authenticator, who asks, the `Tenant` header and the JSON body (when it takes one)."""
+
     services: Services
     engine: Engine
+    auth: Authenticator
     identity: Identity
     tenant: str | None
     body: dict[str, Any]
@@ -112,7 +116,7 @@ def endpoint(
                     if body and request.method in (*BODY_METHODS, "DELETE")
                     else {}
                 )
-                ctx = Ctx(services, engine, identity, tenant_name, parsed)
+                ctx = Ctx(services, engine, auth, identity, tenant_name, parsed)
                 result = await fn(request, ctx)
             except ManagerError as exc:
                 return error_response(exc)

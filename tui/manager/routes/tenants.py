@@ -22,7 +22,7 @@ async def tenants_list(request: Request, ctx: Ctx) -> Any:
     when its `Tenant` header names a tenant the caller may not use."""
     header = request.headers.get("tenant")
     if header is not None:
-        request.app.state.auth.tenant_role(ctx.identity, header)
+        ctx.auth.tenant_role(ctx.identity, header)
     q = parse_list_query(
         request.query_params,
         filterable=TENANTS.filters,
