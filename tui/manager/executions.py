@@ -6,7 +6,7 @@ Starting one is `admission.py`.
 from __future__ import annotations
 
 import sqlite3
-from collections.abc import Collection
+from collections.abc import Collection, Mapping
 from typing import Any
 
 from tui.manager.clock import format_timestamp, parse_timestamp
@@ -49,11 +49,11 @@ def get_execution(services: Services, tenants: list[str], exec_id: str) -> sqlit
     return row
 
 
-def insert_execution(
+def execution_row(
     services: Services,
     *,
     tenant: str,
-    deployment: sqlite3.Row | None,
+    deployment: Mapping[str, Any] | None,
     workflow_id: str,
     status: str,
     parameters: dict[str, Any],
@@ -64,35 +64,36 @@ def insert_execution(
     wait_after_fail: int = 600,
     exec_id: str | None = None,
     stamp: str | None = None,
-) -> str:
-    exec_id = exec_id or services.new_id()
-    services.store.insert(
-        "executions",
-        {
-            "id": exec_id,
-            "tenant": tenant,
-            "workflow_id": workflow_id,
-            "deployment_id": deployment["id"] if deployment is not None else None,
-            "deployment_display_name": (
-                deployment["display_name"] if deployment is not None else None
-            ),
-            "blueprint_id": deployment["blueprint_id"] if deployment is not None else None,
-            "status": status,
-            "error": None,  # null until a worker first updates the execution, as on the real one
-            "parameters": dumps(parameters),
-            "allow_custom_parameters": int(allow_custom_parameters),
-            "is_dry_run": int(is_dry_run),
-            "is_system_workflow": int(is_system_workflow),
-            "created_at": stamp or services.clock.stamp(),
-            "created_by": created_by,
-            "visibility": "tenant",
-            "resume": 0,
-            "total_operations": 0,
-            "finished_operations": 0,
-            "wait_after_fail": wait_after_fail,
-        },
-    )
-    return exec_id
+) -> dict[str, Any]:
+    """The row of a new execution, before anything ran (a new id unless given)."""
+    return {
+        "id": exec_id or services.new_id(),
+        "tenant": tenant,
+        "workflow_id": workflow_id,
+        "deployment_id": deployment["id"] if deployment is not None else None,
+        "deployment_display_name": deployment["display_name"] if deployment is not None else None,
+        "blueprint_id": deployment["blueprint_id"] if deployment is not None else None,
+        "status": status,
+        "error": None,  # null until a worker first updates the execution, as on the real one
+        "parameters": dumps(parameters),
+        "allow_custom_parameters": int(allow_custom_parameters),
+        "is_dry_run": int(is_dry_run),
+        "is_system_workflow": int(is_system_workflow),
+        "created_at": stamp or services.clock.stamp(),
+        "created_by": created_by,
+        "visibility": "tenant",
+        "resume": 0,
+        "total_operations": 0,
+        "finished_operations": 0,
+        "wait_after_fail": wait_after_fail,
+    }
+
+
+def insert_execution(services: Services, **new: Any) -> str:
+    """Store a new execution (its columns as `execution_row` takes them); its id."""
+    row = execution_row(services, **new)
+    services.store.insert("executions", row)
+    return str(row["id"])
 
 
 def set_status(

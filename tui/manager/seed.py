@@ -21,7 +21,7 @@ from tui.manager.columns import dumps, loads
 from tui.manager.deployments import insert_deployment, recompute_status
 from tui.manager.engine import Engine
 from tui.manager.events import event_row, insert_events
-from tui.manager.executions import insert_execution
+from tui.manager.executions import execution_row, insert_execution
 from tui.manager.services import Services
 
 DEMO_BLUEPRINTS = ("webapp", "database", "analytics")
@@ -345,6 +345,11 @@ def seed_scale(services: Services, count: int) -> None:
             created_deployments.append((pk, dep_id, blueprint, created))
         for i, (pk, dep_id, blueprint, created) in enumerate(created_deployments):
             dep = store.one("SELECT display_name FROM deployments WHERE pk = ?", (pk,))
+            deployment = {
+                "id": dep_id,
+                "display_name": dep["display_name"],
+                "blueprint_id": blueprint,
+            }
             exec_rows = []
             event_rows = []
             t = created
@@ -367,43 +372,28 @@ def seed_scale(services: Services, count: int) -> None:
                         "Traceback (most recent call last):\n  ...\n"
                         "cloudify.exceptions.NonRecoverableError: simulated failure"
                     )
-                exec_rows.append(
-                    {
-                        "id": exec_id,
-                        "tenant": tenant,
-                        "workflow_id": wf,
-                        "deployment_id": dep_id,
-                        "deployment_display_name": dep["display_name"],
-                        "blueprint_id": blueprint,
-                        "status": status,
-                        "error": error,
-                        "parameters": "{}",
-                        "allow_custom_parameters": 0,
-                        "is_dry_run": 0,
-                        "is_system_workflow": 0,
-                        "created_at": format_timestamp(t),
-                        "started_at": format_timestamp(start),
-                        "ended_at": format_timestamp(end),
-                        "scheduled_for": None,
-                        "created_by": "admin",
-                        "visibility": "tenant",
-                        "resume": 0,
-                        "total_operations": total,
-                        "finished_operations": finished,
-                        "wait_after_fail": 600,
-                    }
+                row = execution_row(
+                    services,
+                    tenant=tenant,
+                    deployment=deployment,
+                    workflow_id=wf,
+                    status=status,
+                    parameters={},
+                    created_by="admin",
+                    exec_id=exec_id,
+                    stamp=format_timestamp(t),
                 )
+                row.update(
+                    error=error,
+                    started_at=format_timestamp(start),
+                    ended_at=format_timestamp(end),
+                    total_operations=total,
+                    finished_operations=finished,
+                )
+                exec_rows.append(row)
                 last_id = exec_id
                 t = end + rng.uniform(3600, 86400)
                 if n == 9:
-                    row = {
-                        "tenant": tenant,
-                        "id": exec_id,
-                        "deployment_id": dep_id,
-                        "deployment_display_name": dep["display_name"],
-                        "workflow_id": wf,
-                        "blueprint_id": blueprint,
-                    }
                     for k in range(10):
                         stamp = format_timestamp(start + k)
                         if k == 0:
