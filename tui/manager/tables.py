@@ -15,6 +15,8 @@ from typing import Any
 from tui.manager.columns import (
     BOOL,
     INT,
+    Column,
+    Render,
     Row,
     Table,
     alias,
@@ -26,7 +28,7 @@ from tui.manager.columns import (
 )
 
 
-def _visibility() -> tuple[Any, ...]:
+def _visibility() -> tuple[Column, ...]:
     """The keys every resource derives from its visibility."""
     return (
         column("resource_availability", sql="visibility", render=itemgetter("visibility")),
@@ -219,7 +221,8 @@ NODE_INSTANCES = Table(
 )
 
 
-def _operations(column_name: str) -> Any:
+def _operations(column_name: str) -> Render:
+    """A count of operations: 0 until the engine counts them."""
     return lambda row: row[column_name] or 0
 
 
