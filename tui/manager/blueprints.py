@@ -156,6 +156,33 @@ def validate_availability_rules(name: str, rules: Any) -> None:
 
 def parse_blueprint(text: str) -> dict[str, Any]:
     """Parse blueprint YAML into a plan, or raise BlueprintError saying what is wrong."""
+    doc = _document(text)
+    dsl_version = str(doc.get("tosca_definitions_version", "")).removeprefix("cloudify_dsl_")
+    node_types, workflows_decl, plugins = _declarations(doc, dsl_version)
+    templates = doc.get("node_templates") or {}
+    if not isinstance(templates, dict):
+        raise BlueprintError("node_templates must be a mapping")
+    nodes = [_node(node_id, spec, templates, node_types) for node_id, spec in templates.items()]
+    workflows = {
+        name: parse_workflow(name, decl, plugins, dsl_version)
+        for name, decl in workflows_decl.items()
+    }
+    return {
+        "dsl_version": dsl_version,
+        "description": doc.get("description"),
+        "inputs": doc.get("inputs") or {},
+        "outputs": doc.get("outputs") or {},
+        "capabilities": doc.get("capabilities") or {},
+        "groups": doc.get("groups") or {},
+        "policies": doc.get("policies") or {},
+        "nodes": order_nodes(nodes),
+        "workflows": workflows,
+        "simulation": doc.get("simulation") or {},
+    }
+
+
+def _document(text: str) -> dict[str, Any]:
+    """The YAML mapping of a blueprint with a Cloudify DSL version."""
     try:
         doc = yaml.safe_load(text)
     except yaml.YAMLError as exc:
@@ -165,8 +192,14 @@ def parse_blueprint(text: str) -> dict[str, Any]:
     dsl = str(doc.get("tosca_definitions_version", ""))
     if not dsl.startswith("cloudify_dsl_"):
         raise BlueprintError("Blueprint needs tosca_definitions_version: cloudify_dsl_1_x")
-    dsl_version = dsl.removeprefix("cloudify_dsl_")
-    imports = doc.get("imports") or []
+    return doc
+
+
+def _declarations(
+    doc: dict[str, Any], dsl_version: str
+) -> tuple[dict[str, Any], dict[str, Any], set[str]]:
+    """The node types, workflow declarations and plugin names a blueprint can use: its
+    own, then those of the standard types file when it imports it."""
     node_types: dict[str, Any] = {}
     workflows_decl: dict[str, Any] = {}
     plugins = set((doc.get("plugins") or {}).keys())
@@ -175,67 +208,49 @@ def parse_blueprint(text: str) -> dict[str, Any]:
     if not isinstance(own_workflows, dict):
         raise BlueprintError("workflows must be a mapping")
     workflows_decl.update(own_workflows)
-    if _imports_standard_types(imports):
+    if _imports_standard_types(doc.get("imports") or []):
         std = standard_types()
         node_types.update(std["node_types"])
         for name, decl in standard_workflows(dsl_version).items():
             workflows_decl.setdefault(name, decl)
         plugins.add("default_workflows")
     node_types.update(doc.get("node_types") or {})
+    return node_types, workflows_decl, plugins
 
-    templates = doc.get("node_templates") or {}
-    if not isinstance(templates, dict):
-        raise BlueprintError("node_templates must be a mapping")
-    nodes = []
-    for node_id, spec in templates.items():
-        if not isinstance(spec, dict) or "type" not in spec:
-            raise BlueprintError(f"Node template '{node_id}' needs a type")
-        relationships = []
-        for rel in spec.get("relationships") or []:
-            target = rel.get("target")
-            if target not in templates:
-                raise BlueprintError(
-                    f"Node template '{node_id}' has a relationship to unknown node '{target}'"
-                )
-            relationships.append({"type": rel.get("type"), "target_id": target})
-        capabilities = spec.get("capabilities") or {}
-        instances = (
-            capabilities.get("scalable", {}).get("properties", {}).get("default_instances")
-            or (spec.get("instances") or {}).get("deploy")
-            or 1
-        )
-        interfaces = {}
-        for iface, ops in (spec.get("interfaces") or {}).items():
-            for op, impl in (ops or {}).items():
-                mapping = impl.get("implementation") if isinstance(impl, dict) else impl
-                interfaces[f"{iface}.{op}"] = mapping
-        nodes.append(
-            {
-                "id": node_id,
-                "type": spec["type"],
-                "type_hierarchy": type_hierarchy(spec["type"], node_types),
-                "relationships": relationships,
-                "instances": int(instances),
-                "interfaces": interfaces,
-                "properties": spec.get("properties") or {},
-            }
-        )
-    workflows = {
-        name: parse_workflow(name, decl, plugins, dsl_version)
-        for name, decl in workflows_decl.items()
-    }
-    inputs = doc.get("inputs") or {}
+
+def _node(
+    node_id: str, spec: Any, templates: dict[str, Any], node_types: dict[str, Any]
+) -> dict[str, Any]:
+    """One node template as the plan keeps it."""
+    if not isinstance(spec, dict) or "type" not in spec:
+        raise BlueprintError(f"Node template '{node_id}' needs a type")
+    relationships = []
+    for rel in spec.get("relationships") or []:
+        target = rel.get("target")
+        if target not in templates:
+            raise BlueprintError(
+                f"Node template '{node_id}' has a relationship to unknown node '{target}'"
+            )
+        relationships.append({"type": rel.get("type"), "target_id": target})
+    capabilities = spec.get("capabilities") or {}
+    instances = (
+        capabilities.get("scalable", {}).get("properties", {}).get("default_instances")
+        or (spec.get("instances") or {}).get("deploy")
+        or 1
+    )
+    interfaces = {}
+    for iface, ops in (spec.get("interfaces") or {}).items():
+        for op, impl in (ops or {}).items():
+            mapping = impl.get("implementation") if isinstance(impl, dict) else impl
+            interfaces[f"{iface}.{op}"] = mapping
     return {
-        "dsl_version": dsl_version,
-        "description": doc.get("description"),
-        "inputs": inputs,
-        "outputs": doc.get("outputs") or {},
-        "capabilities": doc.get("capabilities") or {},
-        "groups": doc.get("groups") or {},
-        "policies": doc.get("policies") or {},
-        "nodes": order_nodes(nodes),
-        "workflows": workflows,
-        "simulation": doc.get("simulation") or {},
+        "id": node_id,
+        "type": spec["type"],
+        "type_hierarchy": type_hierarchy(spec["type"], node_types),
+        "relationships": relationships,
+        "instances": int(instances),
+        "interfaces": interfaces,
+        "properties": spec.get("properties") or {},
     }
 
 

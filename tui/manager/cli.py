@@ -10,6 +10,7 @@ import sys
 import threading
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 from tui.manager.clock import parse_timestamp
 from tui.manager.lockout import DEFAULT_LOCK_PERIOD_MINUTES, LockPolicy
@@ -65,131 +66,171 @@ def _seed(text: str) -> str:
     raise argparse.ArgumentTypeError("seed must be demo, none or scale:N (N > 0)")
 
 
+# Every option of `cfy-tui manager`: its flags and `add_argument`'s keywords.
+OPTIONS: tuple[tuple[tuple[str, ...], dict[str, Any]], ...] = (
+    (
+        ("--host",),
+        dict(
+            default="127.0.0.1",
+            help="address to bind (default 127.0.0.1; anything else is exposed)",
+        ),
+    ),
+    (
+        ("--port",),
+        dict(type=int, default=0, help="port to bind; 0 picks a free one (default 0)"),
+    ),
+    (
+        ("--data",),
+        dict(
+            type=Path,
+            default=None,
+            help="directory for the SQLite state (default: a temporary one, removed on exit)",
+        ),
+    ),
+    (
+        ("--speed",),
+        dict(
+            type=_speed,
+            default=1.0,
+            help="how much faster than real life workflows run (default 1)",
+        ),
+    ),
+    (
+        ("--seed",),
+        dict(
+            type=_seed,
+            default="demo",
+            help="data for an empty store: demo, scale:N or none (default demo)",
+        ),
+    ),
+    (
+        ("--admin-password",),
+        dict(
+            default=None,
+            help="password of the admin user (default: "
+            "$CFY_TUI_MANAGER_ADMIN_PASSWORD, or a generated one)",
+        ),
+    ),
+    (
+        ("--viewer-password",),
+        dict(default=None, help="password of the read-only viewer user (default: generated)"),
+    ),
+    (
+        ("--operator-password",),
+        dict(
+            default=None,
+            help="password of the operator user of default_tenant (default: generated)",
+        ),
+    ),
+    (
+        ("--lock-after",),
+        dict(
+            type=_at_least_one("lock-after"),  # as the real failed_logins_before_account_lock
+            default=None,
+            metavar="N",
+            help="lock an account once it has more than N failed logins in a row, as a real "
+            "manager with failed_logins_before_account_lock: N (its default 4: the fifth "
+            "locks). A locked account's tokens are refused; a right password is accepted "
+            "and unlocks it, as on a real 7.0.4. Default: no lock-out",
+        ),
+    ),
+    (
+        ("--lock-period",),
+        dict(
+            type=_lock_period,
+            default=None,
+            metavar="MINUTES",
+            help="with --lock-after: how long a lock lasts after the last failed login, as "
+            f"the real account_lock_period (fractions allowed; -1 never locks; default "
+            f"{DEFAULT_LOCK_PERIOD_MINUTES:g})",
+        ),
+    ),
+    (
+        ("--blueprints",),
+        dict(
+            type=Path,
+            default=None,
+            help="directory of blueprint YAML files to load into every tenant",
+        ),
+    ),
+    (
+        ("--frozen-time",),
+        dict(
+            type=_timestamp,
+            default=None,
+            metavar="ISO",
+            help="for reproducible tests and screenshots: the clock stays at this time",
+        ),
+    ),
+    (
+        ("--sequential-ids",),
+        dict(
+            action="store_true",
+            help="for reproducible tests and screenshots: ids count up instead of being random",
+        ),
+    ),
+    (
+        ("--watch-stdin",),
+        dict(
+            action="store_true",
+            help="shut down when standard input closes (used by cfy-tui --demo, so the "
+            "manager never outlives the app)",
+        ),
+    ),
+    (
+        ("--request-log",),
+        dict(
+            type=Path,
+            default=None,
+            metavar="FILE",
+            help="append one JSON line per request to FILE: method, path, status, ms (never "
+            "headers, bodies or query strings)",
+        ),
+    ),
+    (
+        ("--request-log-bodies",),
+        dict(
+            action="store_true",
+            help="for tests: the request log also keeps the query string and the JSON body "
+            "of every POST, PUT, PATCH and DELETE (they may hold parameters: never in "
+            "production)",
+        ),
+    ),
+    (
+        ("--max-concurrent-workflows",),
+        dict(
+            type=_at_least_one("max-concurrent-workflows"),
+            default=20,
+            metavar="N",
+            help="queued executions start while fewer than N run in all (default 20, the "
+            "real manager's max_concurrent_workflows)",
+        ),
+    ),
+    (
+        ("--emulate",),
+        dict(
+            choices=sorted(VERSIONS),
+            default=DEFAULT,
+            help="answer as this Cloudify manager version does: its version string, the "
+            "fields of deployments and executions, workflows and event times (default "
+            f"{DEFAULT}, i.e. {VERSIONS[DEFAULT].version})",
+        ),
+    ),
+    (
+        ("--log-level",),
+        dict(default="warning", choices=["critical", "error", "warning", "info", "debug"]),
+    ),
+)
+
+
 def build_parser(prog: str = "cfy-tui manager") -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog=prog,
         description="Run the embedded Cloudify manager: the REST API v3.1 on a local "
         "socket, with SQLite state and a simulated workflow engine.",
     )
-    parser.add_argument(
-        "--host",
-        default="127.0.0.1",
-        help="address to bind (default 127.0.0.1; anything else is exposed)",
-    )
-    parser.add_argument(
-        "--port", type=int, default=0, help="port to bind; 0 picks a free one (default 0)"
-    )
-    parser.add_argument(
-        "--data",
-        type=Path,
-        default=None,
-        help="directory for the SQLite state (default: a temporary one, removed on exit)",
-    )
-    parser.add_argument(
-        "--speed",
-        type=_speed,
-        default=1.0,
-        help="how much faster than real life workflows run (default 1)",
-    )
-    parser.add_argument(
-        "--seed",
-        type=_seed,
-        default="demo",
-        help="data for an empty store: demo, scale:N or none (default demo)",
-    )
-    parser.add_argument(
-        "--admin-password",
-        default=None,
-        help="password of the admin user (default: "
-        "$CFY_TUI_MANAGER_ADMIN_PASSWORD, or a generated one)",
-    )
-    parser.add_argument(
-        "--viewer-password",
-        default=None,
-        help="password of the read-only viewer user (default: generated)",
-    )
-    parser.add_argument(
-        "--operator-password",
-        default=None,
-        help="password of the operator user of default_tenant (default: generated)",
-    )
-    parser.add_argument(
-        "--lock-after",
-        type=_at_least_one("lock-after"),  # as the real failed_logins_before_account_lock
-        default=None,
-        metavar="N",
-        help="lock an account once it has more than N failed logins in a row, as a real "
-        "manager with failed_logins_before_account_lock: N (its default 4: the fifth "
-        "locks). A locked account's tokens are refused; a right password is accepted "
-        "and unlocks it, as on a real 7.0.4. Default: no lock-out",
-    )
-    parser.add_argument(
-        "--lock-period",
-        type=_lock_period,
-        default=None,
-        metavar="MINUTES",
-        help="with --lock-after: how long a lock lasts after the last failed login, as "
-        f"the real account_lock_period (fractions allowed; -1 never locks; default "
-        f"{DEFAULT_LOCK_PERIOD_MINUTES:g})",
-    )
-    parser.add_argument(
-        "--blueprints",
-        type=Path,
-        default=None,
-        help="directory of blueprint YAML files to load into every tenant",
-    )
-    parser.add_argument(
-        "--frozen-time",
-        type=_timestamp,
-        default=None,
-        metavar="ISO",
-        help="for reproducible tests and screenshots: the clock stays at this time",
-    )
-    parser.add_argument(
-        "--sequential-ids",
-        action="store_true",
-        help="for reproducible tests and screenshots: ids count up instead of being random",
-    )
-    parser.add_argument(
-        "--watch-stdin",
-        action="store_true",
-        help="shut down when standard input closes (used by cfy-tui --demo, so the manager "
-        "never outlives the app)",
-    )
-    parser.add_argument(
-        "--request-log",
-        type=Path,
-        default=None,
-        metavar="FILE",
-        help="append one JSON line per request to FILE: method, path, status, ms (never "
-        "headers, bodies or query strings)",
-    )
-    parser.add_argument(
-        "--request-log-bodies",
-        action="store_true",
-        help="for tests: the request log also keeps the query string and the JSON body "
-        "of every POST, PUT, PATCH and DELETE (they may hold parameters: never in "
-        "production)",
-    )
-    parser.add_argument(
-        "--max-concurrent-workflows",
-        type=_at_least_one("max-concurrent-workflows"),
-        default=20,
-        metavar="N",
-        help="queued executions start while fewer than N run in all (default 20, the real "
-        "manager's max_concurrent_workflows)",
-    )
-    parser.add_argument(
-        "--emulate",
-        choices=sorted(VERSIONS),
-        default=DEFAULT,
-        help="answer as this Cloudify manager version does: its version string, the "
-        "fields of deployments and executions, workflows and event times (default "
-        f"{DEFAULT}, i.e. {VERSIONS[DEFAULT].version})",
-    )
-    parser.add_argument(
-        "--log-level", default="warning", choices=["critical", "error", "warning", "info", "debug"]
-    )
+    for flags, keywords in OPTIONS:
+        parser.add_argument(*flags, **keywords)
     return parser
 
 

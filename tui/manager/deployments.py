@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import sqlite3
+from collections.abc import Collection
 from typing import Any
 
 from tui.manager.blueprints import node_instance_id, workflow_is_available
+from tui.manager.columns import dumps, loads
 from tui.manager.errors import (
     BadParameters,
     Conflict,
@@ -14,78 +16,15 @@ from tui.manager.errors import (
     NotFound,
     UnknownInput,
 )
-from tui.manager.listing import BOOL, INT, Field
-from tui.manager.state import ACTIVE_STATES, WAITING_STATES, ManagerState
-from tui.manager.store import dumps, loads
-
-# Legacy pickle columns: always present, always null on modern data.
-LEGACY_FIELDS = (
-    "inputs_p",
-    "outputs_p",
-    "groups_p",
-    "scaling_groups_p",
-    "policy_types_p",
-    "policy_triggers_p",
-    "capabilities_p",
-    "workflows_p",
-)
-# Filter and sort keys of the real `models.Deployment.resource_fields`.
-DEPLOYMENT_FIELDS: dict[str, Field] = {
-    "id": Field("id"),
-    "display_name": Field("display_name"),
-    "blueprint_id": Field("blueprint_id"),
-    "description": Field("description"),
-    "created_at": Field("created_at"),
-    "updated_at": Field("updated_at"),
-    "created_by": Field("created_by"),
-    "tenant_name": Field("tenant"),
-    "visibility": Field("visibility"),
-    "resource_availability": Field("visibility"),
-    "private_resource": Field("(visibility = 'private')", BOOL),
-    "site_name": Field("site_name"),
-    "inputs": Field("inputs"),
-    "outputs": Field("outputs"),
-    "capabilities": Field("capabilities"),
-    "groups": Field("groups_"),
-    "scaling_groups": Field("scaling_groups"),
-    "policy_types": Field("policy_types"),
-    "policy_triggers": Field("policy_triggers"),
-    "resource_tags": Field("resource_tags"),
-    "runtime_only_evaluation": Field("runtime_only_evaluation", BOOL),
-    "workflows": Field("workflows"),
-    "permalink": Field("NULL"),
-    "installation_status": Field("installation_status"),
-    "deployment_status": Field("deployment_status"),
-    "latest_execution_id": Field("latest_execution"),
-    "latest_execution_status": Field("latest_execution_status"),
-    "latest_execution_workflow_id": Field("latest_execution_workflow_id"),
-    "latest_execution_total_operations": Field("latest_execution_total_operations", INT),
-    "latest_execution_finished_operations": Field("latest_execution_finished_operations", INT),
-    "deployment_group_id": Field("NULL"),
-    "environment_type": Field("''"),
-    "has_sub_deployments": Field("0", BOOL),
-    "sub_services_count": Field("0", INT),
-    "sub_environments_count": Field("0", INT),
-    "sub_services_status": Field("NULL"),
-    "sub_environments_status": Field("NULL"),
-    "drifted_instances": Field("0", INT),
-    "unavailable_instances": Field("0", INT),
-}
-for _legacy in LEGACY_FIELDS:
-    DEPLOYMENT_FIELDS[_legacy] = Field("NULL")
-# The relationship keys (`latest_execution`, `create_execution`) can be included but
-# neither filtered nor sorted on; `deployment_group_id` the other way round.
-DEPLOYMENT_INCLUDES = (set(DEPLOYMENT_FIELDS) - {"deployment_group_id"}) | {
-    "labels",
-    "deployment_groups",
-    "workdir_zip",
-    "create_execution",
-    "latest_execution",
-}
+from tui.manager.services import Services
+from tui.manager.statuses import ACTIVE_STATES, WAITING_STATES
+from tui.manager.store import marks
+from tui.manager.tables import DEPLOYMENTS
+from tui.manager.versions import Emulation, unrendered_workflows
 
 
-def get_deployment(state: ManagerState, tenant: str, dep_id: str) -> sqlite3.Row:
-    row = state.store.one(
+def get_deployment(services: Services, tenant: str, dep_id: str) -> sqlite3.Row:
+    row = services.store.one(
         "SELECT * FROM deployments_v WHERE tenant = ? AND id = ?", (tenant, dep_id)
     )
     if row is None:
@@ -93,13 +32,13 @@ def get_deployment(state: ManagerState, tenant: str, dep_id: str) -> sqlite3.Row
     return row
 
 
-def instance_states(state: ManagerState, pks: list[int]) -> dict[int, set[str]]:
+def instance_states(services: Services, pks: list[int]) -> dict[int, set[str]]:
     result: dict[int, set[str]] = {pk: set() for pk in pks}
     for start in range(0, len(pks), 500):
         chunk = pks[start : start + 500]
-        rows = state.store.all(
+        rows = services.store.all(
             "SELECT DISTINCT deployment_pk, state FROM node_instances WHERE deployment_pk IN "
-            f"({','.join('?' for _ in chunk)})",
+            f"({marks(chunk)})",
             chunk,
         )
         for row in rows:
@@ -130,63 +69,24 @@ def render_workflows(row: sqlite3.Row, states: set[str]) -> list[dict[str, Any]]
 
 
 def render_deployment(
-    row: sqlite3.Row, states: set[str] | None, include: set[str] | None
+    row: sqlite3.Row,
+    em: Emulation,
+    states: set[str] | None,
+    include: Collection[str] | None = None,
+    *,
+    rendered_workflows: bool = True,
 ) -> dict[str, Any]:
-    """The deployment object with every field the real manager returns."""
-    wanted = (lambda key: True) if include is None else include.__contains__
-    item: dict[str, Any] = {}
+    """A deployment with the keys (and workflows) of the emulated version, or those of
+    `include`. `states` are its node instances' states, which decide whether each
+    workflow is available; without `rendered_workflows`, master's stored form."""
 
-    def put(key: str, value: Any) -> None:
-        if wanted(key):
-            item[key] = value() if callable(value) else value
+    def workflows() -> Any:
+        if not rendered_workflows:
+            return unrendered_workflows(loads(row["workflows"], None))
+        return em.workflows(render_workflows(row, states or set()))
 
-    put("id", row["id"])
-    put("display_name", row["display_name"])
-    put("blueprint_id", row["blueprint_id"])
-    put("description", row["description"])
-    put("created_at", row["created_at"])
-    put("updated_at", row["updated_at"])
-    put("created_by", row["created_by"])
-    put("tenant_name", row["tenant"])
-    put("visibility", row["visibility"])
-    put("resource_availability", row["visibility"])
-    put("private_resource", row["visibility"] == "private")
-    put("site_name", row["site_name"])
-    put("inputs", lambda: loads(row["inputs"], {}))
-    put("outputs", lambda: loads(row["outputs"], {}))
-    put("capabilities", lambda: loads(row["capabilities"], {}))
-    put("groups", lambda: loads(row["groups_"], {}))
-    put("scaling_groups", lambda: loads(row["scaling_groups"], {}))
-    put("policy_types", lambda: loads(row["policy_types"], {}))
-    put("policy_triggers", lambda: loads(row["policy_triggers"], {}))
-    put("resource_tags", lambda: loads(row["resource_tags"], {}))
-    put("runtime_only_evaluation", bool(row["runtime_only_evaluation"]))
-    put("permalink", None)
-    put("workflows", lambda: render_workflows(row, states or set()))
-    put("labels", lambda: loads(row["labels"], []))
-    put("deployment_groups", [])
-    put("installation_status", row["installation_status"] or "inactive")
-    put("deployment_status", row["deployment_status"])
-    put("latest_execution", row["latest_execution"])
-    put("latest_execution_status", row["latest_execution_status"])
-    put("latest_execution_workflow_id", row["latest_execution_workflow_id"])
-    put("latest_execution_total_operations", row["latest_execution_total_operations"])
-    put("latest_execution_finished_operations", row["latest_execution_finished_operations"])
-    put("create_execution", row["create_execution"])
-    put("sub_services_count", 0)
-    put("sub_environments_count", 0)
-    put("sub_services_status", None)
-    put("sub_environments_status", None)
-    put("has_sub_deployments", False)
-    put("environment_type", "")
-    put("drifted_instances", 0)
-    put("unavailable_instances", 0)
-    put("latest_execution_id", row["latest_execution"])
-    put("workdir_zip", None)
-    put("schedules", [])  # an includable key of 6.x only (see versions.py)
-    for legacy in LEGACY_FIELDS:
-        put(legacy, None)
-    return item
+    keys = em.deployment_includes if include is None else include
+    return DEPLOYMENTS.render(row, keys, workflows=workflows)
 
 
 def create_environment_parameters(
@@ -207,9 +107,9 @@ def create_environment_parameters(
     return parameters
 
 
-def recompute_status(state: ManagerState, dep_pk: int) -> None:
+def recompute_status(services: Services, dep_pk: int) -> None:
     """installation_status from node instances, deployment_status from the latest execution."""
-    store = state.store
+    store = services.store
     states = {
         r["state"]
         for r in store.all(
@@ -228,7 +128,7 @@ def recompute_status(state: ManagerState, dep_pk: int) -> None:
     store.execute(
         "UPDATE deployments SET installation_status = ?, deployment_status = ?, updated_at = ? "
         "WHERE pk = ?",
-        (installation, status, state.clock.stamp(), dep_pk),
+        (installation, status, services.clock.stamp(), dep_pk),
     )
 
 
@@ -254,7 +154,7 @@ def _resolve_inputs(declared: dict[str, Any], given: dict[str, Any]) -> dict[str
 
 
 def insert_deployment(
-    state: ManagerState,
+    services: Services,
     tenant: str,
     dep_id: str,
     blueprint_id: str,
@@ -270,83 +170,80 @@ def insert_deployment(
     stamp: str | None = None,
 ) -> int:
     """Insert a deployment row and its node instances (state `uninitialized`)."""
-    stamp = stamp or state.clock.stamp()
+    stamp = stamp or services.clock.stamp()
     resolved = _resolve_inputs(plan.get("inputs") or {}, inputs or {})
-    label_rows = []
-    for label in labels or []:
-        if not isinstance(label, dict) or len(label) != 1:
-            raise BadParameters("Labels must be a list of 1-entry dictionaries")
-        ((key, value),) = label.items()
-        label_rows.append(
-            {"key": key, "value": value, "created_at": stamp, "created_by": created_by}
-        )
-    cursor = state.store.execute(
-        "INSERT INTO deployments (tenant, id, display_name, blueprint_id, description, "
-        "created_at, updated_at, created_by, visibility, site_name, inputs, outputs, "
-        "capabilities, workflows, nodes, labels, groups_, scaling_groups, policy_types, "
-        "policy_triggers, resource_tags, runtime_only_evaluation, installation_status, "
-        "deployment_status) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
-        (
-            tenant,
-            dep_id,
-            display_name or dep_id,
-            blueprint_id,
-            plan.get("description"),
-            stamp,
-            stamp,
-            created_by,
-            visibility,
-            site_name,
-            dumps(resolved),
-            dumps(plan.get("outputs") or {}),
-            dumps(plan.get("capabilities") or {}),
-            dumps(plan["workflows"]),
-            dumps(plan["nodes"]),
-            dumps(label_rows),
-            dumps(plan.get("groups") or {}),
-            dumps({}),
-            dumps({}),
-            dumps({}),
-            dumps({}),
-            int(runtime_only_evaluation),
-            "inactive",
-            "requires_attention",
-        ),
+    label_rows = _label_rows(labels or [], stamp, created_by)
+    cursor = services.store.insert(
+        "deployments",
+        {
+            "tenant": tenant,
+            "id": dep_id,
+            "display_name": display_name or dep_id,
+            "blueprint_id": blueprint_id,
+            "description": plan.get("description"),
+            "created_at": stamp,
+            "updated_at": stamp,
+            "created_by": created_by,
+            "visibility": visibility,
+            "site_name": site_name,
+            "inputs": dumps(resolved),
+            "outputs": dumps(plan.get("outputs") or {}),
+            "capabilities": dumps(plan.get("capabilities") or {}),
+            "workflows": dumps(plan["workflows"]),
+            "nodes": dumps(plan["nodes"]),
+            "labels": dumps(label_rows),
+            "groups_": dumps(plan.get("groups") or {}),
+            "scaling_groups": dumps({}),
+            "policy_types": dumps({}),
+            "policy_triggers": dumps({}),
+            "resource_tags": dumps({}),
+            "runtime_only_evaluation": int(runtime_only_evaluation),
+            "installation_status": "inactive",
+            "deployment_status": "requires_attention",
+        },
     )
     pk = cursor.lastrowid
     assert pk is not None
-    rows = []
-    for node in plan["nodes"]:
-        for index in range(node["instances"]):
-            rows.append(
-                (
-                    pk,
-                    node_instance_id(f"{tenant}/{dep_id}", node["id"], index),
-                    node["id"],
-                    "uninitialized",
-                    index,
-                )
-            )
-    state.store.executemany(
-        "INSERT INTO node_instances (deployment_pk, id, node_id, state, idx) VALUES (?,?,?,?,?)",
-        rows,
-    )
+    _insert_instances(services, pk, f"{tenant}/{dep_id}", plan["nodes"])
     return pk
 
 
-def check_new_deployment(state: ManagerState, tenant: str, dep_id: str) -> None:
-    exists = state.store.one(
+def _insert_instances(services: Services, pk: int, key: str, nodes: list[dict[str, Any]]) -> None:
+    """The node instances of a new deployment (`key`: tenant/id), all `uninitialized`."""
+    services.store.executemany(
+        "INSERT INTO node_instances (deployment_pk, id, node_id, state, idx) VALUES (?,?,?,?,?)",
+        [
+            (pk, node_instance_id(key, node["id"], index), node["id"], "uninitialized", index)
+            for node in nodes
+            for index in range(node["instances"])
+        ],
+    )
+
+
+def _label_rows(labels: list[dict[str, Any]], stamp: str, created_by: str) -> list[dict[str, Any]]:
+    """The stored labels: each given as a one-entry dict, stored with when and by whom."""
+    rows = []
+    for label in labels:
+        if not isinstance(label, dict) or len(label) != 1:
+            raise BadParameters("Labels must be a list of 1-entry dictionaries")
+        ((key, value),) = label.items()
+        rows.append({"key": key, "value": value, "created_at": stamp, "created_by": created_by})
+    return rows
+
+
+def check_new_deployment(services: Services, tenant: str, dep_id: str) -> None:
+    exists = services.store.one(
         "SELECT 1 FROM deployments WHERE tenant = ? AND id = ?", (tenant, dep_id)
     )
     if exists is not None:
         raise Conflict(f"deployment with ID `{dep_id}` already exists")
 
 
-def delete_deployment(state: ManagerState, tenant: str, dep_id: str, force: bool) -> None:
-    row = get_deployment(state, tenant, dep_id)
-    running = state.store.all(
+def delete_deployment(services: Services, tenant: str, dep_id: str, force: bool) -> None:
+    row = get_deployment(services, tenant, dep_id)
+    running = services.store.all(
         "SELECT id FROM executions WHERE tenant = ? AND deployment_id = ? AND status IN "
-        f"({','.join('?' for _ in ACTIVE_STATES + WAITING_STATES)})",
+        f"({marks(ACTIVE_STATES + WAITING_STATES)})",
         (tenant, dep_id, *ACTIVE_STATES, *WAITING_STATES),
     )
     if running:
@@ -355,7 +252,7 @@ def delete_deployment(state: ManagerState, tenant: str, dep_id: str, force: bool
             f"Can't delete deployment {dep_id} - There are running or queued executions for "
             f"this deployment. Running executions ids: {ids}"
         )
-    live = state.store.all(
+    live = services.store.all(
         "SELECT id FROM node_instances WHERE deployment_pk = ? "
         "AND state NOT IN ('uninitialized', 'deleted') ORDER BY rowid",
         (row["pk"],),
@@ -365,17 +262,17 @@ def delete_deployment(state: ManagerState, tenant: str, dep_id: str, force: bool
             f"Can't delete deployment {dep_id} - There are live nodes for this deployment. "
             f"Live nodes ids: {','.join(r['id'] for r in live)}"
         )
-    with state.store.tx():
-        state.store.execute(
+    with services.store.tx():
+        services.store.execute(
             "DELETE FROM events WHERE tenant = ? AND deployment_id = ?", (tenant, dep_id)
         )
-        state.store.execute(
+        services.store.execute(
             "DELETE FROM secret_parameters WHERE execution_id IN (SELECT id FROM executions "
             "WHERE tenant = ? AND deployment_id = ?)",
             (tenant, dep_id),
         )
-        state.store.execute(
+        services.store.execute(
             "DELETE FROM executions WHERE tenant = ? AND deployment_id = ?", (tenant, dep_id)
         )
-        state.store.execute("DELETE FROM node_instances WHERE deployment_pk = ?", (row["pk"],))
-        state.store.execute("DELETE FROM deployments WHERE pk = ?", (row["pk"],))
+        services.store.execute("DELETE FROM node_instances WHERE deployment_pk = ?", (row["pk"],))
+        services.store.execute("DELETE FROM deployments WHERE pk = ?", (row["pk"],))

@@ -17,11 +17,12 @@ from collections.abc import Awaitable, Callable
 from typing import Any
 
 from tui.manager.blueprints import node_instance_id
+from tui.manager.columns import loads
 from tui.manager.deployments import recompute_status
 from tui.manager.events import event_row, insert_events
 from tui.manager.executions import set_status
-from tui.manager.state import END_STATES, ManagerState
-from tui.manager.store import loads
+from tui.manager.services import Services
+from tui.manager.statuses import END_STATES
 from tui.manager.workflow_plans import Op, PlanError, Planner
 
 log = logging.getLogger("tui.manager.engine")
@@ -33,8 +34,8 @@ SNAPSHOT_SECONDS = 30.0  # how long a simulated `create_snapshot` runs at speed 
 
 
 class Engine:
-    def __init__(self, state: ManagerState, sleep: Sleep | None = None) -> None:
-        self.state = state
+    def __init__(self, services: Services, sleep: Sleep | None = None) -> None:
+        self.services = services
         self.sleep: Sleep = sleep or asyncio.sleep
         self.tasks: dict[str, asyncio.Task[None]] = {}
 
@@ -47,7 +48,7 @@ class Engine:
         self.tasks[exec_id] = task
         task.add_done_callback(lambda t: self._forget(exec_id, t))
 
-    def request_cancel(self, exec_id: str, was: str) -> None:
+    def request_cancel(self, exec_id: str) -> None:
         """Graceful cancel: a running task stops at its next boundary by itself."""
         if exec_id not in self.tasks:
             self._finish_later(exec_id)
@@ -67,15 +68,21 @@ class Engine:
         elif status in ("force_cancelling", "kill_cancelling"):
             self.stop_now(exec_id)
         elif status == "cancelling":
-            self.request_cancel(exec_id, was=status)
+            self.request_cancel(exec_id)
 
     def emit(self, exec_id: str, event_type: str | None, message: str, **kw: Any) -> None:
-        row = self.state.store.one("SELECT * FROM executions WHERE id = ?", (exec_id,))
+        row = self.services.store.one("SELECT * FROM executions WHERE id = ?", (exec_id,))
         if row is not None:
             insert_events(
-                self.state,
-                [event_row(row, self.state.clock.stamp(), message, event_type=event_type, **kw)],
+                self.services,
+                [event_row(row, self.services.clock.stamp(), message, event_type=event_type, **kw)],
             )
+
+    async def wait(self, exec_id: str) -> None:
+        """Until the run of `exec_id` ends (at once when it does not run)."""
+        task = self.tasks.get(exec_id)
+        if task is not None:
+            await task
 
     async def shutdown(self) -> None:
         tasks = list(self.tasks.values())
@@ -91,13 +98,13 @@ class Engine:
 
     def _finish_later(self, exec_id: str) -> None:
         async def finish() -> None:
-            await self.sleep(CANCEL_DELAY / self.state.speed)
+            await self.sleep(CANCEL_DELAY / self.services.speed)
             self.finish_cancel(exec_id)
 
         asyncio.get_running_loop().create_task(finish())
 
     def finish_cancel(self, exec_id: str) -> None:
-        row = self.state.store.one("SELECT * FROM executions WHERE id = ?", (exec_id,))
+        row = self.services.store.one("SELECT * FROM executions WHERE id = ?", (exec_id,))
         if row is None or row["status"] not in (
             "cancelling",
             "force_cancelling",
@@ -107,10 +114,10 @@ class Engine:
         self.emit(
             exec_id, "workflow_cancelled", f"'{row['workflow_id']}' workflow execution cancelled"
         )
-        set_status(self.state, exec_id, "cancelled")
+        set_status(self.services, self, exec_id, "cancelled")
 
     def _status(self, exec_id: str) -> str | None:
-        row = self.state.store.one("SELECT status FROM executions WHERE id = ?", (exec_id,))
+        row = self.services.store.one("SELECT status FROM executions WHERE id = ?", (exec_id,))
         return None if row is None else row["status"]
 
     async def run(self, exec_id: str, resume: bool = False) -> None:
@@ -123,13 +130,12 @@ class Engine:
             log.exception("execution %s crashed", exec_id)
             if self._status(exec_id) not in END_STATES:
                 self.emit(exec_id, "workflow_failed", "Workflow crashed inside the engine")
-                set_status(self.state, exec_id, "failed", error=traceback.format_exc())
+                set_status(self.services, self, exec_id, "failed", error=traceback.format_exc())
 
     async def _run(self, exec_id: str, resume: bool) -> None:
-        state = self.state
-        speed = state.speed
-        await self.sleep(PENDING_DELAY / speed)
-        row = state.store.one("SELECT * FROM executions WHERE id = ?", (exec_id,))
+        services = self.services
+        await self.sleep(PENDING_DELAY / services.speed)
+        row = services.store.one("SELECT * FROM executions WHERE id = ?", (exec_id,))
         if row is None:
             return
         if row["status"] == "cancelling":
@@ -140,14 +146,18 @@ class Engine:
         if row["deployment_id"] is None:
             await self._run_system(exec_id, row["workflow_id"], resume)
             return
-        dep = state.store.one(
+        dep = services.store.one(
             "SELECT * FROM deployments WHERE tenant = ? AND id = ?",
             (row["tenant"], row["deployment_id"]),
         )
         if dep is None:
-            set_status(state, exec_id, "failed", error="Deployment was deleted")
+            set_status(services, self, exec_id, "failed", error="Deployment was deleted")
             return
-        wf = row["workflow_id"]
+        await self._run_workflow(row, dep, resume)
+
+    async def _run_workflow(self, row: Any, dep: Any, resume: bool) -> None:
+        """Plan the workflow, start it and run its operations to its end."""
+        exec_id, wf = row["id"], row["workflow_id"]
         dry = bool(row["is_dry_run"])
         params = loads(row["parameters"], {})
         try:
@@ -155,13 +165,36 @@ class Engine:
             plan_error = None
         except PlanError as exc:
             plan, plan_error = None, str(exc)
+        self._begin(exec_id, wf, len(plan.ops) if plan else 0, params, resume=resume, dry=dry)
+        if plan is None:
+            await self._fail(exec_id, wf, plan_error or "workflow failed", None)
+            return
+        if plan.new_instances and not dry and not resume:
+            self.services.store.executemany(
+                "INSERT OR IGNORE INTO node_instances (deployment_pk, id, node_id, state, idx) "
+                "VALUES (?, ?, ?, 'uninitialized', ?)",
+                [(dep["pk"], iid, node, idx) for iid, node, idx in plan.new_instances],
+            )
+        start = (row["finished_operations"] or 0) if resume else 0
+        if not await self._run_ops(exec_id, wf, dep["pk"], plan.ops, start, dry):
+            return
+        if not self._goes_on(exec_id):
+            return
+        self.emit(exec_id, "workflow_succeeded", f"'{wf}' workflow execution succeeded")
+        set_status(self.services, self, exec_id, "terminated")
 
-        set_status(
-            state,
-            exec_id,
-            "started",
-            extra={"total_operations": len(plan.ops) if plan else 0},
-        )
+    def _begin(
+        self,
+        exec_id: str,
+        wf: str,
+        operations: int,
+        params: dict[str, Any],
+        *,
+        resume: bool,
+        dry: bool,
+    ) -> None:
+        """`started`, and the events and logs a worker writes as it starts."""
+        set_status(self.services, self, exec_id, "started", extra={"total_operations": operations})
         verb = "Resuming" if resume else "Starting"
         self.emit(exec_id, "workflow_started", f"{verb} '{wf}' workflow execution")
         if dry:
@@ -172,79 +205,69 @@ class Engine:
             f"Workflow parameters: {json.dumps(self._loggable(exec_id, params), sort_keys=True)}",
             level="info",
         )
-        if plan is None:
-            await self._fail(exec_id, wf, plan_error or "workflow failed", None)
-            return
-        if plan.new_instances and not dry and not resume:
-            state.store.executemany(
-                "INSERT OR IGNORE INTO node_instances (deployment_pk, id, node_id, state, idx) "
-                "VALUES (?, ?, ?, 'uninitialized', ?)",
-                [(dep["pk"], iid, node, idx) for iid, node, idx in plan.new_instances],
-            )
-        start = (row["finished_operations"] or 0) if resume else 0
-        for index, op in enumerate(plan.ops[start:], start=start):
-            status = self._status(exec_id)
-            if status == "cancelling":
-                self.finish_cancel(exec_id)
-                return
-            if status != "started":
-                return
-            failed = await self._run_op(exec_id, dep["pk"], op, dry)
-            if failed:
+
+    async def _run_ops(
+        self, exec_id: str, wf: str, dep_pk: int, ops: list[Op], start: int, dry: bool
+    ) -> bool:
+        """Run `ops` from `start`, counting them; False when the run stopped on the way
+        (cancelled, ended by someone else, or an operation failed)."""
+        for index, op in enumerate(ops[start:], start=start):
+            if not self._goes_on(exec_id):
+                return False
+            if await self._run_op(exec_id, dep_pk, op, dry):
                 await self._fail(exec_id, wf, op.fail or "operation failed", op)
-                return
-            state.store.execute(
+                return False
+            self.services.store.execute(
                 "UPDATE executions SET finished_operations = ? WHERE id = ?", (index + 1, exec_id)
             )
-        if self._status(exec_id) == "cancelling":
+        return True
+
+    def _goes_on(self, exec_id: str) -> bool:
+        """Whether the run goes on at this task boundary: a cancel asked meanwhile ends
+        it here, and any other status but `started` means it was ended elsewhere."""
+        status = self._status(exec_id)
+        if status == "cancelling":
             self.finish_cancel(exec_id)
-            return
-        if self._status(exec_id) != "started":
-            return
-        self.emit(exec_id, "workflow_succeeded", f"'{wf}' workflow execution succeeded")
-        set_status(state, exec_id, "terminated")
+            return False
+        return status == "started"
 
     async def _run_system(self, exec_id: str, wf: str, resume: bool) -> None:
         """A system execution (a snapshot) only takes its time: it exists so that starts
         can be seen queueing behind it. It stops at a cancel like any workflow."""
-        set_status(self.state, exec_id, "started", move_latest=False)
+        set_status(self.services, self, exec_id, "started", move_latest=False)
         verb = "Resuming" if resume else "Starting"
         self.emit(exec_id, "workflow_started", f"{verb} '{wf}' workflow execution")
-        remaining = SNAPSHOT_SECONDS / self.state.speed
+        remaining = SNAPSHOT_SECONDS / self.services.speed
         while remaining > 0:
             step = min(0.2, remaining)
             await self.sleep(step)
             remaining -= step
-            status = self._status(exec_id)
-            if status == "cancelling":
-                self.finish_cancel(exec_id)
-                return
-            if status != "started":
+            if not self._goes_on(exec_id):
                 return
         self.emit(exec_id, "workflow_succeeded", f"'{wf}' workflow execution succeeded")
-        set_status(self.state, exec_id, "terminated", move_latest=False)
+        set_status(self.services, self, exec_id, "terminated", move_latest=False)
 
     def _loggable(self, exec_id: str, params: dict[str, Any]) -> dict[str, Any]:
         """The parameters as the log shows them: those computed from a secret masked
         (the execution itself stores them evaluated, as the real manager does)."""
         masked = {
             r["name"]
-            for r in self.state.store.all(
+            for r in self.services.store.all(
                 "SELECT name FROM secret_parameters WHERE execution_id = ?", (exec_id,)
             )
         }
         return {k: "********" if k in masked else v for k, v in params.items()}
 
     def _plan(self, row: Any, dep: Any, params: dict[str, Any]) -> Any:
-        state = self.state
-        blueprint = state.store.one(
+        services = self.services
+        blueprint = services.store.one(
             "SELECT plan FROM blueprints WHERE tenant = ? AND id = ?",
             (dep["tenant"], dep["blueprint_id"]),
         )
         simulation = loads(blueprint["plan"], {}).get("simulation", {}) if blueprint else {}
         instances = [
             dict(r)
-            for r in state.store.all(
+            for r in services.store.all(
                 "SELECT id, node_id, state, idx FROM node_instances WHERE deployment_pk = ?",
                 (dep["pk"],),
             )
@@ -261,11 +284,11 @@ class Engine:
         return planner.build()
 
     def _set_instance(self, dep_pk: int, instance: str, new_state: str) -> None:
-        self.state.store.execute(
+        self.services.store.execute(
             "UPDATE node_instances SET state = ? WHERE deployment_pk = ? AND id = ?",
             (new_state, dep_pk, instance),
         )
-        recompute_status(self.state, dep_pk)
+        recompute_status(self.services, dep_pk)
 
     async def _run_op(self, exec_id: str, dep_pk: int, op: Op, dry: bool) -> bool:
         """Run one operation; True when it failed."""
@@ -283,7 +306,7 @@ class Engine:
             self._set_instance(dep_pk, op.instance, op.pre_state)
         self.emit(exec_id, "sending_task", f"Sending task '{op.task}'{suffix}", **where)
         self.emit(exec_id, "task_started", f"Task started '{op.task}'{suffix}", **where)
-        await self.sleep((0.05 if dry else op.duration) / self.state.speed)
+        await self.sleep((0.05 if dry else op.duration) / self.services.speed)
         if op.fail and not dry:
             self.emit(exec_id, None, op.fail, level="error", **where)
             self.emit(
@@ -304,11 +327,11 @@ class Engine:
         self.emit(exec_id, "task_succeeded", f"Task succeeded '{op.task}'{suffix}", **where)
         if not dry:
             if op.remove_instance:
-                self.state.store.execute(
+                self.services.store.execute(
                     "DELETE FROM node_instances WHERE deployment_pk = ? AND id = ?",
                     (dep_pk, op.instance),
                 )
-                recompute_status(self.state, dep_pk)
+                recompute_status(self.services, dep_pk)
             elif op.post_state:
                 self._set_instance(dep_pk, op.instance, op.post_state)
         return False
@@ -322,7 +345,7 @@ class Engine:
             'python3.11/site-packages/cloudify/dispatch.py", line 1132, in main\n'
             f"    raise\n{message}\n"
         )
-        set_status(self.state, exec_id, "failed", error=error)
+        set_status(self.services, self, exec_id, "failed", error=error)
 
 
 def _traceback(op: Op) -> str:

@@ -63,7 +63,6 @@ FunctionsEvaluation = _error("FunctionsEvaluation", "functions_evaluation_error"
 NotFound = _error("NotFound", "not_found_error", 404)
 Unauthorized = _error("Unauthorized", "unauthorized_error", 401)
 Forbidden = _error("Forbidden", "forbidden_error", 403)
-MethodNotAllowed = _error("MethodNotAllowed", "method_not_allowed_error", 405)
 PayloadTooLarge = _error("PayloadTooLarge", "payload_too_large_error", 413)
 
 

@@ -3,56 +3,36 @@
 from __future__ import annotations
 
 import sqlite3
+from collections.abc import Mapping
 from typing import Any
 
 from starlette.datastructures import QueryParams
 
 from tui.manager.clock import format_timestamp, parse_timestamp
+from tui.manager.columns import dumps
 from tui.manager.errors import BadParameters, Conflict, Forbidden, NotFound
-from tui.manager.listing import ListQuery, _pagination_int, envelope
-from tui.manager.state import MANAGER_NAME, ManagerState
-from tui.manager.store import dumps, loads
-
-EVENT_FILTERS = {
-    "blueprint_id": "blueprint_id",
-    "deployment_id": "deployment_id",
-    "event_type": "event_type",
-    "execution_group_id": "NULL",
-    "execution_id": "execution_id",
-    "level": "level",
-    "message": "message",
-    "node_id": "node_name",
-    "node_instance_id": "node_instance_id",
-    "operation": "operation",
-}
-LIKE_FILTERS = {"message", "operation"}
-EVENT_SORTS = {
-    "timestamp": "timestamp",
-    "reported_timestamp": "reported_timestamp",
-    "_storage_id": "storage_id",
-    "message": "message",
-    "event_type": "event_type",
-    "level": "level",
-    "deployment_id": "deployment_id",
-    "execution_id": "execution_id",
-    "node_instance_id": "node_instance_id",
-    "node_name": "node_name",
-    "operation": "operation",
-    "workflow_id": "workflow_id",
-    "blueprint_id": "blueprint_id",
-    "type": "type",
-    "logger": "logger",
-}
-INSERT = (
-    "INSERT INTO events (tenant, type, execution_id, deployment_id, deployment_display_name, "
-    "workflow_id, blueprint_id, timestamp, reported_timestamp, message, event_type, level, "
-    "logger, node_instance_id, node_name, operation, source_id, target_id, error_causes, "
-    "manager_name, agent_name) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)"
+from tui.manager.listing import (
+    ListQuery,
+    Where,
+    envelope,
+    page,
+    pagination_int,
+    parse_include,
 )
+from tui.manager.services import MANAGER_NAME, Services
+from tui.manager.store import marks
+from tui.manager.tables import EVENTS
+
+# The keys of `/events`: filters (`message.text` is `message`) and sort keys.
+FILTERS = EVENTS.filters
+LIKE_FILTERS = {"message", "operation"}  # SQL LIKE patterns, not exact values
+SORTS = EVENTS.sorts
+# Arguments `/events` takes and ignores (or reads apart, like `type`).
+PASSED_OVER = ("type", "_offset", "_size", "_include", "_all_tenants", "_get_all_results")
 
 
 def event_row(
-    execution: sqlite3.Row | dict[str, Any],
+    execution: sqlite3.Row | Mapping[str, Any],
     stamp: str,
     message: str,
     *,
@@ -62,67 +42,43 @@ def event_row(
     node_name: str | None = None,
     operation: str | None = None,
     error_causes: list[dict[str, Any]] | None = None,
-) -> tuple[Any, ...]:
-    """One row for INSERT: an event when `event_type` is given, otherwise a log."""
-    kind = "cloudify_event" if event_type else "cloudify_log"
-    return (
-        execution["tenant"],
-        kind,
-        execution["id"],
-        execution["deployment_id"],
-        execution["deployment_display_name"],
-        execution["workflow_id"],
-        execution["blueprint_id"],
-        stamp,
-        stamp,
-        message.replace("\x00", "<NUL>"),
-        event_type,
-        level if kind == "cloudify_log" else None,
-        "ctx.workflow" if kind == "cloudify_log" else None,
-        node_instance_id,
-        node_name,
-        operation,
-        None,
-        None,
-        dumps(error_causes) if error_causes else None,
-        MANAGER_NAME,
-        None,
-    )
-
-
-def insert_events(state: ManagerState, rows: list[tuple[Any, ...]]) -> None:
-    state.store.executemany(INSERT, rows)
-
-
-def render_event(row: sqlite3.Row) -> dict[str, Any]:
-    is_log = row["type"] == "cloudify_log"
-    item = {
-        "_storage_id": row["storage_id"],
-        "timestamp": row["timestamp"],
-        "reported_timestamp": row["reported_timestamp"],
-        "blueprint_id": row["blueprint_id"],
-        "deployment_id": row["deployment_id"],
-        "deployment_display_name": row["deployment_display_name"],
-        "workflow_id": row["workflow_id"],
-        "execution_id": row["execution_id"],
-        "execution_group_id": None,
-        "message": row["message"],
-        "error_causes": loads(row["error_causes"]),
-        "operation": row["operation"],
-        "node_instance_id": row["node_instance_id"],
-        "node_name": row["node_name"],
-        "source_id": row["source_id"],
-        "target_id": row["target_id"],
-        "type": row["type"],
-        "manager_name": row["manager_name"],
-        "agent_name": row["agent_name"],
+) -> dict[str, Any]:
+    """One row to insert: an event when `event_type` is given, otherwise a log."""
+    is_log = not event_type
+    return {
+        **_about(execution),
+        "type": "cloudify_log" if is_log else "cloudify_event",
+        "timestamp": stamp,
+        "reported_timestamp": stamp,
+        "message": message.replace("\x00", "<NUL>"),
+        "event_type": event_type,
+        "level": level if is_log else None,
+        "logger": "ctx.workflow" if is_log else None,
+        "node_instance_id": node_instance_id,
+        "node_name": node_name,
+        "operation": operation,
+        "source_id": None,
+        "target_id": None,
+        "error_causes": dumps(error_causes) if error_causes else None,
+        "manager_name": MANAGER_NAME,
+        "agent_name": None,
     }
-    if is_log:
-        item["level"] = row["level"]
-        item["logger"] = row["logger"]
-    else:
-        item["event_type"] = row["event_type"]
-    return item
+
+
+def _about(execution: sqlite3.Row | Mapping[str, Any]) -> dict[str, Any]:
+    """The columns an event takes from its execution."""
+    return {
+        "tenant": execution["tenant"],
+        "execution_id": execution["id"],
+        "deployment_id": execution["deployment_id"],
+        "deployment_display_name": execution["deployment_display_name"],
+        "workflow_id": execution["workflow_id"],
+        "blueprint_id": execution["blueprint_id"],
+    }
+
+
+def insert_events(services: Services, rows: list[dict[str, Any]]) -> None:
+    services.store.insert_many("events", rows)
 
 
 def _range_clause(raw: str) -> tuple[str, list[Any]]:
@@ -144,74 +100,78 @@ def _range_clause(raw: str) -> tuple[str, list[Any]]:
     return " AND ".join(clauses), args
 
 
-def list_events(state: ManagerState, tenants: list[str], params: QueryParams) -> dict[str, Any]:
-    size = _pagination_int(params, "_size", 10000)
-    offset = _pagination_int(params, "_offset", 0)
-    clauses = [f"tenant IN ({','.join('?' for _ in tenants)})"]
-    args: list[Any] = list(tenants)
-    types = params.getlist("type")
-    if types:
-        wanted = [t for t in types if t in ("cloudify_event", "cloudify_log")]
-        if not wanted:
-            clauses.append("0")
-        else:
-            clauses.append(f"type IN ({','.join('?' for _ in wanted)})")
-            args.extend(wanted)
+def list_events(services: Services, tenants: list[str], params: QueryParams) -> dict[str, Any]:
+    """`GET /events`: its own list rules. Filters of `message` and `operation` are LIKE
+    patterns, `_range` bounds a time, `_include` takes any name, the default page is
+    10000 and sorting by anything ends with time in the last sort's direction."""
+    where = Where().within("tenant", tenants)
+    _by_type(where, params.getlist("type"))
+    sorts = _scan(where, params)
+    _filter(where, params)
+    q = ListQuery(
+        pagination_int(params, "_size", 10000),
+        pagination_int(params, "_offset", 0),
+        False,
+        sorts,
+        parse_include(params, None),
+        {},
+    )
+    direction = "DESC" if sorts and sorts[-1][1] else "ASC"
+    tiebreak = (f"timestamp {direction}", f"storage_id {direction}")
+    rows, total = page(services.store, q, "events", SORTS, where, tiebreak)
+    render = EVENTS.renderer(q.include or None)
+    return envelope([render(row) for row in rows], total, q, with_filtered=False)
+
+
+def _by_type(where: Where, types: list[str]) -> None:
+    """`type`: events, logs or both; any other value matches nothing."""
+    if not types:
+        return
+    wanted = [t for t in types if t in ("cloudify_event", "cloudify_log")]
+    if not wanted:
+        where.add("0")
+    else:
+        where.within("type", wanted)
+
+
+def _scan(where: Where, params: QueryParams) -> list[tuple[str, bool]]:
+    """The sort keys and the `_range` bounds, in the order given; an unknown sort key
+    or filter key is refused."""
     sorts: list[tuple[str, bool]] = []
     for key, value in params.multi_items():
-        if key in ("type", "_offset", "_size", "_include", "_all_tenants", "_get_all_results"):
+        if key in PASSED_OVER:
             continue
         if key == "_sort":
             desc = value.startswith("-")
             name = value.lstrip("+-").lstrip("@")
-            if name not in EVENT_SORTS:
+            if name not in SORTS:
                 raise BadParameters(f"Unknown field to sort by: {name}")
-            sorts.append((EVENT_SORTS[name], desc))
-            continue
-        if key == "_range":
-            clause, extra = _range_clause(value)
-            clauses.append(clause)
-            args.extend(extra)
-            continue
-        name = "message" if key == "message.text" else key
-        if name not in EVENT_FILTERS:
+            sorts.append((name, desc))
+        elif key == "_range":
+            clause, args = _range_clause(value)
+            where.add(clause, *args)
+        elif ("message" if key == "message.text" else key) not in FILTERS:
             raise BadParameters(
-                f"Unknown field to filter by: {key}. Allowed values: "
-                + ", ".join(sorted(EVENT_FILTERS))
+                f"Unknown field to filter by: {key}. Allowed values: " + ", ".join(sorted(FILTERS))
             )
-    for name, column in EVENT_FILTERS.items():
+    return sorts
+
+
+def _filter(where: Where, params: QueryParams) -> None:
+    for name, field in FILTERS.items():
         values = params.getlist(name)
         if name == "message":
             values += params.getlist("message.text")
         if not values:
             continue
         if name == "event_type":
-            clauses.append("type = 'cloudify_event'")
+            where.add("type = 'cloudify_event'")
         if name == "level":
-            clauses.append("type = 'cloudify_log'")
+            where.add("type = 'cloudify_log'")
         if name in LIKE_FILTERS:
-            clauses.append("(" + " OR ".join(f"{column} LIKE ?" for _ in values) + ")")
+            where.add("(" + " OR ".join(f"{field.sql} LIKE ?" for _ in values) + ")", *values)
         else:
-            clauses.append(f"{column} IN ({','.join('?' for _ in values)})")
-        args.extend(values)
-    where = " AND ".join(clauses)
-    direction = "DESC" if sorts and sorts[-1][1] else "ASC"
-    order = [f"{col} {'DESC' if desc else 'ASC'}" for col, desc in sorts]
-    order += [f"timestamp {direction}", f"storage_id {direction}"]
-    total = state.store.one(f"SELECT COUNT(*) AS n FROM events WHERE {where}", args)["n"]
-    rows = state.store.all(
-        f"SELECT * FROM events WHERE {where} ORDER BY {', '.join(order)} LIMIT ? OFFSET ?",
-        [*args, size, offset],
-    )
-    include = None
-    raw_include = params.getlist("_include")
-    if raw_include:
-        include = {p.strip() for raw in raw_include for p in raw.split(",") if p.strip()}
-    items = [render_event(r) for r in rows]
-    if include:
-        items = [{k: v for k, v in item.items() if k in include} for item in items]
-    query = ListQuery(size, offset, False, [], None, {})
-    return envelope(items, total, query, with_filtered=False)
+            where.add(f"{field.sql} IN ({marks(values)})", *values)
 
 
 def _text(message: Any) -> str:
@@ -229,7 +189,7 @@ def _stamp(value: Any, default: str) -> str:
 
 
 def create_events(
-    state: ManagerState,
+    services: Services,
     tenants: list[str],
     body: dict[str, Any],
     username: str,
@@ -246,6 +206,29 @@ def create_events(
     raw_logs = body.get("logs") or []
     if not isinstance(raw_events, list) or not isinstance(raw_logs, list):
         raise BadParameters("events and logs must be lists")
+    execution = _execution_of(services, tenants, body)
+    items = [(True, item) for item in raw_events] + [(False, item) for item in raw_logs]
+    if not all(isinstance(item, dict) for _, item in items):
+        raise BadParameters("every event and log must be an object")
+    if not sender_timestamps:
+        items = [(is_event, _without_times(item)) for is_event, item in items]
+    if not is_admin and any(item.get("reported_timestamp") for _, item in items):
+        raise Forbidden(
+            f"User `{username}` is not permitted to perform the action set_timestamp in the "
+            f"tenant `{execution['tenant']}`"
+        )
+    if not items:
+        return 0
+    names = _node_names(services, execution)
+    now = services.clock.stamp()
+    rows = [_posted_row(execution, body, is_event, item, names, now) for is_event, item in items]
+    with services.store.tx():
+        insert_events(services, rows)
+    return len(rows)
+
+
+def _execution_of(services: Services, tenants: list[str], body: dict[str, Any]) -> sqlite3.Row:
+    """The execution the events belong to (execution groups are not kept here)."""
     exec_id = body.get("execution_id")
     if exec_id and body.get("execution_group_id"):
         raise Conflict("Cannot provide both execution_id and execution_group_id.")
@@ -254,69 +237,58 @@ def create_events(
         raise NotFound(f"Requested `ExecutionGroup` with ID `{group}` was not found")
     if not exec_id:
         raise Conflict("No execution passed, and not authenticated by an execution token")
-    execution = state.store.one(
-        f"SELECT * FROM executions WHERE id = ? AND tenant IN ({','.join('?' for _ in tenants)})",
+    execution = services.store.one(
+        f"SELECT * FROM executions WHERE id = ? AND tenant IN ({marks(tenants)})",
         (exec_id, *tenants),
     )
     if execution is None:
         raise NotFound(f"Requested `Execution` with ID `{exec_id}` was not found")
-    items = [(True, item) for item in raw_events] + [(False, item) for item in raw_logs]
-    if not all(isinstance(item, dict) for _, item in items):
-        raise BadParameters("every event and log must be an object")
-    if not sender_timestamps:
-        items = [
-            (
-                is_event,
-                {k: v for k, v in item.items() if k not in ("timestamp", "reported_timestamp")},
-            )
-            for is_event, item in items
-        ]
-    if not is_admin and any(item.get("reported_timestamp") for _, item in items):
-        raise Forbidden(
-            f"User `{username}` is not permitted to perform the action set_timestamp in the "
-            f"tenant `{execution['tenant']}`"
-        )
-    if not items:
-        return 0
-    names = {
+    return execution
+
+
+def _without_times(item: dict[str, Any]) -> dict[str, Any]:
+    return {k: v for k, v in item.items() if k not in ("timestamp", "reported_timestamp")}
+
+
+def _node_names(services: Services, execution: sqlite3.Row) -> dict[str, str]:
+    """Node instance id -> node name, in the execution's deployment."""
+    return {
         r["id"]: r["node_id"]
-        for r in state.store.all(
+        for r in services.store.all(
             "SELECT ni.id, ni.node_id FROM node_instances ni JOIN deployments d "
             "ON d.pk = ni.deployment_pk WHERE d.tenant = ? AND d.id = ?",
             (execution["tenant"], execution["deployment_id"]),
         )
     }
-    now = state.clock.stamp()
-    rows = []
-    for is_event, item in items:
-        context = item.get("context") or {}
-        instance = context.get("node_id")
-        causes = context.get("task_error_causes") if is_event else None
-        rows.append(
-            (
-                execution["tenant"],
-                "cloudify_event" if is_event else "cloudify_log",
-                execution["id"],
-                execution["deployment_id"],
-                execution["deployment_display_name"],
-                execution["workflow_id"],
-                execution["blueprint_id"],
-                _stamp(item.get("timestamp"), now),
-                _stamp(item.get("reported_timestamp"), now),
-                _text(item.get("message")),
-                item.get("event_type") if is_event else None,
-                None if is_event else item.get("level"),
-                None if is_event else item.get("logger"),
-                instance,
-                names.get(instance),
-                item.get("operation") if is_event else context.get("operation"),
-                context.get("source_id"),
-                context.get("target_id"),
-                dumps(causes) if causes is not None else None,
-                body.get("manager_name"),
-                body.get("agent_name"),
-            )
-        )
-    with state.store.tx():
-        insert_events(state, rows)
-    return len(rows)
+
+
+def _posted_row(
+    execution: sqlite3.Row,
+    body: dict[str, Any],
+    is_event: bool,
+    item: dict[str, Any],
+    names: dict[str, str],
+    now: str,
+) -> dict[str, Any]:
+    """The row of one posted event (`is_event`) or log."""
+    context = item.get("context") or {}
+    instance = context.get("node_id")
+    causes = context.get("task_error_causes") if is_event else None
+    return {
+        **_about(execution),
+        "type": "cloudify_event" if is_event else "cloudify_log",
+        "timestamp": _stamp(item.get("timestamp"), now),
+        "reported_timestamp": _stamp(item.get("reported_timestamp"), now),
+        "message": _text(item.get("message")),
+        "event_type": item.get("event_type") if is_event else None,
+        "level": None if is_event else item.get("level"),
+        "logger": None if is_event else item.get("logger"),
+        "node_instance_id": instance,
+        "node_name": names.get(instance),
+        "operation": item.get("operation") if is_event else context.get("operation"),
+        "source_id": context.get("source_id"),
+        "target_id": context.get("target_id"),
+        "error_causes": dumps(causes) if causes is not None else None,
+        "manager_name": body.get("manager_name"),
+        "agent_name": body.get("agent_name"),
+    }

@@ -1,123 +1,47 @@
-"""Executions: start (with concurrency, queueing and parameter checks), actions, status
-transitions and their side effects on the deployment, and dequeueing.
+"""Executions: how one is stored and shown, its status transitions and their side
+effects on the deployment (and on the queue), actions on it, and deleting ended ones.
+Starting one is `admission.py`.
 """
 
 from __future__ import annotations
 
 import sqlite3
+from collections.abc import Collection, Mapping
 from typing import Any
 
-from tui.manager.blueprints import workflow_is_available
 from tui.manager.clock import format_timestamp, parse_timestamp
-from tui.manager.deployments import get_deployment, instance_states, node_type_set, recompute_status
+from tui.manager.columns import dumps
+from tui.manager.deployments import recompute_status
 from tui.manager.errors import (
     BadParameters,
     Conflict,
-    DeploymentCreation,
-    DeploymentEnvironmentInProgress,
-    DeploymentEnvironmentPending,
-    ExistingRunningExecution,
     IllegalAction,
     InvalidStatusUpdate,
-    NonexistentWorkflow,
     NotFound,
     StorageError,
-    UnavailableWorkflow,
 )
-from tui.manager.functions import Evaluator
-from tui.manager.listing import BOOL, INT, Field, build_where, parse_bool
-from tui.manager.params import DeploymentFacts, merge_parameters
+from tui.manager.listing import Where
 from tui.manager.queue import dequeue
-from tui.manager.state import (
-    ACTIVE_STATES,
-    ALL_STATES,
-    END_STATES,
-    ManagerState,
-)
-from tui.manager.store import dumps, loads
+from tui.manager.runner import Runner
+from tui.manager.services import Services
+from tui.manager.statuses import ACTIVE_STATES, ALL_STATES, END_STATES
+from tui.manager.store import marks
+from tui.manager.tables import EXECUTIONS
+from tui.manager.versions import Emulation
 
-EXECUTION_FIELDS: dict[str, Field] = {
-    "allow_custom_parameters": Field("allow_custom_parameters", BOOL),
-    "blueprint_id": Field("blueprint_id"),
-    "created_at": Field("created_at"),
-    "created_by": Field("created_by"),
-    "deployment_display_name": Field("deployment_display_name"),
-    "deployment_id": Field("deployment_id"),
-    "ended_at": Field("ended_at"),
-    "error": Field("error"),
-    "execution_group_id": Field("NULL"),
-    "finished_operations": Field("finished_operations", INT),
-    "id": Field("id"),
-    "is_dry_run": Field("is_dry_run", BOOL),
-    "is_system_workflow": Field("is_system_workflow", BOOL),
-    "parameters": Field("parameters"),
-    "parameters_p": Field("NULL"),
-    "private_resource": Field("(visibility = 'private')", BOOL),
-    "resource_availability": Field("visibility"),
-    "resume": Field("resume", BOOL),
-    "scheduled_for": Field("scheduled_for"),
-    "started_at": Field("started_at"),
-    "status": Field("status"),
-    "status_display": Field("(CASE status WHEN 'terminated' THEN 'completed' ELSE status END)"),
-    "tenant_name": Field("tenant"),
-    "total_operations": Field("total_operations", INT),
-    "visibility": Field("visibility"),
-    "workflow_id": Field("workflow_id"),
-}
-EXECUTION_INCLUDES = set(EXECUTION_FIELDS) - {"execution_group_id"}
-
-# Workflow names the real manager accepts on any deployment, with custom parameters.
-SYSTEM_WORKFLOW_NAMES = {
-    "create_snapshot",
-    "restore_snapshot",
-    "uninstall_plugin",
-    "create_deployment_environment",
-    "delete_deployment_environment",
-    "update_plugin",
-    "upload_blueprint",
-    "csys_update_deployment",
-    "update",
-    "create_log_bundle",
-}
 VALID_ACTIONS = ["cancel", "force-cancel", "kill", "resume", "force-resume", "requeue"]
 
 
-def render_execution(row: sqlite3.Row, include: set[str] | None = None) -> dict[str, Any]:
-    item = {
-        "id": row["id"],
-        "workflow_id": row["workflow_id"],
-        "deployment_id": row["deployment_id"],
-        "deployment_display_name": row["deployment_display_name"],
-        "blueprint_id": row["blueprint_id"],
-        "status": row["status"],
-        "status_display": "completed" if row["status"] == "terminated" else row["status"],
-        "error": row["error"],
-        "parameters": loads(row["parameters"], {}),
-        "allow_custom_parameters": bool(row["allow_custom_parameters"]),
-        "is_dry_run": bool(row["is_dry_run"]),
-        "is_system_workflow": bool(row["is_system_workflow"]),
-        "created_at": row["created_at"],
-        "started_at": row["started_at"],
-        "ended_at": row["ended_at"],
-        "scheduled_for": row["scheduled_for"],
-        "created_by": row["created_by"],
-        "tenant_name": row["tenant"],
-        "visibility": row["visibility"],
-        "resource_availability": row["visibility"],
-        "private_resource": row["visibility"] == "private",
-        "resume": bool(row["resume"]),
-        "total_operations": row["total_operations"] or 0,
-        "finished_operations": row["finished_operations"] or 0,
-        "parameters_p": None,
-    }
-    if include is not None:
-        item = {k: v for k, v in item.items() if k in include}
-    return item
+def render_execution(
+    row: sqlite3.Row, em: Emulation, include: Collection[str] | None = None
+) -> dict[str, Any]:
+    """An execution with the keys of the emulated version (or those of `include`)."""
+    return EXECUTIONS.render(row, em.execution_includes if include is None else include)
 
 
-def get_execution(state: ManagerState, tenants: list[str], exec_id: str) -> sqlite3.Row:
-    row = state.store.one(
-        f"SELECT * FROM executions WHERE id = ? AND tenant IN ({','.join('?' for _ in tenants)})",
+def get_execution(services: Services, tenants: list[str], exec_id: str) -> sqlite3.Row:
+    row = services.store.one(
+        f"SELECT * FROM executions WHERE id = ? AND tenant IN ({marks(tenants)})",
         (exec_id, *tenants),
     )
     if row is None:
@@ -125,11 +49,11 @@ def get_execution(state: ManagerState, tenants: list[str], exec_id: str) -> sqli
     return row
 
 
-def insert_execution(
-    state: ManagerState,
+def execution_row(
+    services: Services,
     *,
     tenant: str,
-    deployment: sqlite3.Row | None,
+    deployment: Mapping[str, Any] | None,
     workflow_id: str,
     status: str,
     parameters: dict[str, Any],
@@ -140,270 +64,41 @@ def insert_execution(
     wait_after_fail: int = 600,
     exec_id: str | None = None,
     stamp: str | None = None,
-) -> str:
-    exec_id = exec_id or state.new_id()
-    state.store.execute(
-        "INSERT INTO executions (id, tenant, workflow_id, deployment_id, "
-        "deployment_display_name, blueprint_id, status, error, parameters, "
-        "allow_custom_parameters, is_dry_run, is_system_workflow, created_at, created_by, "
-        "visibility, resume, total_operations, finished_operations, wait_after_fail) "
-        "VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
-        (
-            exec_id,
-            tenant,
-            workflow_id,
-            deployment["id"] if deployment is not None else None,
-            deployment["display_name"] if deployment is not None else None,
-            deployment["blueprint_id"] if deployment is not None else None,
-            status,
-            None,  # null until a worker first updates the execution, as on the real one
-            dumps(parameters),
-            int(allow_custom_parameters),
-            int(is_dry_run),
-            int(is_system_workflow),
-            stamp or state.clock.stamp(),
-            created_by,
-            "tenant",
-            0,
-            0,
-            0,
-            wait_after_fail,
-        ),
-    )
-    return exec_id
-
-
-def blocking_repr(rows: list[sqlite3.Row]) -> str:
-    """The Python repr list the real manager embeds in its conflict message."""
-    return (
-        "["
-        + ", ".join(
-            f"<Execution id=`{r['id']}` tenant=`{r['tenant']}` status=`{r['status']}` "
-            f"workflow_id=`{r['workflow_id']}`>"
-            for r in rows
-        )
-        + "]"
-    )
-
-
-def _flag(body: dict[str, Any], name: str) -> bool:
-    """A boolean of the start body: absent is false, but an explicit null is refused,
-    as the real `verify_and_convert_bool` does."""
-    if name not in body:
-        return False
-    return parse_bool(body[name], name)
-
-
-def _deployment_facts(state: ManagerState, dep: sqlite3.Row) -> DeploymentFacts:
-    nodes = loads(dep["nodes"], [])
-    instances = {
-        r["id"]
-        for r in state.store.all(
-            "SELECT id FROM node_instances WHERE deployment_pk = ?", (dep["pk"],)
-        )
+) -> dict[str, Any]:
+    """The row of a new execution, before anything ran (a new id unless given)."""
+    return {
+        "id": exec_id or services.new_id(),
+        "tenant": tenant,
+        "workflow_id": workflow_id,
+        "deployment_id": deployment["id"] if deployment is not None else None,
+        "deployment_display_name": deployment["display_name"] if deployment is not None else None,
+        "blueprint_id": deployment["blueprint_id"] if deployment is not None else None,
+        "status": status,
+        "error": None,  # null until a worker first updates the execution, as on the real one
+        "parameters": dumps(parameters),
+        "allow_custom_parameters": int(allow_custom_parameters),
+        "is_dry_run": int(is_dry_run),
+        "is_system_workflow": int(is_system_workflow),
+        "created_at": stamp or services.clock.stamp(),
+        "created_by": created_by,
+        "visibility": "tenant",
+        "resume": 0,
+        "total_operations": 0,
+        "finished_operations": 0,
+        "wait_after_fail": wait_after_fail,
     }
-    operations = {op for node in nodes for op in node.get("interfaces", {})}
-    operations |= {
-        f"cloudify.interfaces.lifecycle.{op}"
-        for op in (
-            "create",
-            "configure",
-            "start",
-            "stop",
-            "delete",
-            "precreate",
-            "poststart",
-            "prestop",
-            "postdelete",
-            "check_drift",
-            "heal",
-            "update",
-            "pull",
-        )
-    }
-    operations |= {"cloudify.interfaces.validation.check_status"}
-    deployments = {
-        r["id"]
-        for r in state.store.all("SELECT id FROM deployments WHERE tenant = ?", (dep["tenant"],))
-    }
-    blueprints = {
-        r["id"]
-        for r in state.store.all("SELECT id FROM blueprints WHERE tenant = ?", (dep["tenant"],))
-    }
-    return DeploymentFacts(
-        node_ids={n["id"] for n in nodes},
-        node_types=node_type_set(nodes),
-        node_instance_ids=instances,
-        operations=operations,
-        deployment_ids=deployments,
-        blueprint_ids=blueprints,
-        scaling_groups=set(),
-    )
 
 
-def _check_environment(state: ManagerState, dep: sqlite3.Row) -> None:
-    create_id = dep["create_execution"]
-    if not create_id:
-        return
-    row = state.store.one("SELECT status, error FROM executions WHERE id = ?", (create_id,))
-    if row is None:
-        return
-    status = row["status"]
-    if status == "terminated":
-        return
-    if status == "pending":
-        raise DeploymentEnvironmentPending(
-            "Deployment environment creation is still pending, try again in a minute"
-        )
-    if status == "started":
-        raise DeploymentEnvironmentInProgress(
-            "Deployment environment creation is still in progress, try again in a minute"
-        )
-    if status == "failed":
-        last = (row["error"] or "").strip().splitlines()[-1:] or [""]
-        raise DeploymentCreation(
-            f"Can't launch executions since environment creation for deployment {dep['id']} "
-            f"has failed: {last[0]}"
-        )
-    if status in ("cancelled", "cancelling", "force_cancelling"):
-        raise DeploymentCreation(
-            f"Can't launch executions since the environment creation for deployment "
-            f"{dep['id']} has been cancelled [status={status}]"
-        )
-    # queued, scheduled, kill_cancelling: the real server has no better message
-    raise DeploymentCreation(
-        f"Unexpected deployment status for deployment {dep['id']} [status={status}]"
-    )
-
-
-def _admission(state: ManagerState, tenant: str, dep_id: str, *, force: bool, queue: bool) -> str:
-    """The status a new execution of `dep_id` gets: `pending`, or `queued` when something
-    runs (or waits) there and `queue` was asked for.
-
-    Raises `ExistingRunningExecution` otherwise. It only reads, so a caller can decide
-    everything before it stores the execution: a refused start must leave nothing behind.
-    """
-    system = state.store.one(
-        "SELECT 1 FROM executions WHERE is_system_workflow = 1 AND "
-        f"status IN ({','.join('?' for _ in ACTIVE_STATES)}, 'queued') LIMIT 1",
-        ACTIVE_STATES,
-    )
-    if system is not None:
-        # While a system execution (a snapshot) runs or waits, every start is queued,
-        # forced or not, with or without `queue` (`check_for_executions`).
-        return "queued"
-    if force:
-        return "pending"
-    blockers = state.store.all(
-        "SELECT * FROM executions WHERE tenant = ? AND deployment_id = ? AND "
-        f"status IN ({','.join('?' for _ in ACTIVE_STATES)}, 'queued') "
-        "ORDER BY created_at",
-        (tenant, dep_id, *ACTIVE_STATES),
-    )
-    if not blockers:
-        return "pending"
-    if not queue:
-        raise ExistingRunningExecution(
-            "The following executions are currently running for this deployment: "
-            f"{blocking_repr(blockers)}. To execute this workflow anyway, pass "
-            '"force=true" as a query parameter to this request'
-        )
-    return "queued"
-
-
-def start_execution(
-    state: ManagerState, tenant: str, username: str, body: dict[str, Any]
-) -> sqlite3.Row:
-    """`POST /executions`: validate, decide pending / queued / conflict, persist, launch.
-
-    Every refusal is raised before the execution is stored, as the real manager's
-    rollback leaves nothing behind: no row, no events, no `latest_execution` change.
-    """
-    if "deployment_id" not in body:
-        raise BadParameters("Missing deployment_id in json request body")
-    if "workflow_id" not in body:
-        raise BadParameters("Missing workflow_id in json request body")
-    workflow_id = body["workflow_id"]
-    parameters = body.get("parameters")
-    if parameters is None:
-        parameters = {}
-    if not isinstance(parameters, dict):
-        raise BadParameters(
-            "request body's 'parameters' field must be a dict but is of type "
-            f"{type(parameters).__name__}"
-        )
-    allow_custom = _flag(body, "allow_custom_parameters")
-    force = _flag(body, "force")
-    dry_run = _flag(body, "dry_run")
-    queue = _flag(body, "queue")
-    wait_after_fail = body.get("wait_after_fail")
-    if wait_after_fail is None:
-        wait_after_fail = 600
-    if body.get("scheduled_time"):
-        raise BadParameters(
-            "Scheduled executions are not supported by this manager; use queue instead"
-        )
-    if not isinstance(body["deployment_id"], str) or not body["deployment_id"]:
-        raise BadParameters("Deployment-less executions are not supported by this manager")
-
-    dep = get_deployment(state, tenant, body["deployment_id"])
-    _check_environment(state, dep)
-    workflows = loads(dep["workflows"], {})
-    is_system_name = workflow_id in SYSTEM_WORKFLOW_NAMES
-    if workflow_id not in workflows and not is_system_name:
-        raise NonexistentWorkflow(
-            f"Workflow {workflow_id} does not exist in the deployment {dep['id']}"
-        )
-    declared = workflows.get(workflow_id, {}).get("parameters", {})
-    evaluator = Evaluator(state, tenant, dep, username)
-    merged = merge_parameters(
-        workflow_id,
-        declared,
-        parameters,
-        allow_custom or is_system_name,
-        _deployment_facts(state, dep),
-        evaluator.parameters,
-    )
-
-    unavailable = False
-    if workflow_id in workflows and not force:
-        states = instance_states(state, [dep["pk"]])[dep["pk"]]
-        node_types = node_type_set(loads(dep["nodes"], []))
-        unavailable = not workflow_is_available(workflows[workflow_id], states, node_types)
-
-    with state.store.tx():
-        status = _admission(state, tenant, dep["id"], force=force, queue=queue)
-        if unavailable and status == "pending":
-            # The real `prepare_executions` checks availability after concurrency and marks
-            # the new row failed, but inside the request's transaction: the raised error
-            # rolls that row back, so a refused start leaves no execution and no events
-            # (probed on 7.0.4). A queued start is not checked here.
-            raise UnavailableWorkflow(f"Workflow not available: {workflow_id}")
-        exec_id = insert_execution(
-            state,
-            tenant=tenant,
-            deployment=dep,
-            workflow_id=workflow_id,
-            status=status,
-            parameters=merged,
-            created_by=username,
-            allow_custom_parameters=allow_custom,
-            is_dry_run=dry_run,
-            wait_after_fail=int(wait_after_fail),
-        )
-        state.store.executemany(
-            "INSERT INTO secret_parameters (execution_id, name) VALUES (?, ?)",
-            [(exec_id, name) for name in sorted(evaluator.secret_parameters)],
-        )
-    # A queued execution stores no event: the real manager's `workflow_queued` is a
-    # hook message, never written to the events table.
-    if status != "queued" and state.engine is not None:
-        state.engine.launch(exec_id)
-    return state.store.one("SELECT * FROM executions WHERE id = ?", (exec_id,))
+def insert_execution(services: Services, **new: Any) -> str:
+    """Store a new execution (its columns as `execution_row` takes them); its id."""
+    row = execution_row(services, **new)
+    services.store.insert("executions", row)
+    return str(row["id"])
 
 
 def set_status(
-    state: ManagerState,
+    services: Services,
+    runner: Runner,
     exec_id: str,
     status: str,
     *,
@@ -417,8 +112,8 @@ def set_status(
     Like every status update of the real workers, a change sets `error` ("" unless
     one is given, which clears an old one); `keep_error` leaves it (a resume keeps
     the old error until the execution runs again)."""
-    store = state.store
-    stamp = state.clock.stamp()
+    store = services.store
+    stamp = services.clock.stamp()
     with store.tx():
         row = store.one("SELECT * FROM executions WHERE id = ?", (exec_id,))
         if row is None:
@@ -446,15 +141,15 @@ def set_status(
                         "UPDATE deployments SET latest_execution = ? WHERE pk = ?",
                         (exec_id, dep["pk"]),
                     )
-                recompute_status(state, dep["pk"])
+                recompute_status(services, dep["pk"])
         updated = store.one("SELECT * FROM executions WHERE id = ?", (exec_id,))
     if status in END_STATES and row["status"] not in END_STATES:
-        dequeue(state)
+        dequeue(services, runner)
     return updated
 
 
 def execution_action(
-    state: ManagerState, tenants: list[str], exec_id: str, body: dict[str, Any]
+    services: Services, runner: Runner, tenants: list[str], exec_id: str, body: dict[str, Any]
 ) -> sqlite3.Row:
     """`POST /executions/<id>`: cancel, force-cancel, kill, resume, force-resume, requeue."""
     if "action" not in body:
@@ -462,8 +157,8 @@ def execution_action(
     action = body["action"]
     if action not in VALID_ACTIONS:
         raise BadParameters(f"Invalid action: {action}, Valid action values are: {VALID_ACTIONS}")
-    row = state.store.one(
-        f"SELECT * FROM executions WHERE id = ? AND tenant IN ({','.join('?' for _ in tenants)})",
+    row = services.store.one(
+        f"SELECT * FROM executions WHERE id = ? AND tenant IN ({marks(tenants)})",
         (exec_id, *tenants),
     )
     if row is None:
@@ -472,27 +167,23 @@ def execution_action(
             raise NotFound(f"Requested `Execution` with ID `{exec_id}` was not found")
         raise NotFound(f"Requested `Execution` ['{exec_id}'] was not found")
     status = row["status"]
-    engine = state.engine
     if action in ("cancel", "requeue"):
         if status not in ("pending", "started", "scheduled", "queued"):
             raise IllegalAction(f"Can't cancel execution {exec_id} because it's in status {status}")
-        updated = set_status(state, exec_id, "cancelling", error="")
-        if engine is not None:
-            engine.request_cancel(exec_id, was=status)
+        updated = set_status(services, runner, exec_id, "cancelling", error="")
+        runner.request_cancel(exec_id)
         return updated
     if action == "force-cancel":
         if status not in ("pending", "started", "scheduled", "queued", "cancelling"):
             raise IllegalAction(
                 f"Can't force-cancel execution {exec_id} because it's in status {status}"
             )
-        updated = set_status(state, exec_id, "force_cancelling", error="")
-        if engine is not None:
-            engine.stop_now(exec_id)
+        updated = set_status(services, runner, exec_id, "force_cancelling", error="")
+        runner.stop_now(exec_id)
         return updated
     if action == "kill":
-        updated = set_status(state, exec_id, "kill_cancelling", error="")
-        if engine is not None:
-            engine.stop_now(exec_id)
+        updated = set_status(services, runner, exec_id, "kill_cancelling", error="")
+        runner.stop_now(exec_id)
         return updated
     # resume / force-resume
     allowed = (
@@ -502,15 +193,15 @@ def execution_action(
         verb = "force-resume" if action == "force-resume" else "resume"
         raise Conflict(f"Cannot {verb} execution: `{exec_id}` in state: `{status}`")
     updated = set_status(
-        state,
+        services,
+        runner,
         exec_id,
         "pending",
         keep_error=True,
         move_latest=False,
         extra={"resume": 1, "ended_at": None},
     )
-    if engine is not None:
-        engine.launch(exec_id, resume=True)
+    runner.launch(exec_id, resume=True)
     return updated
 
 
@@ -522,10 +213,10 @@ _FORBIDDEN_FROM = {
 
 
 def update_status(
-    state: ManagerState, tenants: list[str], exec_id: str, body: dict[str, Any]
+    services: Services, runner: Runner, tenants: list[str], exec_id: str, body: dict[str, Any]
 ) -> sqlite3.Row:
     """`PATCH /executions/<id>`: a worker-style status update."""
-    row = get_execution(state, tenants, exec_id)
+    row = get_execution(services, tenants, exec_id)
     if "status" not in body:
         raise BadParameters("Missing status in json request body")
     new = body["status"]
@@ -548,18 +239,18 @@ def update_status(
         )
     # A status update without `error` clears it; an explicit null is stored as null.
     error = body.get("error", "")
-    updated = set_status(state, exec_id, new, error=error if error is None else str(error))
-    if state.engine is not None:
-        state.engine.status_patched(exec_id, new)
+    stored = error if error is None else str(error)
+    updated = set_status(services, runner, exec_id, new, error=stored)
+    runner.status_patched(exec_id, new)
     return updated
 
 
-def should_start(state: ManagerState, tenants: list[str], exec_id: str) -> bool:
+def should_start(services: Services, tenants: list[str], exec_id: str) -> bool:
     """`GET /executions/<id>/should-start`: the concurrency check with queue semantics."""
-    row = get_execution(state, tenants, exec_id)
-    marks = ",".join("?" for _ in ACTIVE_STATES)
-    system = state.store.one(
-        f"SELECT 1 FROM executions WHERE is_system_workflow = 1 AND status IN ({marks}, "
+    row = get_execution(services, tenants, exec_id)
+    active = marks(ACTIVE_STATES)
+    system = services.store.one(
+        f"SELECT 1 FROM executions WHERE is_system_workflow = 1 AND status IN ({active}, "
         "'queued') LIMIT 1",
         ACTIVE_STATES,
     )
@@ -567,22 +258,38 @@ def should_start(state: ManagerState, tenants: list[str], exec_id: str) -> bool:
         return False
     if row["deployment_id"] is None:
         return True
-    blocker = state.store.one(
+    blocker = services.store.one(
         "SELECT 1 FROM executions WHERE tenant = ? AND deployment_id = ? AND id != ? AND "
-        f"(status IN ({marks}) OR (status = 'queued' AND created_at < ?)) LIMIT 1",
+        f"(status IN ({active}) OR (status = 'queued' AND created_at < ?)) LIMIT 1",
         (row["tenant"], row["deployment_id"], exec_id, *ACTIVE_STATES, row["created_at"]),
     )
     return blocker is None
 
 
 def delete_executions(
-    state: ManagerState, tenants: list[str], filters: dict[str, list[str]], body: dict[str, Any]
+    services: Services, tenants: list[str], filters: dict[str, list[str]], body: dict[str, Any]
 ) -> int:
-    """`DELETE /executions`: delete ended executions (and their events), oldest first.
+    """`DELETE /executions`: delete ended executions (and their events), oldest first."""
+    keep_last, cutoff = _what_to_keep(body)
+    for status in filters.get("status", []):
+        if status not in END_STATES:
+            raise BadParameters(
+                f"Can't filter by execution status `{status}`. Allowed statuses are: "
+                f"{list(END_STATES)}"
+            )
+    filters = {"status": list(END_STATES), **filters}
+    where = Where().within("tenant", tenants).filtered(EXECUTIONS.filters, filters)
+    rows = services.store.all(
+        f"SELECT * FROM executions WHERE {where.sql} ORDER BY created_at, rowid", where.args
+    )
+    doomed = _doomed(rows, keep_last, cutoff)
+    _delete(services, doomed)
+    return len(doomed)
 
-    As the real server does, a deployment's only successful environment creation is
-    never deleted, and `keep_last` counts it among the executions it keeps.
-    """
+
+def _what_to_keep(body: dict[str, Any]) -> tuple[int | None, str | None]:
+    """`keep_last` (how many of the newest to keep) or `to_datetime` (delete what was
+    created before it), checked with the real messages."""
     keep_last = body.get("keep_last")
     to_datetime = body.get("to_datetime")
     if keep_last is not None:
@@ -601,21 +308,13 @@ def delete_executions(
             cutoff = format_timestamp(parse_timestamp(str(to_datetime)))
         except ValueError:
             raise BadParameters(f"{to_datetime} is not a legal time format") from None
-    for status in filters.get("status", []):
-        if status not in END_STATES:
-            raise BadParameters(
-                f"Can't filter by execution status `{status}`. Allowed statuses are: "
-                f"{list(END_STATES)}"
-            )
-    filters = {"status": list(END_STATES), **filters}
-    clauses, args = build_where(EXECUTION_FIELDS, filters)
-    clauses.insert(0, f"tenant IN ({','.join('?' for _ in tenants)})")
-    args[:0] = tenants
-    store = state.store
-    rows = store.all(
-        f"SELECT * FROM executions WHERE {' AND '.join(clauses)} ORDER BY created_at, rowid",
-        args,
-    )
+    return keep_last, cutoff
+
+
+def _doomed(rows: list[sqlite3.Row], keep_last: int | None, cutoff: str | None) -> list[str]:
+    """The ids to delete of `rows` (ended, oldest first). As the real server does, a
+    deployment's only successful environment creation is never deleted, and
+    `keep_last` counts it among the executions it keeps."""
     creations: dict[tuple[str, str], int] = {}
     for row in rows:
         if row["workflow_id"] == "create_deployment_environment" and row["status"] == "terminated":
@@ -640,16 +339,22 @@ def delete_executions(
             break
         if deletable(row):
             doomed.append(row["id"])
+    return doomed
+
+
+def _delete(services: Services, ids: list[str]) -> None:
+    """Executions with their events and secret parameters; a deployment whose latest
+    execution goes has none."""
+    store = services.store
     with store.tx():
-        for start in range(0, len(doomed), 500):
-            chunk = doomed[start : start + 500]
-            marks = ",".join("?" for _ in chunk)
-            store.execute(f"DELETE FROM events WHERE execution_id IN ({marks})", chunk)
-            store.execute(f"DELETE FROM secret_parameters WHERE execution_id IN ({marks})", chunk)
-            store.execute(f"DELETE FROM executions WHERE id IN ({marks})", chunk)
+        for start in range(0, len(ids), 500):
+            chunk = ids[start : start + 500]
+            places = marks(chunk)
+            store.execute(f"DELETE FROM events WHERE execution_id IN ({places})", chunk)
+            store.execute(f"DELETE FROM secret_parameters WHERE execution_id IN ({places})", chunk)
+            store.execute(f"DELETE FROM executions WHERE id IN ({places})", chunk)
             store.execute(
                 f"UPDATE deployments SET latest_execution = NULL "
-                f"WHERE latest_execution IN ({marks})",
+                f"WHERE latest_execution IN ({places})",
                 chunk,
             )
-    return len(doomed)

@@ -39,9 +39,10 @@ from dataclasses import dataclass
 from typing import Any
 
 from tui.manager import secrets
+from tui.manager.columns import loads
 from tui.manager.errors import BadParameters, FunctionsEvaluation, ManagerError, crash
-from tui.manager.state import ManagerState
-from tui.manager.store import loads
+from tui.manager.services import Services
+from tui.manager.store import marks
 
 PATH_PREFIX = "payload"  # dsl_parser's path of what it evaluates, as its messages show
 RECURSION_LIMIT = 50
@@ -158,9 +159,9 @@ class Evaluator:
     a secret, so that the engine can keep those values out of the log it writes."""
 
     def __init__(
-        self, state: ManagerState, tenant: str, deployment: sqlite3.Row, username: str
+        self, services: Services, tenant: str, deployment: sqlite3.Row, username: str
     ) -> None:
-        self.state = state
+        self.services = services
         self.tenant = tenant
         self.deployment = deployment
         self.username = username
@@ -244,7 +245,7 @@ class Evaluator:
 
     def _secret(self, key: Any) -> str:
         self._read_secret = True
-        return secrets.value_for_function(self.state, self.tenant, self.username, key)
+        return secrets.value_for_function(self.services, self.tenant, self.username, key)
 
     def _get_secret(self, call: Call, raw: dict[str, Any], path: str) -> Any:
         args = call.args
@@ -451,9 +452,9 @@ class Evaluator:
             return len(ids)
         if not ids:
             return []
-        rows = self.state.store.all(
+        rows = self.services.store.all(
             f"SELECT display_name FROM deployments WHERE tenant = ? AND id IN "
-            f"({','.join('?' for _ in ids)}) ORDER BY created_at, pk",
+            f"({marks(ids)}) ORDER BY created_at, pk",
             (self.tenant, *ids),
         )
         return [r["display_name"] for r in rows]

@@ -1,29 +1,25 @@
-"""List semantics shared by every collection endpoint.
+"""The one list pipeline every collection endpoint goes through.
 
-Pagination (`_size`, `_offset`, `_get_all_results`), sorting (`_sort`, repeatable,
-`+`/`-`), projection (`_include`) and exact-match filters (a repeated key means IN),
-validated with the real manager's messages, and the `items` + `metadata` envelope.
+`parse_list_query` reads pagination (`_size`, `_offset`, `_get_all_results`), sorting
+(`_sort`, repeatable, `+`/`-`), projection (`_include`) and exact-match filters (a
+repeated key means IN), validated with the real manager's messages; `Where` collects
+the filters and the scope (the request's tenants, see `Ctx.tenants`); `page` counts
+and reads one sorted page; `envelope` wraps it in `items` + `metadata`. A single
+object's `_include` goes through `parse_include` too.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+import sqlite3
+from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 from starlette.datastructures import QueryParams
 
+from tui.manager.columns import BOOL, INT, Field
 from tui.manager.errors import BadParameters, NoSuchIncludeField, ValidationError
-
-BOOL = "bool"
-INT = "int"
-TEXT = "text"
-
-
-@dataclass(frozen=True)
-class Field:
-    sql: str
-    kind: str = TEXT
+from tui.manager.store import Store, marks
 
 
 @dataclass
@@ -35,6 +31,11 @@ class ListQuery:
     include: set[str] | None
     filters: dict[str, list[str]]
     flags: dict[str, list[str]] = field(default_factory=dict)
+
+    @property
+    def limit(self) -> tuple[int, int]:
+        """LIMIT and OFFSET of the page (a LIMIT of -1 is none)."""
+        return (-1, 0) if self.get_all else (self.size, self.offset)
 
 
 def parse_bool(value: Any, name: str = "value") -> bool:
@@ -54,7 +55,7 @@ def query_bool(params: QueryParams, key: str, name: str | None = None) -> bool:
     return False if value is None else parse_bool(value, name or key)
 
 
-def _pagination_int(params: QueryParams, name: str, default: int) -> int:
+def pagination_int(params: QueryParams, name: str, default: int) -> int:
     raw = params.get(name)
     if raw is None:
         return default
@@ -80,13 +81,16 @@ def _shown(keys: Iterable[str]) -> list[str]:
     return list(keys) if isinstance(keys, (list, tuple)) else sorted(keys)
 
 
-def parse_include(params: QueryParams, includable: Iterable[str]) -> set[str] | None:
+def parse_include(params: QueryParams, includable: Iterable[str] | None) -> set[str] | None:
     """The `_include` projection (repeatable, comma-separated), or None for every key;
-    a name the resource does not have is refused, on single objects as on lists."""
+    a name the resource does not have is refused, on single objects as on lists.
+    With `includable` None any name is taken (and matches nothing), as `/events` does."""
     raw_include = params.getlist("_include")
     if not raw_include:
         return None
     include = {p.strip() for raw in raw_include for p in raw.split(",") if p.strip()}
+    if includable is None:
+        return include
     allowed = set(includable)
     unknown = sorted(include - allowed)
     if unknown:
@@ -104,8 +108,8 @@ def parse_list_query(
     includable: Iterable[str],
     default_size: int = 1000,
 ) -> ListQuery:
-    size = _pagination_int(params, "_size", default_size)
-    offset = _pagination_int(params, "_offset", 0)
+    size = pagination_int(params, "_size", default_size)
+    offset = pagination_int(params, "_offset", 0)
     get_all = query_bool(params, "_get_all_results")
 
     sort_keys = _shown(sortable)
@@ -156,23 +160,102 @@ def _convert(value: str, kind: str) -> Any:
     return value
 
 
-def build_where(
-    fields: dict[str, Field], filters: dict[str, list[str]]
-) -> tuple[list[str], list[Any]]:
-    clauses: list[str] = []
-    args: list[Any] = []
-    for key, values in filters.items():
-        spec = fields[key]
-        marks = ",".join("?" for _ in values)
-        clauses.append(f"{spec.sql} IN ({marks})")
-        args.extend(_convert(v, spec.kind) for v in values)
-    return clauses, args
+class Where:
+    """The clauses of a WHERE and their arguments, kept in step."""
+
+    def __init__(self) -> None:
+        self.clauses: list[str] = []
+        self.args: list[Any] = []
+
+    def add(self, clause: str, *args: Any) -> Where:
+        self.clauses.append(clause)
+        self.args.extend(args)
+        return self
+
+    def within(self, column: str, values: Sequence[Any]) -> Where:
+        """`column` is one of `values` (the request's tenants, say)."""
+        return self.add(f"{column} IN ({marks(values)})", *values)
+
+    def filtered(self, fields: Mapping[str, Field], filters: dict[str, list[str]]) -> Where:
+        """The exact-match filters of a list query, each key through its field's SQL."""
+        for key, values in filters.items():
+            spec = fields[key]
+            self.add(f"{spec.sql} IN ({marks(values)})", *(_convert(v, spec.kind) for v in values))
+        return self
+
+    @property
+    def sql(self) -> str:
+        return " AND ".join(self.clauses) or "1"
 
 
-def order_by(fields: dict[str, Field], sort: list[tuple[str, bool]], tiebreak: list[str]) -> str:
+def order_by(
+    fields: Mapping[str, Field], sort: list[tuple[str, bool]], tiebreak: Sequence[str]
+) -> str:
     parts = [f"{fields[name].sql} {'DESC' if desc else 'ASC'}" for name, desc in sort]
     parts.extend(tiebreak)
     return ", ".join(parts)
+
+
+def page(
+    store: Store,
+    q: ListQuery,
+    source: str,
+    fields: Mapping[str, Field],
+    where: Where,
+    tiebreak: Sequence[str],
+    *,
+    columns: str = "*",
+    key: str | None = None,
+    hint: str = "",
+) -> tuple[list[sqlite3.Row], int]:
+    """One page of `source` (a table, view or `table alias`) and the total that matches.
+
+    `tiebreak` orders what the sort keys leave equal, so that pages never overlap;
+    `hint` (an `INDEXED BY`) applies to the page, not the count. With `key`, see
+    `_page_by_key`.
+    """
+    if key is not None:
+        return _page_by_key(store, q, source, fields, where, tiebreak, key)
+    total = store.one(f"SELECT COUNT(*) AS n FROM {source} WHERE {where.sql}", where.args)["n"]
+    order = order_by(fields, q.sort, tiebreak)
+    rows = store.all(
+        f"SELECT {columns} FROM {source}{hint} WHERE {where.sql} ORDER BY {order} LIMIT ? OFFSET ?",
+        [*where.args, *q.limit],
+    )
+    return rows, total
+
+
+def _page_by_key(
+    store: Store,
+    q: ListQuery,
+    source: str,
+    fields: Mapping[str, Field],
+    where: Where,
+    tiebreak: Sequence[str],
+    key: str,
+) -> tuple[list[sqlite3.Row], int]:
+    """Count, filter, sort and skip on `key` only, then read the page's rows by it:
+    SQLite then drops a view's join where no filter or sort key needs it, and never
+    reads (nor sorts) the large rows outside the page. The `LIMIT -1` keeps the count's
+    subquery from being flattened back into a join."""
+    total = store.one(
+        f"SELECT COUNT(*) AS n FROM (SELECT {key} FROM {source} WHERE {where.sql} LIMIT -1)",
+        where.args,
+    )["n"]
+    order = order_by(fields, q.sort, tiebreak)
+    keys = [
+        r[key]
+        for r in store.all(
+            f"SELECT {key} FROM {source} WHERE {where.sql} ORDER BY {order} LIMIT ? OFFSET ?",
+            [*where.args, *q.limit],
+        )
+    ]
+    by_key = {}
+    for start in range(0, len(keys), 500):
+        chunk = keys[start : start + 500]
+        for row in store.all(f"SELECT * FROM {source} WHERE {key} IN ({marks(chunk)})", chunk):
+            by_key[row[key]] = row
+    return [by_key[k] for k in keys], total
 
 
 def envelope(
@@ -186,7 +269,8 @@ def envelope(
     return {"items": items, "metadata": metadata}
 
 
-def project(item: dict[str, Any], include: set[str] | None) -> dict[str, Any]:
+def project(item: dict[str, Any], include: Collection[str] | None) -> dict[str, Any]:
+    """`item` with only the keys of `include` (None: every key)."""
     if include is None:
         return item
     return {k: v for k, v in item.items() if k in include}

@@ -15,18 +15,6 @@ from typing import Any
 
 from tui.manager.errors import IllegalExecutionParameters, crash
 
-OBJECT_TYPES = {
-    "blueprint_id",
-    "deployment_id",
-    "capability_value",
-    "scaling_group",
-    "node_id",
-    "node_type",
-    "node_instance",
-    "secret_key",
-    "operation_name",
-}
-
 
 class DeploymentFacts:
     """What object-typed parameters are checked against."""
@@ -147,7 +135,23 @@ def merge_parameters(
             merged[name] = copy.deepcopy(spec["default"])
     if evaluate is not None:
         merged = evaluate(merged)
+    _coerce(declared, merged)
+    _check_values(declared, merged, facts)
+    missing = [
+        name
+        for name, spec in declared.items()
+        if name not in merged and "default" not in spec and spec.get("required", True) is not False
+    ]
+    if missing:
+        raise IllegalExecutionParameters(
+            f'Workflow "{workflow_name}" must be provided with the following parameters to '
+            f"execute: {','.join(missing)}"
+        )
+    return merged
 
+
+def _coerce(declared: dict[str, Any], merged: dict[str, Any]) -> None:
+    """Convert each typed parameter in place; every mismatch is reported at once."""
     mismatches: list[str] = []
     for name, spec in declared.items():
         kind = spec.get("type")
@@ -167,6 +171,12 @@ def merge_parameters(
     if mismatches:
         raise IllegalExecutionParameters("\n".join(mismatches))
 
+
+def _check_values(
+    declared: dict[str, Any], merged: dict[str, Any], facts: DeploymentFacts | None
+) -> None:
+    """Constraints, then object types (a node id must name a node, ...): the first
+    parameter that fails is reported."""
     for name, spec in declared.items():
         if name not in merged:
             continue
@@ -181,15 +191,3 @@ def merge_parameters(
                 )
         if problem:
             raise IllegalExecutionParameters(problem)
-
-    missing = [
-        name
-        for name, spec in declared.items()
-        if name not in merged and "default" not in spec and spec.get("required", True) is not False
-    ]
-    if missing:
-        raise IllegalExecutionParameters(
-            f'Workflow "{workflow_name}" must be provided with the following parameters to '
-            f"execute: {','.join(missing)}"
-        )
-    return merged

@@ -16,18 +16,21 @@ from __future__ import annotations
 import sqlite3
 
 from tui.manager.blueprints import workflow_is_available
+from tui.manager.columns import dumps, loads
 from tui.manager.deployments import instance_states, node_type_set
 from tui.manager.errors import ManagerError
 from tui.manager.params import merge_parameters
-from tui.manager.state import ACTIVE_STATES, ManagerState
-from tui.manager.store import dumps, loads
+from tui.manager.runner import Runner
+from tui.manager.services import Services
+from tui.manager.statuses import ACTIVE_STATES
+from tui.manager.store import marks
 
-ACTIVE_MARKS = ",".join("?" for _ in ACTIVE_STATES)
+ACTIVE_MARKS = marks(ACTIVE_STATES)
 
 
-def dequeue(state: ManagerState) -> None:
+def dequeue(services: Services, runner: Runner) -> None:
     """Start what may start now; fail what no longer passes its checks."""
-    store = state.store
+    store = services.store
     system = store.one(
         "SELECT * FROM executions WHERE status = 'queued' AND is_system_workflow = 1 "
         "ORDER BY created_at, rowid LIMIT 1"
@@ -36,7 +39,7 @@ def dequeue(state: ManagerState) -> None:
         # A system execution (a snapshot) runs alone, after everything else ends.
         if store.one(f"SELECT 1 FROM executions WHERE status IN ({ACTIVE_MARKS})", ACTIVE_STATES):
             return
-        _launch(state, system["id"])
+        _launch(services, runner, system["id"])
         return
     if store.one(
         f"SELECT 1 FROM executions WHERE is_system_workflow = 1 AND status IN ({ACTIVE_MARKS})",
@@ -50,7 +53,7 @@ def dequeue(state: ManagerState) -> None:
     for row in store.all(
         "SELECT * FROM executions WHERE status = 'queued' ORDER BY created_at, rowid"
     ):
-        if running >= state.max_concurrent_workflows:
+        if running >= services.max_concurrent_workflows:
             return
         key = (row["tenant"], row["deployment_id"])
         if key in seen:
@@ -63,7 +66,7 @@ def dequeue(state: ManagerState) -> None:
         )
         if busy is not None:
             continue
-        error = recheck(state, row)
+        error = recheck(services, row)
         if error is not None:
             with store.tx():
                 store.execute(
@@ -71,20 +74,20 @@ def dequeue(state: ManagerState) -> None:
                     (f"Error dequeueing execution: {error}", row["id"]),
                 )
             continue
-        _launch(state, row["id"])
+        _launch(services, runner, row["id"])
         running += 1
 
 
-def recheck(state: ManagerState, row: sqlite3.Row) -> str | None:
+def recheck(services: Services, row: sqlite3.Row) -> str | None:
     """Why `row` may not start now, or None. Its parameters are merged again against
     the workflow as the deployment declares it today, and stored when they pass."""
-    dep = state.store.one(
+    dep = services.store.one(
         "SELECT * FROM deployments_v WHERE tenant = ? AND id = ?",
         (row["tenant"], row["deployment_id"]),
     )
     if dep is None:
         return None  # the engine fails an execution whose deployment is gone
-    create = state.store.one(
+    create = services.store.one(
         "SELECT status FROM executions WHERE id = ?", (dep["create_execution"] or "",)
     )
     if (
@@ -108,18 +111,17 @@ def recheck(state: ManagerState, row: sqlite3.Row) -> str | None:
     except ManagerError as exc:
         return exc.message
     if not row["resume"]:
-        states = instance_states(state, [dep["pk"]])[dep["pk"]]
+        states = instance_states(services, [dep["pk"]])[dep["pk"]]
         if not workflow_is_available(workflow, states, node_type_set(loads(dep["nodes"], []))):
             return f"Workflow not available: {row['workflow_id']}"
-    with state.store.tx():
-        state.store.execute(
+    with services.store.tx():
+        services.store.execute(
             "UPDATE executions SET parameters = ? WHERE id = ?", (dumps(merged), row["id"])
         )
     return None
 
 
-def _launch(state: ManagerState, exec_id: str) -> None:
-    with state.store.tx():
-        state.store.execute("UPDATE executions SET status = 'pending' WHERE id = ?", (exec_id,))
-    if state.engine is not None:
-        state.engine.launch(exec_id)
+def _launch(services: Services, runner: Runner, exec_id: str) -> None:
+    with services.store.tx():
+        services.store.execute("UPDATE executions SET status = 'pending' WHERE id = ?", (exec_id,))
+    runner.launch(exec_id)

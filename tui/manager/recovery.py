@@ -9,7 +9,10 @@ from __future__ import annotations
 
 from tui.manager.events import event_row, insert_events
 from tui.manager.executions import dequeue, set_status
-from tui.manager.state import ACTIVE_STATES, ManagerState
+from tui.manager.runner import Runner
+from tui.manager.services import Services
+from tui.manager.statuses import ACTIVE_STATES
+from tui.manager.store import marks
 
 INTERRUPTED = (
     "Execution interrupted: the manager stopped while it was {status}; "
@@ -17,15 +20,14 @@ INTERRUPTED = (
 )
 
 
-def recover_interrupted(state: ManagerState) -> list[str]:
+def recover_interrupted(services: Services, runner: Runner) -> list[str]:
     """End interrupted executions; returns their ids."""
-    rows = state.store.all(
-        f"SELECT id, status, workflow_id FROM executions WHERE status IN "
-        f"({','.join('?' for _ in ACTIVE_STATES)})",
+    rows = services.store.all(
+        f"SELECT id, status, workflow_id FROM executions WHERE status IN ({marks(ACTIVE_STATES)})",
         ACTIVE_STATES,
     )
     for row in rows:
-        full = state.store.one("SELECT * FROM executions WHERE id = ?", (row["id"],))
+        full = services.store.one("SELECT * FROM executions WHERE id = ?", (row["id"],))
         message = f"'{row['workflow_id']}' workflow execution " + (
             "cancelled"
             if row["status"].endswith("cancelling")
@@ -34,16 +36,19 @@ def recover_interrupted(state: ManagerState) -> list[str]:
         event_type = (
             "workflow_cancelled" if row["status"].endswith("cancelling") else "workflow_failed"
         )
-        insert_events(state, [event_row(full, state.clock.stamp(), message, event_type=event_type)])
+        insert_events(
+            services, [event_row(full, services.clock.stamp(), message, event_type=event_type)]
+        )
         if row["status"] in ("cancelling", "force_cancelling", "kill_cancelling"):
-            set_status(state, row["id"], "cancelled", move_latest=False)
+            set_status(services, runner, row["id"], "cancelled", move_latest=False)
         else:
             set_status(
-                state,
+                services,
+                runner,
                 row["id"],
                 "failed",
                 error=INTERRUPTED.format(status=row["status"]),
                 move_latest=False,
             )
-    dequeue(state)
+    dequeue(services, runner)
     return [row["id"] for row in rows]

@@ -28,6 +28,7 @@ from typing import Any
 from urllib.parse import quote
 
 from tui.manager import secret_schema
+from tui.manager.columns import loads
 from tui.manager.errors import (
     BadParameters,
     Conflict,
@@ -36,30 +37,14 @@ from tui.manager.errors import (
     NotFound,
     crash,
 )
-from tui.manager.listing import BOOL, Field, ListQuery, build_where, order_by, parse_bool
-from tui.manager.state import ManagerState
-from tui.manager.store import loads
+from tui.manager.listing import ListQuery, Where, page, parse_bool
+from tui.manager.services import Services
+from tui.manager.store import marks
+from tui.manager.tables import SECRETS
 
 VISIBILITIES = ("private", "tenant", "global")
 SHARED_VISIBILITIES = ("tenant", "global")  # what `set-visibility` accepts
 
-# Filter and sort keys, in the order the real manager lists them in its errors.
-SECRET_FIELDS: dict[str, Field] = {
-    "created_at": Field("created_at"),
-    "visibility": Field("visibility"),
-    # The real manager compares ciphertext: only the token a write answered matches.
-    "value": Field("value_token"),
-    "updated_at": Field("updated_at"),
-    "is_hidden_value": Field("is_hidden_value", BOOL),
-    "schema": Field("schema"),
-    "provider_options": Field("options_token"),
-    "key": Field("key"),
-    "provider_name": Field("NULL"),  # no secrets providers here
-    "tenant_name": Field("tenant"),
-    "created_by": Field("created_by"),
-    "resource_availability": Field("visibility"),
-    "private_resource": Field("(visibility = 'private')", BOOL),
-}
 # The keys of a listed secret (`SecretsListResponse`), also the allowed `_include`s.
 LIST_KEYS = (
     "key",
@@ -95,8 +80,8 @@ class Caller:
         return self.administers(row["tenant"]) or row["created_by"] == self.username
 
 
-def caller_for(state: ManagerState, username: str) -> Caller:
-    store = state.store
+def caller_for(services: Services, username: str) -> Caller:
+    store = services.store
     user = store.one("SELECT role FROM users WHERE username = ?", (username,))
     roles = store.all("SELECT tenant, role FROM user_tenants WHERE username = ?", (username,))
     return Caller(
@@ -140,7 +125,7 @@ def opaque_token(text: str, now: float) -> str:
 def _visible(caller: Caller, tenant: str, tenants: list[str]) -> tuple[str, list[Any]]:
     """The real storage filters: the tenants asked for plus global secrets, and
     private ones only to their creator or an administrator of the request's tenant."""
-    clause = f"(tenant IN ({','.join('?' for _ in tenants)}) OR visibility = 'global')"
+    clause = f"(tenant IN ({marks(tenants)}) OR visibility = 'global')"
     args: list[Any] = list(tenants)
     if not caller.administers(tenant):
         clause += " AND (visibility != 'private' OR created_by = ?)"
@@ -148,69 +133,46 @@ def _visible(caller: Caller, tenant: str, tenants: list[str]) -> tuple[str, list
     return clause, args
 
 
-def find(state: ManagerState, caller: Caller, tenant: str, key: Any) -> sqlite3.Row:
+def find(services: Services, caller: Caller, tenant: str, key: Any) -> sqlite3.Row:
     """The secret `key` as `caller` sees it from `tenant`, or the real 404."""
     row = None
     if isinstance(key, str):
         clause, args = _visible(caller, tenant, [tenant])
-        row = state.store.one(f"SELECT * FROM secrets WHERE key = ? AND {clause}", (key, *args))
+        row = services.store.one(f"SELECT * FROM secrets WHERE key = ? AND {clause}", (key, *args))
     if row is None:
         raise NotFound(f"Requested `Secret` with ID `{key}` was not found")
     return row
 
 
 def list_secrets(
-    state: ManagerState, caller: Caller, tenant: str, tenants: list[str], q: ListQuery
+    services: Services, caller: Caller, tenant: str, tenants: list[str], q: ListQuery
 ) -> tuple[list[sqlite3.Row], int]:
     """One page of `GET /secrets` and the total, with filters and `_search` (a
     case-insensitive substring of the key)."""
     # `private_resource` is no column on the real manager: it accepts the filter and
     # ignores it, whatever the value (probed).
     filters = {k: v for k, v in q.filters.items() if k != "private_resource"}
-    clauses, args = build_where(SECRET_FIELDS, filters)
     scope, scope_args = _visible(caller, tenant, tenants)
-    clauses.insert(0, scope)
-    args[:0] = scope_args
+    where = Where().add(scope, *scope_args).filtered(SECRETS.filters, filters)
     for value in q.flags.get("_search", []):
-        clauses.append("instr(lower(key), lower(?)) > 0")
-        args.append(value)
-    where = " AND ".join(clauses)
-    store = state.store
-    total = store.one(f"SELECT COUNT(*) AS n FROM secrets WHERE {where}", args)["n"]
-    order = order_by(SECRET_FIELDS, q.sort, ["created_at ASC", "key ASC", "tenant ASC"])
-    limit = (-1, 0) if q.get_all else (q.size, q.offset)
-    rows = store.all(
-        f"SELECT * FROM secrets WHERE {where} ORDER BY {order} LIMIT ? OFFSET ?", [*args, *limit]
-    )
+        where.add("instr(lower(key), lower(?)) > 0", value)
+    tiebreak = ("created_at ASC", "key ASC", "tenant ASC")
+    rows, total = page(services.store, q, "secrets", SECRETS.filters, where, tiebreak)
     return rows, total
 
 
-def value_for_function(state: ManagerState, tenant: str, username: str, key: Any) -> str:
+def value_for_function(services: Services, tenant: str, username: str, key: Any) -> str:
     """What `{get_secret: key}` reads for an execution: the stored text (JSON text for
     a secret with a schema), as its creator sees it from its tenant. A hidden value is
     read all the same; a private secret of someone else is not found."""
-    return find(state, caller_for(state, username), tenant, key)["value"]
+    return find(services, caller_for(services, username), tenant, key)["value"]
 
 
 # -- rendering ------------------------------------------------------------------------------
 
 
 def _render(row: sqlite3.Row, value: Any, provider_options: Any) -> dict[str, Any]:
-    return {
-        "created_at": row["created_at"],
-        "visibility": row["visibility"],
-        "value": value,
-        "updated_at": row["updated_at"],
-        "is_hidden_value": bool(row["is_hidden_value"]),
-        "schema": loads(row["schema"]),
-        "provider_options": provider_options,
-        "key": row["key"],
-        "provider_name": None,
-        "tenant_name": row["tenant"],
-        "created_by": row["created_by"],
-        "resource_availability": row["visibility"],
-        "private_resource": row["visibility"] == "private",
-    }
+    return SECRETS.render(row, value=value, provider_options=provider_options)
 
 
 def render_written(row: sqlite3.Row) -> dict[str, Any]:
@@ -293,7 +255,7 @@ def _no_provider(name: Any) -> None:
 
 
 def _conflict(
-    state: ManagerState, tenant: str, key: str, visibility: str, *, existing: bool = False
+    services: Services, tenant: str, key: str, visibility: str, *, existing: bool = False
 ) -> str | None:
     """The real uniqueness rule's message, if `key` with `visibility` would clash: a
     global key clashes with the key in any tenant, another key with the same key in
@@ -301,13 +263,13 @@ def _conflict(
     visibility), so it does not clash with itself."""
     if visibility == "global":
         sql = "SELECT 1 FROM secrets WHERE key = ?" + (" AND tenant != ?" if existing else "")
-        clash = state.store.one(sql, (key, tenant) if existing else (key,))
+        clash = services.store.one(sql, (key, tenant) if existing else (key,))
         message = (
             f"Can't set or create the resource <Secret id=`{key}` tenant=`{tenant}`>, its "
             "visibility can't be global because it also exists in other tenants"
         )
     else:
-        clash = state.store.one(
+        clash = services.store.one(
             "SELECT 1 FROM secrets WHERE key = ? AND (tenant = ? OR visibility = 'global')",
             (key, tenant),
         )
@@ -344,31 +306,31 @@ def _check_widening(caller: Caller, row: sqlite3.Row, visibility: str) -> None:
         _require_global(caller)
 
 
-def _write(state: ManagerState, row: sqlite3.Row, changes: dict[str, Any]) -> sqlite3.Row:
+def _write(services: Services, row: sqlite3.Row, changes: dict[str, Any]) -> sqlite3.Row:
     columns = ", ".join(f"{name} = ?" for name in changes)
-    with state.store.tx():
-        state.store.execute(
+    with services.store.tx():
+        services.store.execute(
             f"UPDATE secrets SET {columns} WHERE tenant = ? AND key = ?",
             (*changes.values(), row["tenant"], row["key"]),
         )
-    updated = state.store.one(
+    updated = services.store.one(
         "SELECT * FROM secrets WHERE tenant = ? AND key = ?", (row["tenant"], row["key"])
     )
     assert updated is not None
     return updated
 
 
-def _new_value(state: ManagerState, value: str) -> dict[str, Any]:
-    return {"value": value, "value_token": opaque_token(value, state.clock.now())}
+def _new_value(services: Services, value: str) -> dict[str, Any]:
+    return {"value": value, "value_token": opaque_token(value, services.clock.now())}
 
 
-def _new_options(state: ManagerState, options: dict[str, Any]) -> dict[str, Any]:
+def _new_options(services: Services, options: dict[str, Any]) -> dict[str, Any]:
     text = json.dumps(options)
-    return {"provider_options": text, "options_token": opaque_token(text, state.clock.now())}
+    return {"provider_options": text, "options_token": opaque_token(text, services.clock.now())}
 
 
 def create(
-    state: ManagerState, caller: Caller, tenant: str, key: str, body: dict[str, Any]
+    services: Services, caller: Caller, tenant: str, key: str, body: dict[str, Any]
 ) -> sqlite3.Row:
     """`PUT /secrets/<key>`: create, or with `update_if_exists` replace the value (and
     only the value and provider options) of the secret already there."""
@@ -390,52 +352,50 @@ def create(
     if not value:
         raise BadParameters(f"{EMPTY_VALUE}{key}")
     _require_str(value)
-    conflict = _conflict(state, tenant, key, visibility)
+    conflict = _conflict(services, tenant, key, visibility)
     if conflict is not None:
         if not update_if_exists:
             raise Conflict(conflict)
-        existing = find(state, caller, tenant, key)
+        existing = find(services, caller, tenant, key)
         _check_own_tenant(existing, tenant)
-        changes = _new_value(state, value)
+        changes = _new_value(services, value)
         if options:
-            changes.update(_new_options(state, options))
-        changes["updated_at"] = state.clock.stamp()
-        return _write(state, existing, changes)
-    stamp = state.clock.stamp()
-    option_columns = _new_options(state, options) if options else {}
-    with state.store.tx():
-        state.store.execute(
-            "INSERT INTO secrets (tenant, key, value, value_token, schema, provider_options, "
-            "options_token, visibility, is_hidden_value, created_at, updated_at, created_by) "
-            "VALUES (?,?,?,?,?,?,?,?,?,?,?,?)",
-            (
-                tenant,
-                key,
-                value,
-                opaque_token(value, state.clock.now()),
-                json.dumps(schema) if schema else None,
-                option_columns.get("provider_options"),
-                option_columns.get("options_token"),
-                visibility,
-                int(hidden),
-                stamp,
-                stamp,
-                caller.username,
-            ),
+            changes.update(_new_options(services, options))
+        changes["updated_at"] = services.clock.stamp()
+        return _write(services, existing, changes)
+    stamp = services.clock.stamp()
+    option_columns = _new_options(services, options) if options else {}
+    with services.store.tx():
+        services.store.insert(
+            "secrets",
+            {
+                "tenant": tenant,
+                "key": key,
+                "value": value,
+                "value_token": opaque_token(value, services.clock.now()),
+                "schema": json.dumps(schema) if schema else None,
+                "provider_options": option_columns.get("provider_options"),
+                "options_token": option_columns.get("options_token"),
+                "visibility": visibility,
+                "is_hidden_value": int(hidden),
+                "created_at": stamp,
+                "updated_at": stamp,
+                "created_by": caller.username,
+            },
         )
-    row = state.store.one("SELECT * FROM secrets WHERE tenant = ? AND key = ?", (tenant, key))
+    row = services.store.one("SELECT * FROM secrets WHERE tenant = ? AND key = ?", (tenant, key))
     assert row is not None
     return row
 
 
 def update(
-    state: ManagerState, caller: Caller, tenant: str, key: str, body: dict[str, Any]
+    services: Services, caller: Caller, tenant: str, key: str, body: dict[str, Any]
 ) -> sqlite3.Row:
     """`PATCH /secrets/<key>`: each given field, checked in the real order; nothing is
     written unless every check passes."""
     if not body:
         raise IllegalAction("Update a secret request must include at least one parameter to update")
-    row = find(state, caller, tenant, key)
+    row = find(services, caller, tenant, key)
     _check_modifiable(caller, row)
     changes: dict[str, Any] = {}
     hidden = body.get("is_hidden_value")
@@ -457,48 +417,48 @@ def update(
         if schema:
             secret_schema.validate(value, schema)
         _require_str(value)  # the real one does not encode JSON here, schema or not
-        changes.update(_new_value(state, value))
+        changes.update(_new_value(services, value))
     creator = _param(body, "creator", str)
     if creator:
         if not caller.sys_admin:
             raise Forbidden(
                 f"User `{caller.username}` is not permitted to perform the action set_owner"
             )
-        if state.store.one("SELECT 1 FROM users WHERE username = ?", (creator,)) is None:
+        if services.store.one("SELECT 1 FROM users WHERE username = ?", (creator,)) is None:
             raise BadParameters(f"User {creator} does not exist.")
         changes["created_by"] = creator
     _no_provider(_param(body, "provider_name", str))
     options = _param(body, "provider_options", dict)
     if options:
-        changes.update(_new_options(state, options))
-    changes["updated_at"] = state.clock.stamp()
+        changes.update(_new_options(services, options))
+    changes["updated_at"] = services.clock.stamp()
     _check_own_tenant(row, tenant)
     if changes.get("visibility") == "global" and row["visibility"] != "global":
-        conflict = _conflict(state, tenant, key, "global", existing=True)
+        conflict = _conflict(services, tenant, key, "global", existing=True)
         if conflict is not None:
             raise Conflict(conflict)
-    return _write(state, row, changes)
+    return _write(services, row, changes)
 
 
 def set_visibility(
-    state: ManagerState, caller: Caller, tenant: str, key: str, body: dict[str, Any]
+    services: Services, caller: Caller, tenant: str, key: str, body: dict[str, Any]
 ) -> sqlite3.Row:
     """`PATCH /secrets/<key>/set-visibility` (`cfy secrets set-visibility`)."""
     visibility = _visibility(body, SHARED_VISIBILITIES, required=True)
-    row = find(state, caller, tenant, key)
+    row = find(services, caller, tenant, key)
     _check_widening(caller, row, visibility)
     if visibility == "global" and row["visibility"] != "global":
-        conflict = _conflict(state, tenant, key, "global", existing=True)
+        conflict = _conflict(services, tenant, key, "global", existing=True)
         if conflict is not None:
             raise Conflict(conflict)
-    return _write(state, row, {"visibility": visibility, "updated_at": state.clock.stamp()})
+    return _write(services, row, {"visibility": visibility, "updated_at": services.clock.stamp()})
 
 
-def delete(state: ManagerState, caller: Caller, tenant: str, key: str) -> None:
-    row = find(state, caller, tenant, key)
+def delete(services: Services, caller: Caller, tenant: str, key: str) -> None:
+    row = find(services, caller, tenant, key)
     _check_modifiable(caller, row)
     _check_own_tenant(row, tenant)
-    with state.store.tx():
-        state.store.execute(
+    with services.store.tx():
+        services.store.execute(
             "DELETE FROM secrets WHERE tenant = ? AND key = ?", (row["tenant"], row["key"])
         )

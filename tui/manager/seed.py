@@ -17,30 +17,30 @@ from typing import Any
 from tui.manager.auth import DEFAULT_TENANT, SECOND_TENANT, add_membership, set_user
 from tui.manager.blueprints import node_instance_id, parse_blueprint
 from tui.manager.clock import FrozenClock, format_timestamp
+from tui.manager.columns import dumps, loads
 from tui.manager.deployments import insert_deployment, recompute_status
 from tui.manager.engine import Engine
 from tui.manager.events import event_row, insert_events
-from tui.manager.executions import insert_execution
-from tui.manager.state import ManagerState
-from tui.manager.store import dumps, loads
+from tui.manager.executions import execution_row, insert_execution
+from tui.manager.services import Services
 
 DEMO_BLUEPRINTS = ("webapp", "database", "analytics")
 TENANTS = (DEFAULT_TENANT, SECOND_TENANT)
 DAY = 86400.0
 
 
-def init_identity(state: ManagerState, passwords: dict[str, str]) -> None:
+def init_identity(services: Services, passwords: dict[str, str]) -> None:
     """Tenants and the three users; passwords are (re)set on every start."""
-    store = state.store
+    store = services.store
     with store.tx():
         for tenant in TENANTS:
             store.execute(
                 "INSERT OR IGNORE INTO tenants (name, created_at) VALUES (?, ?)",
-                (tenant, state.clock.stamp()),
+                (tenant, services.clock.stamp()),
             )
-        set_user(store, state.clock, "admin", passwords["admin"], "sys_admin")
-        set_user(store, state.clock, "viewer", passwords["viewer"], "default")
-        set_user(store, state.clock, "operator", passwords["operator"], "default")
+        set_user(store, services.clock, "admin", passwords["admin"], "sys_admin")
+        set_user(store, services.clock, "viewer", passwords["viewer"], "default")
+        set_user(store, services.clock, "operator", passwords["operator"], "default")
         for tenant in TENANTS:
             add_membership(store, "viewer", tenant, "viewer")
         add_membership(store, "operator", DEFAULT_TENANT, "user")
@@ -51,7 +51,7 @@ def demo_blueprint_text(name: str) -> str:
 
 
 def store_blueprint(
-    state: ManagerState,
+    services: Services,
     tenant: str,
     bp_id: str,
     text: str,
@@ -64,29 +64,29 @@ def store_blueprint(
     executions and shows as the blueprint's `upload_execution`. Storing the same
     text again changes nothing."""
     plan = parse_blueprint(text)
-    stamp = stamp or state.clock.stamp()
-    old = state.store.one(
+    stamp = stamp or services.clock.stamp()
+    old = services.store.one(
         "SELECT plan FROM blueprints WHERE tenant = ? AND id = ?", (tenant, bp_id)
     )
     if old is not None and (not replace_existing or old["plan"] == dumps(plan)):
         return loads(old["plan"])
-    state.store.execute(
-        "INSERT OR REPLACE INTO blueprints (tenant, id, plan, description, main_file_name, "
-        "created_at, updated_at, created_by, visibility) VALUES (?,?,?,?,?,?,?,?,?)",
-        (
-            tenant,
-            bp_id,
-            dumps(plan),
-            plan.get("description"),
-            "blueprint.yaml",
-            stamp,
-            stamp,
-            "admin",
-            "tenant",
-        ),
+    services.store.insert(
+        "blueprints",
+        {
+            "tenant": tenant,
+            "id": bp_id,
+            "plan": dumps(plan),
+            "description": plan.get("description"),
+            "main_file_name": "blueprint.yaml",
+            "created_at": stamp,
+            "updated_at": stamp,
+            "created_by": "admin",
+            "visibility": "tenant",
+        },
+        replace=True,
     )
     exec_id = insert_execution(
-        state,
+        services,
         tenant=tenant,
         deployment=None,
         workflow_id="upload_blueprint",
@@ -104,22 +104,22 @@ def store_blueprint(
         created_by="admin",
         stamp=stamp,
     )
-    state.store.execute(
+    services.store.execute(
         "UPDATE executions SET started_at = ?, ended_at = ?, error = '' WHERE id = ?",
         (stamp, stamp, exec_id),
     )
     return plan
 
 
-def ensure_demo_blueprints(state: ManagerState) -> None:
+def ensure_demo_blueprints(services: Services) -> None:
     """The demo blueprints exist in every tenant, whatever the seed, so that
     deployments can be created on any manager (there is no blueprint upload)."""
-    stamp = format_timestamp(state.clock.now() - 40 * DAY)
-    with state.store.tx():
+    stamp = format_timestamp(services.clock.now() - 40 * DAY)
+    with services.store.tx():
         for tenant in TENANTS:
             for name in DEMO_BLUEPRINTS:
                 store_blueprint(
-                    state,
+                    services,
                     tenant,
                     name,
                     demo_blueprint_text(name),
@@ -128,42 +128,52 @@ def ensure_demo_blueprints(state: ManagerState) -> None:
                 )
 
 
-def load_blueprint_dir(state: ManagerState, directory: Path) -> list[str]:
+def load_blueprint_dir(services: Services, directory: Path) -> list[str]:
     """Load every `*.yaml` in `directory` as a blueprint (id = file stem) in every tenant."""
     loaded = []
-    with state.store.tx():
+    with services.store.tx():
         for path in sorted(directory.glob("*.yaml")):
             text = path.read_text(encoding="utf-8")
             for tenant in TENANTS:
-                store_blueprint(state, tenant, path.stem, text)
+                store_blueprint(services, tenant, path.stem, text)
             loaded.append(path.stem)
     return loaded
+
+
+class _Replayer(Engine):
+    """The engine on a virtual clock, running one execution to its end at a time:
+    it starts nothing by itself, so an execution the queue lets go stays `pending`."""
+
+    def launch(self, exec_id: str, resume: bool = False) -> None:
+        pass
 
 
 class HistoryReplay:
     """Runs workflows to their end on a virtual clock, writing what they would have."""
 
-    def __init__(self, state: ManagerState, start: float) -> None:
+    def __init__(self, services: Services, start: float) -> None:
         self.clock = FrozenClock(start)
-        self.state = replace(state, clock=self.clock, engine=None, speed=1.0)
+        self.services = replace(services, clock=self.clock, speed=1.0)
 
         async def virtual_sleep(seconds: float) -> None:
             self.clock.advance(seconds)
 
-        self.engine = Engine(self.state, sleep=virtual_sleep)
+        self.engine = _Replayer(self.services, sleep=virtual_sleep)
 
     def at(self, when: float) -> None:
         self.clock._now = max(self.clock.now(), when)
 
     def deployment(self, tenant: str, dep_id: str, blueprint: str, **kw: Any) -> None:
-        state = self.state
+        services = self.services
         plan = loads(
-            state.store.one(
+            services.store.one(
                 "SELECT plan FROM blueprints WHERE tenant = ? AND id = ?", (tenant, blueprint)
             )["plan"]
         )
-        with state.store.tx():
-            pk = insert_deployment(state, tenant, dep_id, blueprint, plan, created_by="admin", **kw)
+        with services.store.tx():
+            pk = insert_deployment(
+                services, tenant, dep_id, blueprint, plan, created_by="admin", **kw
+            )
         self.run(tenant, dep_id, "create_deployment_environment", {}, record_create=pk)
 
     def run(
@@ -176,16 +186,16 @@ class HistoryReplay:
         user: str = "admin",
         record_create: int | None = None,
     ) -> str:
-        state = self.state
-        dep = state.store.one(
+        services = self.services
+        dep = services.store.one(
             "SELECT * FROM deployments WHERE tenant = ? AND id = ?", (tenant, dep_id)
         )
         declared = loads(dep["workflows"], {}).get(workflow, {}).get("parameters", {})
         merged = {k: v["default"] for k, v in declared.items() if "default" in v}
         merged.update(parameters)
-        with state.store.tx():
+        with services.store.tx():
             exec_id = insert_execution(
-                state,
+                services,
                 tenant=tenant,
                 deployment=dep,
                 workflow_id=workflow,
@@ -194,7 +204,7 @@ class HistoryReplay:
                 created_by=user,
             )
             if record_create is not None:
-                state.store.execute(
+                services.store.execute(
                     "UPDATE deployments SET create_execution = ? WHERE pk = ?",
                     (exec_id, record_create),
                 )
@@ -203,16 +213,20 @@ class HistoryReplay:
         return exec_id
 
 
-def seed_demo(state: ManagerState) -> None:
+def seed_demo(services: Services) -> None:
     """At least 6 deployments over 3 blueprints and 2 tenants, with some history."""
-    now = state.clock.now()
-    with state.store.tx():
+    now = services.clock.now()
+    with services.store.tx():
         for tenant in TENANTS:
             for name in DEMO_BLUEPRINTS:
                 store_blueprint(
-                    state, tenant, name, demo_blueprint_text(name), format_timestamp(now - 4 * DAY)
+                    services,
+                    tenant,
+                    name,
+                    demo_blueprint_text(name),
+                    format_timestamp(now - 4 * DAY),
                 )
-    replay = HistoryReplay(state, now - 3 * DAY)
+    replay = HistoryReplay(services, now - 3 * DAY)
     default, eu = TENANTS
     replay.deployment(
         default,
@@ -244,19 +258,19 @@ def seed_demo(state: ManagerState) -> None:
     replay.run(default, "web-prod", "rolling_restart", {"batch_size": 2})
     replay.run(default, "db-main", "backup", {"destination": "s3://backups/nightly"})
     replay.run(default, "web-staging", "check_status", {})
-    state.store.set_meta("seed", "demo")
+    services.store.set_meta("seed", "demo")
 
 
-def seed_scale(state: ManagerState, count: int) -> None:
+def seed_scale(services: Services, count: int) -> None:
     """`count` deployments with ten executions each, in bulk (no engine)."""
     rng = random.Random(1234)
-    now = state.clock.now()
-    store = state.store
+    now = services.clock.now()
+    store = services.store
     tenant = DEFAULT_TENANT
     with store.tx():
         plans = {
             name: store_blueprint(
-                state, tenant, name, demo_blueprint_text(name), format_timestamp(now - 40 * DAY)
+                services, tenant, name, demo_blueprint_text(name), format_timestamp(now - 40 * DAY)
             )
             for name in DEMO_BLUEPRINTS
         }
@@ -303,7 +317,7 @@ def seed_scale(state: ManagerState, count: int) -> None:
             template = templates.get(blueprint)
             if template is None:
                 pk = insert_deployment(
-                    state,
+                    services,
                     tenant,
                     dep_id,
                     blueprint,
@@ -331,6 +345,11 @@ def seed_scale(state: ManagerState, count: int) -> None:
             created_deployments.append((pk, dep_id, blueprint, created))
         for i, (pk, dep_id, blueprint, created) in enumerate(created_deployments):
             dep = store.one("SELECT display_name FROM deployments WHERE pk = ?", (pk,))
+            deployment = {
+                "id": dep_id,
+                "display_name": dep["display_name"],
+                "blueprint_id": blueprint,
+            }
             exec_rows = []
             event_rows = []
             t = created
@@ -342,7 +361,7 @@ def seed_scale(state: ManagerState, count: int) -> None:
                     else (workflows_cycle[(n - 1 + i) % len(workflows_cycle)])
                 )
                 status = "terminated" if n < 2 else outcome[rng.randrange(len(outcome))]
-                exec_id = state.new_id()
+                exec_id = services.new_id()
                 start = t + 1
                 end = start + rng.uniform(5, 300)
                 total = 0 if n == 0 else 6
@@ -353,43 +372,28 @@ def seed_scale(state: ManagerState, count: int) -> None:
                         "Traceback (most recent call last):\n  ...\n"
                         "cloudify.exceptions.NonRecoverableError: simulated failure"
                     )
-                exec_rows.append(
-                    (
-                        exec_id,
-                        tenant,
-                        wf,
-                        dep_id,
-                        dep["display_name"],
-                        blueprint,
-                        status,
-                        error,
-                        "{}",
-                        0,
-                        0,
-                        0,
-                        format_timestamp(t),
-                        format_timestamp(start),
-                        format_timestamp(end),
-                        None,
-                        "admin",
-                        "tenant",
-                        0,
-                        total,
-                        finished,
-                        600,
-                    )
+                row = execution_row(
+                    services,
+                    tenant=tenant,
+                    deployment=deployment,
+                    workflow_id=wf,
+                    status=status,
+                    parameters={},
+                    created_by="admin",
+                    exec_id=exec_id,
+                    stamp=format_timestamp(t),
                 )
+                row.update(
+                    error=error,
+                    started_at=format_timestamp(start),
+                    ended_at=format_timestamp(end),
+                    total_operations=total,
+                    finished_operations=finished,
+                )
+                exec_rows.append(row)
                 last_id = exec_id
                 t = end + rng.uniform(3600, 86400)
                 if n == 9:
-                    row = {
-                        "tenant": tenant,
-                        "id": exec_id,
-                        "deployment_id": dep_id,
-                        "deployment_display_name": dep["display_name"],
-                        "workflow_id": wf,
-                        "blueprint_id": blueprint,
-                    }
                     for k in range(10):
                         stamp = format_timestamp(start + k)
                         if k == 0:
@@ -413,16 +417,8 @@ def seed_scale(state: ManagerState, count: int) -> None:
                             )
                 if n == 0:
                     create_id = exec_id
-            store.executemany(
-                "INSERT INTO executions (id, tenant, workflow_id, deployment_id, "
-                "deployment_display_name, blueprint_id, status, error, parameters, "
-                "allow_custom_parameters, is_dry_run, is_system_workflow, created_at, "
-                "started_at, ended_at, scheduled_for, created_by, visibility, resume, "
-                "total_operations, finished_operations, wait_after_fail) "
-                "VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
-                exec_rows,
-            )
-            insert_events(state, event_rows)
+            store.insert_many("executions", exec_rows)
+            insert_events(services, event_rows)
             store.execute(
                 "UPDATE node_instances SET state = 'started' WHERE deployment_pk = ?", (pk,)
             )
@@ -430,7 +426,7 @@ def seed_scale(state: ManagerState, count: int) -> None:
                 "UPDATE deployments SET create_execution = ?, latest_execution = ? WHERE pk = ?",
                 (create_id, last_id, pk),
             )
-            recompute_status(state, pk)
+            recompute_status(services, pk)
         for index in indexes:
             store.execute(index["sql"])
         store.set_meta("seed", f"scale:{count}")
@@ -439,19 +435,19 @@ def seed_scale(state: ManagerState, count: int) -> None:
     store.execute("PRAGMA wal_checkpoint(TRUNCATE)")
 
 
-def apply_seed(state: ManagerState, seed: str) -> bool:
+def apply_seed(services: Services, seed: str) -> bool:
     """Seed an empty store; returns False when the store already holds data."""
-    ensure_demo_blueprints(state)
+    ensure_demo_blueprints(services)
     if seed == "none":
         return False
-    if state.store.get_meta("seed") is not None or state.store.one(
+    if services.store.get_meta("seed") is not None or services.store.one(
         "SELECT 1 FROM deployments LIMIT 1"
     ):
         return False
     if seed == "demo":
-        seed_demo(state)
+        seed_demo(services)
         return True
     if seed.startswith("scale:"):
-        seed_scale(state, int(seed.split(":", 1)[1]))
+        seed_scale(services, int(seed.split(":", 1)[1]))
         return True
     raise ValueError(f"unknown seed {seed!r}: use demo, scale:N or none")

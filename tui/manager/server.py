@@ -20,7 +20,7 @@ from tui.manager.app import create_app
 from tui.manager.clock import Clock, FrozenClock, sequential_ids, uuid_ids
 from tui.manager.lockout import LockPolicy
 from tui.manager.seed import apply_seed, init_identity, load_blueprint_dir
-from tui.manager.state import ManagerState
+from tui.manager.services import Services
 from tui.manager.store import Store
 from tui.manager.versions import emulation
 
@@ -86,17 +86,17 @@ def is_loopback(host: str) -> bool:
         return False
 
 
-def build_state(
+def build_services(
     data_dir: Path, speed: float, frozen_time: float | None = None, sequential: bool = False
-) -> ManagerState:
+) -> Services:
     data_dir.mkdir(parents=True, exist_ok=True)
     store = Store(data_dir / "manager.sqlite3")
     clock = Clock() if frozen_time is None else FrozenClock(frozen_time)
     ids = sequential_ids() if sequential else uuid_ids()
-    return ManagerState(store=store, clock=clock, new_id=ids, speed=speed)
+    return Services(store=store, clock=clock, new_id=ids, speed=speed)
 
 
-def prepare(options: ServerOptions, state: ManagerState) -> dict[str, str]:
+def prepare(options: ServerOptions, services: Services) -> dict[str, str]:
     """Identity, blueprints and seed; returns the passwords that were generated."""
     generated = {}
     passwords = {}
@@ -106,10 +106,10 @@ def prepare(options: ServerOptions, state: ManagerState) -> dict[str, str]:
             passwords[user] = given
         else:
             passwords[user] = generated[user] = secrets.token_urlsafe(12)
-    init_identity(state, passwords)
-    apply_seed(state, options.seed)
+    init_identity(services, passwords)
+    apply_seed(services, options.seed)
     if options.blueprints is not None:
-        load_blueprint_dir(state, options.blueprints)
+        load_blueprint_dir(services, options.blueprints)
     return generated
 
 
@@ -142,15 +142,15 @@ def serve(options: ServerOptions, announce: callable = print) -> int:  # type: i
     # still run the clean-up below.
     for sig in HANDLED_SIGNALS:
         signal.signal(sig, _exit_now)
-    state = build_state(data_dir, options.speed, options.frozen_time, options.sequential_ids)
-    state.lock = options.lock
+    services = build_services(data_dir, options.speed, options.frozen_time, options.sequential_ids)
+    services.lock = options.lock
     try:
         if options.request_log is not None:
-            state.request_log_file = open(options.request_log, "a", encoding="utf-8")  # noqa: SIM115
-        state.request_log_bodies = options.request_log_bodies
-        state.max_concurrent_workflows = options.max_concurrent_workflows
-        state.emulate = options.emulate
-        generated = prepare(options, state)
+            services.request_log_file = open(options.request_log, "a", encoding="utf-8")  # noqa: SIM115
+        services.request_log_bodies = options.request_log_bodies
+        services.max_concurrent_workflows = options.max_concurrent_workflows
+        services.emulate = options.emulate
+        generated = prepare(options, services)
         sock = bind(options.host, options.port)
         creds = ", ".join(f"{user} password: {pw}" for user, pw in generated.items())
         where = f"data: {data_dir}" + (" (temporary)" if temp_dir else "")
@@ -160,7 +160,7 @@ def serve(options: ServerOptions, announce: callable = print) -> int:  # type: i
             f"tenants: default_tenant, team-eu; {creds + '; ' if creds else ''}{where})"
         )
         config = uvicorn.Config(
-            create_app(state),
+            create_app(services),
             log_level=options.log_level,
             access_log=False,
             lifespan="on",
@@ -168,9 +168,9 @@ def serve(options: ServerOptions, announce: callable = print) -> int:  # type: i
         )
         QuietExitServer(config).run(sockets=[sock])
     finally:
-        state.store.close()
-        if state.request_log_file is not None:
-            state.request_log_file.close()
+        services.store.close()
+        if services.request_log_file is not None:
+            services.request_log_file.close()
         if temp_dir is not None:
             shutil.rmtree(temp_dir, ignore_errors=True)
     return 0

@@ -15,7 +15,10 @@ from typing import Any
 from tui.manager.errors import BadParameters, Conflict, ExistingRunningExecution
 from tui.manager.executions import insert_execution
 from tui.manager.listing import parse_bool
-from tui.manager.state import ACTIVE_STATES, ManagerState
+from tui.manager.runner import Runner
+from tui.manager.services import Services
+from tui.manager.statuses import ACTIVE_STATES
+from tui.manager.store import marks
 
 BOOL_DEFAULTS = {
     "include_credentials": True,
@@ -26,9 +29,8 @@ BOOL_DEFAULTS = {
 }
 
 
-def create_snapshot(
-    state: ManagerState, tenant: str, username: str, snapshot_id: str, body: dict[str, Any]
-) -> sqlite3.Row:
+def _options(body: dict[str, Any]) -> tuple[dict[str, bool], Any]:
+    """The boolean flags (with their defaults) and the listener timeout of the body."""
     flags = {
         name: parse_bool(body[name], name) if name in body else default
         for name, default in BOOL_DEFAULTS.items()
@@ -39,18 +41,32 @@ def create_snapshot(
             timeout = float(timeout)
         except (TypeError, ValueError):
             raise BadParameters("listener_timeout must a valid floating point number") from None
-    store = state.store
+    return flags, timeout
+
+
+def create_snapshot(
+    services: Services,
+    runner: Runner,
+    tenant: str,
+    username: str,
+    snapshot_id: str,
+    body: dict[str, Any],
+) -> sqlite3.Row:
+    """`PUT /snapshots/<id>`: a new snapshot's execution, queued behind whatever runs
+    when `queue` is asked for, refused otherwise."""
+    flags, timeout = _options(body)
+    store = services.store
     if store.one(
         "SELECT 1 FROM executions WHERE workflow_id = 'create_snapshot' "
         "AND json_extract(parameters, '$.snapshot_id') = ?",
         (snapshot_id,),
     ):
         raise Conflict(f"<Snapshot id=`{snapshot_id}`> already exists")
-    marks = ",".join("?" for _ in ACTIVE_STATES)
     running = [
         r["id"]
         for r in store.all(
-            f"SELECT id FROM executions WHERE status IN ({marks}) ORDER BY created_at",
+            f"SELECT id FROM executions WHERE status IN ({marks(ACTIVE_STATES)}) "
+            "ORDER BY created_at",
             ACTIVE_STATES,
         )
     ]
@@ -61,7 +77,7 @@ def create_snapshot(
         )
     with store.tx():
         exec_id = insert_execution(
-            state,
+            services,
             tenant=tenant,
             deployment=None,
             workflow_id="create_snapshot",
@@ -79,8 +95,8 @@ def create_snapshot(
             created_by=username,
             is_system_workflow=True,
         )
-    if not running and state.engine is not None:
-        state.engine.launch(exec_id)
+    if not running:
+        runner.launch(exec_id)
     row = store.one("SELECT * FROM executions WHERE id = ?", (exec_id,))
     assert row is not None
     return row

@@ -7,113 +7,20 @@ that was acknowledged.
 
 from __future__ import annotations
 
-import json
 import sqlite3
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence, Sized
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
+from tui.manager.tables import SCHEMA
+
 SCHEMA_VERSION = "2"
 
-SCHEMA = """
-CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT);
-CREATE TABLE IF NOT EXISTS tenants (name TEXT PRIMARY KEY, created_at TEXT);
-CREATE TABLE IF NOT EXISTS users (
-    username TEXT PRIMARY KEY, password_hash TEXT NOT NULL, salt TEXT NOT NULL,
-    role TEXT NOT NULL, created_at TEXT,
-    failed_logins_counter INTEGER NOT NULL DEFAULT 0, last_failed_login_at TEXT
-);
-CREATE TABLE IF NOT EXISTS user_tenants (
-    username TEXT NOT NULL, tenant TEXT NOT NULL, role TEXT NOT NULL,
-    PRIMARY KEY (username, tenant)
-);
-CREATE TABLE IF NOT EXISTS tokens (
-    id TEXT PRIMARY KEY, secret_hash TEXT NOT NULL, username TEXT NOT NULL,
-    description TEXT, expiration_date TEXT, last_used TEXT, created_at TEXT
-);
-CREATE TABLE IF NOT EXISTS blueprints (
-    tenant TEXT NOT NULL, id TEXT NOT NULL, plan TEXT NOT NULL, description TEXT,
-    main_file_name TEXT, created_at TEXT, updated_at TEXT, created_by TEXT,
-    visibility TEXT, PRIMARY KEY (tenant, id)
-);
-CREATE TABLE IF NOT EXISTS deployments (
-    pk INTEGER PRIMARY KEY, tenant TEXT NOT NULL, id TEXT NOT NULL,
-    display_name TEXT, blueprint_id TEXT, description TEXT,
-    created_at TEXT, updated_at TEXT, created_by TEXT, visibility TEXT, site_name TEXT,
-    inputs TEXT, outputs TEXT, capabilities TEXT, workflows TEXT, nodes TEXT,
-    labels TEXT, groups_ TEXT, scaling_groups TEXT, policy_types TEXT,
-    policy_triggers TEXT, resource_tags TEXT, runtime_only_evaluation INTEGER,
-    latest_execution TEXT, create_execution TEXT,
-    installation_status TEXT, deployment_status TEXT,
-    UNIQUE (tenant, id)
-);
-CREATE INDEX IF NOT EXISTS deployments_by_created ON deployments (tenant, created_at, pk);
--- Covers counts, searches by id and pages sorted by id, and the join to the latest
--- execution, without reading the (large) deployment rows.
-CREATE INDEX IF NOT EXISTS deployments_by_id ON deployments (tenant, id, latest_execution);
-CREATE TABLE IF NOT EXISTS node_instances (
-    deployment_pk INTEGER NOT NULL, id TEXT NOT NULL, node_id TEXT NOT NULL,
-    state TEXT NOT NULL, idx INTEGER NOT NULL, PRIMARY KEY (deployment_pk, id)
-);
-CREATE TABLE IF NOT EXISTS executions (
-    id TEXT PRIMARY KEY, tenant TEXT NOT NULL, workflow_id TEXT, deployment_id TEXT,
-    deployment_display_name TEXT, blueprint_id TEXT, status TEXT NOT NULL, error TEXT,
-    parameters TEXT, allow_custom_parameters INTEGER, is_dry_run INTEGER,
-    is_system_workflow INTEGER, created_at TEXT, started_at TEXT, ended_at TEXT,
-    scheduled_for TEXT, created_by TEXT, visibility TEXT, resume INTEGER,
-    total_operations INTEGER, finished_operations INTEGER, wait_after_fail INTEGER
-);
-CREATE INDEX IF NOT EXISTS executions_by_deployment
-    ON executions (tenant, deployment_id, created_at);
-CREATE INDEX IF NOT EXISTS executions_by_status ON executions (tenant, status, created_at);
--- Across tenants: what runs or waits anywhere (the queue, a running system workflow
--- that queues every start) is found without reading every execution.
-CREATE INDEX IF NOT EXISTS executions_by_state ON executions (status, created_at);
-CREATE INDEX IF NOT EXISTS executions_by_created ON executions (tenant, created_at);
-CREATE TABLE IF NOT EXISTS events (
-    storage_id INTEGER PRIMARY KEY AUTOINCREMENT, tenant TEXT NOT NULL,
-    type TEXT NOT NULL, execution_id TEXT, deployment_id TEXT,
-    deployment_display_name TEXT, workflow_id TEXT, blueprint_id TEXT,
-    timestamp TEXT, reported_timestamp TEXT, message TEXT, event_type TEXT,
-    level TEXT, logger TEXT, node_instance_id TEXT, node_name TEXT, operation TEXT,
-    source_id TEXT, target_id TEXT, error_causes TEXT, manager_name TEXT, agent_name TEXT
-);
-CREATE INDEX IF NOT EXISTS events_by_execution
-    ON events (execution_id, reported_timestamp, storage_id);
-CREATE INDEX IF NOT EXISTS events_by_deployment ON events (tenant, deployment_id);
--- One execution's events, as `/events` lists them (tenant first, in list order).
-CREATE INDEX IF NOT EXISTS events_by_tenant_execution
-    ON events (tenant, execution_id, reported_timestamp, timestamp, storage_id);
--- Secrets, one per key in a tenant (a global key is unique across tenants). `value`
--- is what GET shows (JSON text when there is a schema); `value_token` and
--- `options_token` stand where the real manager shows ciphertext (see secrets.py).
-CREATE TABLE IF NOT EXISTS secrets (
-    tenant TEXT NOT NULL, key TEXT NOT NULL, value TEXT NOT NULL, value_token TEXT NOT NULL,
-    schema TEXT, provider_options TEXT, options_token TEXT,
-    visibility TEXT NOT NULL, is_hidden_value INTEGER NOT NULL,
-    created_at TEXT NOT NULL, updated_at TEXT NOT NULL, created_by TEXT NOT NULL,
-    PRIMARY KEY (tenant, key)
-);
-CREATE INDEX IF NOT EXISTS secrets_by_key ON secrets (key);
--- Parameters of an execution whose value was computed from a secret: the engine
--- masks them in the log it writes.
-CREATE TABLE IF NOT EXISTS secret_parameters (
-    execution_id TEXT NOT NULL, name TEXT NOT NULL, PRIMARY KEY (execution_id, name)
-);
-CREATE VIEW IF NOT EXISTS deployments_v AS
-    SELECT d.*,
-        e.workflow_id AS latest_execution_workflow_id,
-        COALESCE(e.total_operations, 0) AS latest_execution_total_operations,
-        COALESCE(e.finished_operations, 0) AS latest_execution_finished_operations,
-        CASE
-            WHEN e.status IS NULL OR e.status = 'scheduled' THEN NULL
-            WHEN e.status = 'terminated' THEN 'completed'
-            WHEN e.status IN ('failed', 'cancelled') THEN e.status
-            ELSE 'in_progress'
-        END AS latest_execution_status
-    FROM deployments d LEFT JOIN executions e ON e.id = d.latest_execution;
-"""
+
+def marks(values: Sized) -> str:
+    """The `?` placeholders of an `IN (...)` over `values`."""
+    return ",".join("?" for _ in range(len(values)))
 
 
 class Store:
@@ -181,6 +88,26 @@ class Store:
     def executemany(self, sql: str, rows: Iterable[Sequence[Any]]) -> None:
         self.conn.executemany(sql, rows)
 
+    def insert(
+        self, table: str, values: Mapping[str, Any], *, replace: bool = False
+    ) -> sqlite3.Cursor:
+        """Insert one row given as column -> value (`replace`: over a row with its key)."""
+        verb = "INSERT OR REPLACE" if replace else "INSERT"
+        return self.conn.execute(
+            f"{verb} INTO {table} ({', '.join(values)}) VALUES ({marks(values)})",
+            tuple(values.values()),
+        )
+
+    def insert_many(self, table: str, rows: Sequence[Mapping[str, Any]]) -> None:
+        """Insert rows given as column -> value, every row with the same columns."""
+        if not rows:
+            return
+        columns = list(rows[0])
+        self.conn.executemany(
+            f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({marks(columns)})",
+            [tuple(row[c] for c in columns) for row in rows],
+        )
+
     def get_meta(self, key: str) -> str | None:
         row = self.one("SELECT value FROM meta WHERE key = ?", (key,))
         return None if row is None else row["value"]
@@ -191,11 +118,3 @@ class Store:
             "ON CONFLICT(key) DO UPDATE SET value = excluded.value",
             (key, value),
         )
-
-
-def dumps(value: Any) -> str:
-    return json.dumps(value, separators=(",", ":"), sort_keys=False)
-
-
-def loads(text: str | None, default: Any = None) -> Any:
-    return default if text is None else json.loads(text)

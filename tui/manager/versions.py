@@ -1,7 +1,7 @@
 """What a client sees differ between the manager versions `--emulate` can answer as.
 
-The embedded manager's own tables (`deployments.DEPLOYMENT_FIELDS` / `_INCLUDES`,
-`executions.EXECUTION_FIELDS` / `_INCLUDES`) are those of the reference service,
+The embedded manager's own tables (`tables.DEPLOYMENTS` and `tables.EXECUTIONS`: their
+filter and sort keys, and their keys) are those of the reference service,
 7.0.4. Every other version is described here as a difference from 7.0.4, each one
 read from the real manager's source (`cloudify-cosmo/cloudify-manager`, paths under
 `rest-service/manager_rest/`), so that a client can be tried against the answers of
@@ -26,9 +26,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from tui.manager.deployments import DEPLOYMENT_FIELDS, DEPLOYMENT_INCLUDES, LEGACY_FIELDS
-from tui.manager.executions import EXECUTION_FIELDS, EXECUTION_INCLUDES
-from tui.manager.listing import Field
+from tui.manager.columns import Field
+from tui.manager.tables import DEPLOYMENTS, EXECUTIONS, LEGACY_FIELDS
 
 WORKFLOW_KEYS = (
     "name",
@@ -93,6 +92,12 @@ def unrendered_workflows(declared: dict[str, Any] | None) -> list[dict[str, Any]
     return [item]
 
 
+DEPLOYMENT_FIELDS = DEPLOYMENTS.filters
+DEPLOYMENT_INCLUDES = frozenset(DEPLOYMENTS.keys)
+EXECUTION_FIELDS = EXECUTIONS.filters
+EXECUTION_INCLUDES = frozenset(EXECUTIONS.keys)
+
+
 def _without(fields: Mapping[str, Field], names: set[str]) -> dict[str, Field]:
     return {name: spec for name, spec in fields.items() if name not in names}
 
@@ -153,9 +158,9 @@ VERSIONS: dict[str, Emulation] = {
         name="7.0",
         version="7.0.4",
         deployment_fields=DEPLOYMENT_FIELDS,
-        deployment_includes=frozenset(DEPLOYMENT_INCLUDES),
+        deployment_includes=DEPLOYMENT_INCLUDES,
         execution_fields=EXECUTION_FIELDS,
-        execution_includes=frozenset(EXECUTION_INCLUDES),
+        execution_includes=EXECUTION_INCLUDES,
     ),
     "7.1": Emulation(
         name="7.1",
@@ -163,7 +168,7 @@ VERSIONS: dict[str, Emulation] = {
         deployment_fields=_DEP_71,
         deployment_includes=frozenset(DEPLOYMENT_INCLUDES - {"latest_execution_id"}),
         execution_fields=EXECUTION_FIELDS,
-        execution_includes=frozenset(EXECUTION_INCLUDES),
+        execution_includes=EXECUTION_INCLUDES,
         list_workflows_need_get_data=True,
     ),
 }

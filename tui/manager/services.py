@@ -1,31 +1,25 @@
-"""The manager's shared state: storage, clock, id source and the engine's settings."""
+"""What every part of the manager is handed: the store, the clock, the id source, the
+settings given on the command line and the request log."""
 
 from __future__ import annotations
 
 from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import IO, TYPE_CHECKING, Any
+from typing import IO, Any
 
 from tui.manager.clock import Clock
 from tui.manager.lockout import LockPolicy
 from tui.manager.store import Store
 
-if TYPE_CHECKING:
-    from tui.manager.engine import Engine
-
-END_STATES = ("terminated", "failed", "cancelled")
-WAITING_STATES = ("queued", "scheduled")
-ACTIVE_STATES = ("pending", "started", "cancelling", "force_cancelling", "kill_cancelling")
-ALL_STATES = END_STATES + WAITING_STATES + ACTIVE_STATES
-
-MANAGER_VERSION = "7.0.4"  # the default emulated version (versions.py)
 MANAGER_EDITION = "community"
 MANAGER_NAME = "cfy-tui-embedded"
 
 
 @dataclass
-class ManagerState:
+class Services:
+    """The manager's parts and settings, shared by every request and the engine."""
+
     store: Store
     clock: Clock
     new_id: Callable[[], str]
@@ -33,7 +27,6 @@ class ManagerState:
     max_body_bytes: int = 1024 * 1024
     # Queued executions start while fewer than this many run (the real default).
     max_concurrent_workflows: int = 20
-    engine: Engine | None = field(default=None)
     # `--lock-after` / `--lock-period`: failed logins lock an account (off by default).
     lock: LockPolicy = field(default_factory=LockPolicy)
     # method, path, status and duration of recent requests (never headers or bodies)

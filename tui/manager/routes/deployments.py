@@ -1,0 +1,183 @@
+"""`/deployments` and `/workflows`: list, read, create and delete deployments."""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from typing import Any
+
+from starlette.datastructures import QueryParams
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+from starlette.routing import Route
+
+from tui.manager import deployments as deps
+from tui.manager import executions as execs
+from tui.manager.columns import loads
+from tui.manager.endpoint import API, Ctx, endpoint
+from tui.manager.errors import BadParameters, NotFound
+from tui.manager.listing import (
+    ListQuery,
+    Where,
+    envelope,
+    page,
+    parse_include,
+    parse_list_query,
+    query_bool,
+)
+from tui.manager.versions import emulation
+
+
+def _page(request: Request, ctx: Ctx, q: ListQuery) -> tuple[list[sqlite3.Row], int]:
+    """The deployments of a list query, with `_search` (in ids) and `_search_name`."""
+    filter_id = (q.flags.get("_filter_id") or [""])[-1]
+    if filter_id:  # this manager has no saved filters: the real lookup's 404
+        raise NotFound(f"Requested `DeploymentsFilter` with ID `{filter_id}` was not found")
+    fields = emulation(ctx.services.emulate).deployment_fields
+    where = Where().within("tenant", ctx.tenants(request)).filtered(fields, q.filters)
+    for flag, column in (("_search", "id"), ("_search_name", "display_name")):
+        for value in q.flags.get(flag, []):
+            where.add(f"instr(lower({column}), lower(?)) > 0", value)
+    tiebreak = ("created_at ASC", "pk ASC")
+    return page(ctx.services.store, q, "deployments_v", fields, where, tiebreak, key="pk")
+
+
+@endpoint("deployment_list")
+async def deployments_list(request: Request, ctx: Ctx) -> Any:
+    em = emulation(ctx.services.emulate)
+    q = parse_list_query(
+        request.query_params,
+        filterable=em.deployment_fields,
+        sortable=em.deployment_fields,
+        includable=em.deployment_includes,
+    )
+    rows, total = _page(request, ctx, q)
+    include = em.deployment_includes if q.include is None else q.include
+    rendered = "workflows" in include and not (
+        em.list_workflows_need_get_data and not query_bool(request.query_params, "_get_data")
+    )
+    states = deps.instance_states(ctx.services, [r["pk"] for r in rows]) if rendered else {}
+    items = [
+        deps.render_deployment(r, em, states.get(r["pk"]), include, rendered_workflows=rendered)
+        for r in rows
+    ]
+    return envelope(items, total, q)
+
+
+@endpoint("deployment_get")
+async def deployment_get(request: Request, ctx: Ctx) -> Any:
+    em = emulation(ctx.services.emulate)
+    include = parse_include(request.query_params, em.deployment_includes)
+    row = deps.get_deployment(ctx.services, ctx.tenant or "", request.path_params["dep_id"])
+    states = deps.instance_states(ctx.services, [row["pk"]])[row["pk"]]
+    return deps.render_deployment(row, em, states, include)
+
+
+def _create(ctx: Ctx, dep_id: str) -> tuple[int, str]:
+    """Store the deployment and its environment creation (pending); their pk and id."""
+    services, tenant, body = ctx.services, ctx.tenant or "", ctx.body
+    if "blueprint_id" not in body:
+        raise BadParameters("Missing blueprint_id in json request body")
+    blueprint = services.store.one(
+        "SELECT * FROM blueprints WHERE tenant = ? AND id = ?", (tenant, body["blueprint_id"])
+    )
+    if blueprint is None:
+        raise NotFound(f"Requested `Blueprint` with ID `{body['blueprint_id']}` was not found")
+    inputs = body.get("inputs") or {}
+    if not isinstance(inputs, dict):
+        raise BadParameters("inputs must be a dict")
+    deps.check_new_deployment(services, tenant, dep_id)
+    with services.store.tx():
+        pk = deps.insert_deployment(
+            services,
+            tenant,
+            dep_id,
+            blueprint["id"],
+            loads(blueprint["plan"]),
+            created_by=ctx.identity.username,
+            inputs=inputs,
+            display_name=body.get("display_name"),
+            labels=body.get("labels"),
+            site_name=body.get("site_name"),
+            visibility=body.get("visibility") or "tenant",
+            runtime_only_evaluation=bool(body.get("runtime_only_evaluation")),
+        )
+        dep = services.store.one("SELECT * FROM deployments WHERE pk = ?", (pk,))
+        exec_id = execs.insert_execution(
+            services,
+            tenant=tenant,
+            deployment=dep,
+            workflow_id="create_deployment_environment",
+            status="pending",
+            parameters=deps.create_environment_parameters(inputs, body),
+            allow_custom_parameters=True,
+            created_by=ctx.identity.username,
+        )
+        services.store.execute(
+            "UPDATE deployments SET create_execution = ? WHERE pk = ?", (exec_id, pk)
+        )
+    return pk, exec_id
+
+
+@endpoint("deployment_create", body=True)
+async def deployment_create(request: Request, ctx: Ctx) -> Any:
+    """Create a deployment and run its environment creation, waited for unless
+    `async_create`."""
+    dep_id = request.path_params["dep_id"]
+    pk, exec_id = _create(ctx, dep_id)
+    ctx.engine.launch(exec_id)
+    if not query_bool(request.query_params, "async_create"):
+        await ctx.engine.wait(exec_id)
+    row = deps.get_deployment(ctx.services, ctx.tenant or "", dep_id)
+    em = emulation(ctx.services.emulate)
+    states = deps.instance_states(ctx.services, [pk])[pk]
+    # master's PUT is marshalled without `_get_data` too
+    rendered = not em.list_workflows_need_get_data
+    item = deps.render_deployment(row, em, states, rendered_workflows=rendered)
+    return JSONResponse(item, status_code=201)
+
+
+@endpoint("deployment_delete")
+async def deployment_delete(request: Request, ctx: Ctx) -> Any:
+    force = query_bool(request.query_params, "force")
+    deps.delete_deployment(ctx.services, ctx.tenant or "", request.path_params["dep_id"], force)
+    return Response(status_code=204)
+
+
+@endpoint("deployment_list")
+async def workflows_list(request: Request, ctx: Ctx) -> Any:
+    """The distinct workflows of the deployments that match the filters and `_search`.
+
+    The real endpoint reads only those: pagination, sorting and `_include` arguments
+    are accepted and ignored, and the metadata counts what is returned.
+    """
+    kept = [
+        (key, value)
+        for key, value in request.query_params.multi_items()
+        if not key.startswith("_") or key in ("_search", "_search_name", "_filter_id")
+    ]
+    em = emulation(ctx.services.emulate)
+    q = parse_list_query(
+        QueryParams(kept), filterable=em.deployment_fields, sortable=(), includable=()
+    )
+    q.get_all = True
+    rows, _ = _page(request, ctx, q)
+    states = deps.instance_states(ctx.services, [r["pk"] for r in rows])
+    seen: dict[str, dict[str, Any]] = {}
+    for row in rows:
+        for wf in em.workflows(deps.render_workflows(row, states[row["pk"]])):
+            seen.setdefault(json.dumps(wf, sort_keys=True), wf)
+    items = list(seen.values())
+    return {
+        "items": items,
+        "metadata": {"pagination": {"total": len(items), "size": len(items), "offset": 0}},
+    }
+
+
+ROUTES = [
+    Route(f"{API}/deployments", deployments_list, methods=["GET"]),
+    Route(f"{API}/deployments/{{dep_id}}", deployment_get, methods=["GET"]),
+    Route(f"{API}/deployments/{{dep_id}}", deployment_create, methods=["PUT"]),
+    Route(f"{API}/deployments/{{dep_id}}", deployment_delete, methods=["DELETE"]),
+    Route(f"{API}/workflows", workflows_list, methods=["GET"]),
+]
