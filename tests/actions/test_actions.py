@@ -214,3 +214,36 @@ async def test_resume_and_force_resume_of_a_cancelled_execution(
         ]
         await cancelling.cancel(client, exec_id, "kill")
         await status_becomes(client, exec_id, {"cancelled"})
+
+
+def test_forced_and_queued_retries_change_only_what_they_say() -> None:
+    asked = StartRequest("web", "install", {"a": 1}, force=False, dry_run=True, queue=True)
+    assert asked.forced() == StartRequest("web", "install", {"a": 1}, force=True, dry_run=True)
+    forced = StartRequest("web", "install", {"a": 1}, force=True, dry_run=True, allow_custom=True)
+    assert forced.queued() == StartRequest(
+        "web", "install", {"a": 1}, queue=True, allow_custom=True
+    )
+
+
+async def test_every_field_of_the_request_is_sent(
+    wire: LoggedManager, client: ManagerClient
+) -> None:
+    parameters = {"node_ids": ["vm"], "type_names": [], "extra": "x"}
+    request = StartRequest(
+        "web-prod", "check_status", parameters, force=True, dry_run=True, allow_custom=True
+    )
+    mark = wire.mark()
+    outcome = await starting.start(client, request)
+    assert isinstance(outcome, starting.Started)
+    assert outcome.execution.is_dry_run
+    assert [e["body"] for e in await sent_eventually(wire, mark, 1)] == [
+        {
+            "deployment_id": "web-prod",
+            "workflow_id": "check_status",
+            "parameters": parameters,
+            "allow_custom_parameters": True,
+            "force": True,
+            "dry_run": True,
+            "queue": False,
+        }
+    ]
