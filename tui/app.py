@@ -14,7 +14,6 @@ from typing import Any
 
 from textual.app import App
 from textual.binding import Binding
-from textual.command import Hit, Hits, Provider
 
 from tui import switching
 from tui.api.client import ManagerClient
@@ -26,6 +25,7 @@ from tui.live.poller import Poller
 from tui.live.snapshot import Snapshot
 from tui.live.watch import WatchList
 from tui.messages import SnapshotReady
+from tui.palette import ActionsProvider
 from tui.screens import toasts
 from tui.screens.execution import ExecutionScreen
 from tui.screens.flows import say
@@ -45,25 +45,10 @@ def styles_dir() -> Path:
     return packaged if packaged.is_dir() else Path(__file__).parent.parent / "styles"
 
 
-class ActionsProvider(Provider):
-    """Every action of the main screen as a command (mutating ones hidden when
-    read-only), then the app's own (settings, tenants, profiles)."""
-
-    async def search(self, query: str) -> Hits:
-        app = self.app
-        assert isinstance(app, CfyTuiApp)
-        matcher = self.matcher(query)
-        commands = [*app.main_screen.command_actions(), *switching.commands(app)]
-        for name, help_text, callback in commands:
-            score = matcher.match(name)
-            if score > 0:
-                yield Hit(score, matcher.highlight(name), callback, help=help_text)
-
-
 class CfyTuiApp(GlyphChrome, App[None]):
     TITLE = "cfy-tui"
     CSS_PATH = [str(styles_dir() / "app.tcss")]
-    COMMANDS = App.COMMANDS | {ActionsProvider}
+    COMMANDS = App.COMMANDS | {ActionsProvider}  # the main screen's actions, then the app's
     BINDINGS = [
         Binding("ctrl+c", "quit", "Quit", show=False, id="app.quit", priority=True),
     ]
@@ -101,7 +86,7 @@ class CfyTuiApp(GlyphChrome, App[None]):
         self.client = client
         self.identity = identity
         # The cluster host that answered last (the client moves on when one is down).
-        self._host_seen = client.url
+        self.host_seen = client.url
         self._refusal_handled = ""  # the refusal ("credentials", "tenant") already asked about
         self.read_only = read_only
         self.ascii_only = ascii_only
@@ -168,7 +153,7 @@ class CfyTuiApp(GlyphChrome, App[None]):
         if refused and refused != self._refusal_handled:
             self.call_later(switching.refused, self, refused, snapshot.connection.error)
         self._refusal_handled = refused
-        self._report_host_change()
+        switching.report_host_change(self)
 
     @property
     def shown_identity(self) -> Identity:
@@ -177,18 +162,6 @@ class CfyTuiApp(GlyphChrome, App[None]):
         if not hosts.is_cluster:
             return self.identity
         return replace(self.identity, hosts=hosts.urls, in_use=hosts.index)
-
-    def _report_host_change(self) -> None:
-        """A toast when another host of the cluster answers: the one in use was down."""
-        now = self.client.url
-        if now == self._host_seen:
-            return
-        before, self._host_seen = self._host_seen, now
-        self.notify(
-            f"{clean(before, limit=80)} could not be reached: now using {clean(now, limit=80)}.",
-            title="Cluster",
-            severity="warning",
-        )
 
     # -- the watch list ---------------------------------------------------------------------
     def _report_ends(self, watched: tuple[Execution, ...]) -> None:
@@ -261,7 +234,7 @@ class CfyTuiApp(GlyphChrome, App[None]):
             self.pop_screen()
         self.client = connection.client
         self.identity = connection.identity
-        self._host_seen = self.client.url
+        self.host_seen = self.client.url
         self.read_only = connection.identity.read_only or self.read_only
         self.settings_rows = connection.resolved.rows()
         self.watch_list.clear()

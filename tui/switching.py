@@ -4,7 +4,7 @@ app's), awaiting its dialog and then handing the app a new connection."""
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from tui.api.errors import ApiError
 from tui.config import ConfigError
@@ -12,36 +12,23 @@ from tui.connections import NeedsPassword
 from tui.messages import CredentialsChanged
 from tui.screens.prompt import PromptScreen
 from tui.screens.tenant_picker import TenantPickerScreen
-from tui.widgets.glyphs import glyph
 from tui.widgets.safe import clean
 
 if TYPE_CHECKING:
     from tui.app import CfyTuiApp
 
 
-def commands(app: CfyTuiApp) -> list[tuple[str, str, Any]]:
-    """The palette's app-wide entries: settings, tenants, profiles."""
-    entries: list[tuple[str, str, Any]] = [
-        ("Settings", "Each effective setting and where it came from", app.action_show_settings),
-    ]
-    if app.connections is None:
-        return entries
-    entries.append(
-        (
-            f"Switch tenant{glyph('more', app.ascii_only)}",
-            "Connect to another tenant of this manager",
-            app.action_switch_tenant,
-        )
+def report_host_change(app: CfyTuiApp) -> None:
+    """A toast when another host of the cluster answers: the one in use was down."""
+    now = app.client.url
+    if now == app.host_seen:
+        return
+    before, app.host_seen = app.host_seen, now
+    app.notify(
+        f"{clean(before, limit=80)} could not be reached: now using {clean(now, limit=80)}.",
+        title="Cluster",
+        severity="warning",
     )
-    for profile in app.connections.profiles():
-        entries.append(
-            (
-                f"Switch to profile {profile.name}",
-                f"{profile.kind} profile: {clean(profile.manager or '?', limit=80)}",
-                lambda name=profile.name: switch_profile(app, name),
-            )
-        )
-    return entries
 
 
 def refused(app: CfyTuiApp, kind: str, error: str) -> None:

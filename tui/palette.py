@@ -1,0 +1,50 @@
+"""The command palette: every action of the main screen by name (mutating ones left
+out when read-only), then the app's own entries (settings, tenants, profiles)."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from textual.command import Hit, Hits, Provider
+
+from tui import switching
+from tui.widgets.glyphs import glyph
+from tui.widgets.safe import clean
+
+if TYPE_CHECKING:
+    from tui.app import CfyTuiApp
+
+
+class ActionsProvider(Provider):
+    async def search(self, query: str) -> Hits:
+        app: CfyTuiApp = self.app  # type: ignore[assignment]
+        matcher = self.matcher(query)
+        for name, help_text, callback in [*app.main_screen.command_actions(), *commands(app)]:
+            score = matcher.match(name)
+            if score > 0:
+                yield Hit(score, matcher.highlight(name), callback, help=help_text)
+
+
+def commands(app: CfyTuiApp) -> list[tuple[str, str, Any]]:
+    """The palette's app-wide entries: settings, tenants, profiles."""
+    entries: list[tuple[str, str, Any]] = [
+        ("Settings", "Each effective setting and where it came from", app.action_show_settings),
+    ]
+    if app.connections is None:
+        return entries
+    entries.append(
+        (
+            f"Switch tenant{glyph('more', app.ascii_only)}",
+            "Connect to another tenant of this manager",
+            app.action_switch_tenant,
+        )
+    )
+    for profile in app.connections.profiles():
+        entries.append(
+            (
+                f"Switch to profile {profile.name}",
+                f"{profile.kind} profile: {clean(profile.manager or '?', limit=80)}",
+                lambda name=profile.name: switching.switch_profile(app, name),
+            )
+        )
+    return entries
