@@ -18,7 +18,7 @@ import asyncio
 import logging
 import time
 from collections.abc import Awaitable, Callable, Iterable
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from typing import Any, TypeVar
 
 from tui.api.client import ACTIVE_EXECUTION_FIELDS, DEPLOYMENT_DETAIL_FIELDS, ManagerClient
@@ -60,6 +60,24 @@ MAX_BACKOFF = 5.0
 # real manager's default `max_results`), and gives up after LOCATE_PAGES requests.
 LOCATE_SIZE = 1000
 LOCATE_PAGES = 20
+
+
+@dataclass
+class _Due:
+    """What the next ticks owe the UI beyond the two fixed requests."""
+
+    # The deployments list is due when asked for (`wanted` > `done`) or on time.
+    deployments_wanted: int = 1
+    deployments_done: int = 0
+    deployments_at: float | None = None
+    # Deployments of the page shown whose rows are due to be re-read (by id).
+    rows: set[str] = field(default_factory=set)
+    # The selected deployment's detail: re-read when asked (`r`), on a new selection,
+    # or when its signature (`Poller._signature`) moved since the last read.
+    detail_wanted: bool = False
+    detail_signature: tuple[Any, ...] | None = None
+    # A part was due but did not fit in the last tick's budget.
+    deferred: bool = False
 
 
 class _Spare:
@@ -144,10 +162,6 @@ class Poller:
         self._refresh_pending = False
         self._selection_seq = 0
         self._loaded_seq = -1  # the selection that `detail` / `executions` belong to
-        # The deployments list is due when asked for (`_wanted` > `_done`) or on time.
-        self._deployments_wanted = 1
-        self._deployments_done = 0
-        self._deployments_at: float | None = None
         # Executions the UI started, kept visible until a tick that began after the
         # start has answered (an older answer cannot know them yet).
         self._noted: dict[str, tuple[Execution, int]] = {}
@@ -159,15 +173,8 @@ class Poller:
         self._requests = 0
         self._last_requests = 0
         self._watched: tuple[str, ...] = ()
-        # Deployments of the page shown whose rows are due to be re-read (by id).
-        self._rows_due: set[str] = set()
-        # The selected deployment's detail: re-read when asked (`r`), on a new
-        # selection, or when its signature (`_signature`) moved since the last read.
-        self._detail_wanted = False
-        self._detail_signature: tuple[Any, ...] | None = None
-        # A part was due but did not fit in the last tick's budget.
-        self._deferred = False
         self._budget = TICK_BUDGET
+        self._due = _Due()
 
     # -- what the UI calls ---------------------------------------------------------------
     @property
@@ -193,7 +200,7 @@ class Poller:
         self._search = text
         self._keep = keep
         self._deployments_offset = 0
-        self._deployments_wanted += 1
+        self._due.deployments_wanted += 1
         self._wake.set()
 
     def show_deployments_from(self, offset: int) -> None:
@@ -204,13 +211,13 @@ class Poller:
             return
         self._deployments_offset = offset
         self._keep = None
-        self._deployments_wanted += 1
+        self._due.deployments_wanted += 1
         self._wake.set()
 
     def refresh_now(self) -> None:
         """Fetch everything now; while paused, exactly one tick, then paused again."""
-        self._deployments_wanted += 1
-        self._detail_wanted = True
+        self._due.deployments_wanted += 1
+        self._due.detail_wanted = True
         self._refresh_pending = True
         self._wake.set()
 
@@ -292,7 +299,7 @@ class Poller:
         if self._backoff.failures:
             return self._backoff.delay
         busy = self.snapshot.active or any(e.is_unfinished for e in self.snapshot.executions)
-        return self.fast_interval if busy or self._deferred else self.slow_interval
+        return self.fast_interval if busy or self._due.deferred else self.slow_interval
 
     async def _wait(self, delay: float | None) -> None:
         """Sleep `delay` (injectable) unless woken first; wake-ups are never lost."""
@@ -320,7 +327,7 @@ class Poller:
         selected = self.snapshot.selected
         selection_seq = self._selection_seq
         search = self._search
-        wanted = self._deployments_wanted
+        wanted = self._due.deployments_wanted
         try:
             fetched = await self._fetch(selected, selection_seq, search, wanted)
         except Unauthorized as exc:
@@ -366,7 +373,7 @@ class Poller:
         )
         spare = _Spare(self._budget - self._requests)
         shown = {d.id for d in self.snapshot.deployments}
-        self._rows_due |= (ended | began) & shown
+        self._due.rows |= (ended | began) & shown
         deployments_due, page, rows = await self._fetch_deployments(spare, search, wanted, problems)
         deployments, total, deployments_offset = page or (None, 0, 0)
         signature = self._signature(
@@ -379,8 +386,8 @@ class Poller:
             spare, active, executions or (), problems
         )
         waiting_total = await self._fetch_waiting(spare, problems)
-        self._deferred = (
-            bool(self._rows_due)
+        self._due.deferred = (
+            bool(self._due.rows)
             or detail_deferred
             or watched_deferred
             or (deployments_due and deployments is None and not problems)
@@ -460,18 +467,18 @@ class Poller:
         """The page of deployments when it is due (the page holds every row anew), else
         the rows due alone: (was the page due, the page, the rows)."""
         deployments_due = (
-            self._deployments_done < wanted
-            or self._deployments_at is None
-            or self._clock() - self._deployments_at >= self.deployments_interval
+            self._due.deployments_done < wanted
+            or self._due.deployments_at is None
+            or self._clock() - self._due.deployments_at >= self.deployments_interval
         )
         page = None
         if deployments_due and spare.take():
-            self._rows_due.clear()
+            self._due.rows.clear()
             page = await self._deployments_page(search, problems)
         rows: tuple[Deployment, ...] = ()
-        if self._rows_due and spare.take():
-            wanted_rows = sorted(self._rows_due)
-            self._rows_due.clear()
+        if self._due.rows and spare.take():
+            wanted_rows = sorted(self._due.rows)
+            self._due.rows.clear()
             found = await self._part(
                 self._client.list_deployments(ids=wanted_rows, size=len(wanted_rows), offset=0),
                 "deployments that began or ended a run",
@@ -491,13 +498,13 @@ class Poller:
         """The selected deployment's detail when it may have changed: (detail, fetched,
         gone, deferred for want of budget)."""
         due = selected is not None and (
-            not same_selection or self._detail_wanted or signature != self._detail_signature
+            not same_selection or self._due.detail_wanted or signature != self._due.detail_signature
         )
         if selected is None or not due:
             return None, False, False, False
         if not spare.take():
             return None, False, False, True
-        self._detail_wanted = False
+        self._due.detail_wanted = False
         try:
             detail = await self._part(
                 self._client.get_deployment(selected, include=DEPLOYMENT_DETAIL_FIELDS),
@@ -508,7 +515,7 @@ class Poller:
             return None, False, True, False  # deleted: not a connection problem
         if detail is None:
             return None, False, False, True
-        self._detail_signature = signature
+        self._due.detail_signature = signature
         return detail, True, False, False
 
     async def _fetch_watched_due(
@@ -685,7 +692,7 @@ class Poller:
             if fetched.gone:
                 fields.update(detail=None, executions=())
                 # Its row goes on the next tick, and the cursor with it.
-                self._deployments_wanted += 1
+                self._due.deployments_wanted += 1
             elif not fetched.executions_failed:
                 mine = [e for e in unconfirmed if e.deployment_id == selected]
                 fields["executions"] = _with_first(fetched.executions or (), mine)
@@ -708,8 +715,8 @@ class Poller:
                 deployments_offset=fetched.deployments_offset,
                 search=search,
             )
-            self._deployments_done = max(self._deployments_done, wanted)
-            self._deployments_at = now
+            self._due.deployments_done = max(self._due.deployments_done, wanted)
+            self._due.deployments_at = now
         self._last_requests = self._requests
         self._publish(**fields)
 
