@@ -127,7 +127,7 @@ async def test_a_start_without_an_answer_is_unknown_and_unchecked() -> None:
     async with ManagerClient("http://127.0.0.1:9", username="admin", password="x") as dead:
         outcome = await starting.start(dead, StartRequest("web-prod", "install", {}))
     assert isinstance(outcome, starting.Unknown) and outcome.checked is False
-    assert outcome.found is None
+    assert outcome.found is None and "127.0.0.1:9" in outcome.error
 
 
 async def test_the_cancel_ladder_sends_each_step_once(

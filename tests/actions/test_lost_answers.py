@@ -131,6 +131,26 @@ async def test_claimed_executions_are_left_out_and_others_counted(
     assert outcome.others == 1
 
 
+async def test_other_deployments_and_workflows_are_not_the_lost_start(
+    manager: LoggedManager, proxy: FaultProxy, through: ManagerClient
+) -> None:
+    """Only an execution of the same workflow on the same deployment can be the
+    outcome: others that start meanwhile are neither found nor counted."""
+    original = through.start_execution
+
+    async def start_then_elsewhere(*args: Any, **kw: Any) -> Any:
+        try:
+            return await original(*args, **kw)
+        finally:
+            start_via_http(manager, "web-prod", "check_status", force=True)
+            start_via_http(manager, "web-staging", "check_drift", force=True)
+
+    through.start_execution = start_then_elsewhere  # type: ignore[method-assign]
+    proxy.fault = "drop_before"
+    outcome = await starting.start(through, FORCED)
+    assert outcome == starting.Unknown(outcome.error, checked=True, found=None, others=0)
+
+
 async def test_a_conflict_names_the_manager_message(manager: LoggedManager) -> None:
     running = start_via_http(manager, "analytics", "check_status")
     async with client_for(manager.url) as client:

@@ -125,8 +125,10 @@ async def _reconcile(
     """The start may or may not have happened: look. An id listed now and not before
     the request is its outcome; no clock is compared, so a client clock ahead of or
     behind the manager's changes nothing. Without `before` nothing can be told apart."""
-    after = await _recent_ids(client, request) if before is not None else None
-    if before is None or after is None:
+    if before is None:
+        return Unknown(error, checked=False)
+    after = await _recent_ids(client, request)
+    if after is None:
         return Unknown(error, checked=False)
     known = {*before, *claimed}
     new = [i for i in after if i not in known]  # newest first
