@@ -219,7 +219,9 @@ class CfyTuiApp(GlyphChrome, App[None]):
         screen = self.screen if hasattr(self.screen, "help_rows") else self.main_screen
         rows = screen.help_rows()
         rows.append(("ctrl+p", "Command palette: every action by name", "everywhere"))
-        note = "Read-only mode: starting and cancelling are disabled." if self.read_only else ""
+        note = ""
+        if self.read_only:
+            note = "Read-only mode: starting, cancelling and resuming are disabled."
         self.push_screen(HelpScreen(rows, note))
 
     def action_switch_tenant(self) -> None:

@@ -17,7 +17,7 @@ from tests.polling import wait_for
 from tests.ui.conftest import make_app, wait_until
 from tests.ui.helpers import main, screen_name, select_deployment, start_via_http, table
 from tui.api.models import Execution
-from tui.screens.flows import cancel_flow, rerun_flow, start_flow
+from tui.screens.flows import cancel_flow, rerun_flow, resume_flow, start_flow
 
 QUITS = {"q", "ctrl+c", "ctrl+q"}
 
@@ -151,12 +151,14 @@ async def test_read_only_sends_nothing_that_mutates(
         assert execution is not None
         app.run_worker(cancel_flow(app, execution))
         app.run_worker(rerun_flow(app, execution))
+        app.run_worker(resume_flow(app, execution))
         # Each entry point refuses at once, saying so, instead of opening anything.
         await wait_until(
             pilot,
             lambda: (
                 "Read-only mode: starting is disabled." in notes.text_since(0)
                 and "Read-only mode: cancelling is disabled." in notes.text_since(0)
+                and "Read-only mode: resuming is disabled." in notes.text_since(0)
             ),
             what="the refusals",
         )

@@ -14,7 +14,15 @@ from textual.pilot import Pilot
 
 from tests.hardening.conftest import LoggedManager
 from tests.ui.conftest import make_app, wait_until
-from tests.ui.helpers import focus_execution, main, screen_name, select_deployment, table
+from tests.ui.helpers import (
+    focus_execution,
+    http,
+    main,
+    screen_name,
+    select_deployment,
+    start_via_http,
+    table,
+)
 from tui.app import CfyTuiApp
 from tui.screens.confirm import ConfirmScreen
 from tui.screens.flows import send_cancel
@@ -210,6 +218,55 @@ async def test_the_cancel_ladder_sends_cancel_force_cancel_and_kill(
             {"method": "POST", "path": f"{START}/{second}", "query": "", "body": {"action": "kill"}}
         ]
         await wait_until(pilot, lambda: status(second) == "cancelled", what="killed")
+
+
+async def test_resume_and_force_resume_send_their_action(wire: LoggedManager) -> None:
+    """`u` on a cancelled execution: the dialog names it; Resume sends `resume`, and
+    once it is cancelled again, Force-resume sends `force-resume`. From the main
+    screen and from the execution screen."""
+    running = start_via_http(wire, "analytics", "reindex")
+    exec_id = running["id"]
+    app = make_app(wire, open_after_start=False)
+    async with app.run_test(size=(140, 40)) as pilot:
+
+        def status() -> str:
+            for execution in main(app).snapshot.executions:
+                if execution.id == exec_id:
+                    return execution.status
+            return ""
+
+        async def killed() -> None:
+            with http(wire) as client:
+                client.post(f"/executions/{exec_id}", json={"action": "kill"})
+            await wait_until(pilot, lambda: status() == "cancelled", what="cancelled")
+
+        await select_deployment(pilot, app, "analytics")
+        await killed()
+        await focus_execution(pilot, app, "analytics", exec_id)
+        mark = wire.mark()
+        await pilot.press("u")
+        await choose(pilot, app, "Resume")
+        await wait_until(pilot, lambda: sent(wire, mark), what="the resume")
+        assert sent(wire, mark) == [
+            {
+                "method": "POST",
+                "path": f"{START}/{exec_id}",
+                "query": "",
+                "body": {"action": "resume"},
+            }
+        ]
+        assert exec_id in app.watch_list.started
+        await wait_until(pilot, lambda: status() in ("pending", "started"), what="resumed")
+        await killed()
+        await focus_execution(pilot, app, "analytics", exec_id)
+        await pilot.press("enter")
+        await wait_until(pilot, lambda: screen_name(app) == "ExecutionScreen", what="its screen")
+        mark = wire.mark()
+        await pilot.press("u")
+        await choose(pilot, app, "Force-resume")
+        await wait_until(pilot, lambda: sent(wire, mark), what="the force-resume")
+        assert [e["body"] for e in sent(wire, mark)] == [{"action": "force-resume"}]
+        await killed()
 
 
 async def test_without_the_test_flag_the_log_keeps_no_body_or_query(tmp_path: Path) -> None:

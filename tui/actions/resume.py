@@ -3,15 +3,10 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Literal
 
+from tui.actions.outcomes import NotSent, Refused, Unchecked, Unknown, read_now, send
 from tui.api.client import ManagerClient
-from tui.api.errors import ApiError, ManagerError, NotFound, TransportError
-from tui.api.models import Execution
-
-# The states a manager resumes from: force-resume only these; plain resume also
-# `started` (a re-send after a worker restart, which an operator does not ask for).
-RESUMABLE = frozenset({"failed", "cancelled"})
+from tui.api.models import RESUMABLE_STATES, Execution
 
 
 @dataclass(frozen=True)
@@ -21,54 +16,16 @@ class Resumed:
     execution: Execution
 
 
-@dataclass(frozen=True)
-class NotSent:
-    """Nothing was sent: `gone` (no longer exists) or `not_resumable` (its `status`
-    is not one a manager resumes from, e.g. it was resumed meanwhile)."""
-
-    reason: Literal["gone", "not_resumable"]
-    status: str = ""
-
-
-@dataclass(frozen=True)
-class Unchecked:
-    """The execution could not be read before sending: nothing was sent."""
-
-    error: str
-
-
-@dataclass(frozen=True)
-class Refused:
-    """The manager said no (a 409 `conflict_error` for a wrong state, for one)."""
-
-    message: str
-
-
-@dataclass(frozen=True)
-class Unknown:
-    """No answer to the request: look at the execution before repeating it."""
-
-    error: str
-
-
 ResumeOutcome = Resumed | NotSent | Unchecked | Refused | Unknown
 
 
 async def resume(client: ManagerClient, execution_id: str, *, force: bool) -> ResumeOutcome:
     """Read the execution now, then resume (or force-resume) it only from a state the
     manager resumes from."""
-    try:
-        current = await client.get_execution(execution_id)
-    except NotFound:
-        return NotSent("gone")
-    except ApiError as error:
-        return Unchecked(error.message)
-    if current.status not in RESUMABLE:
+    current = await read_now(client, execution_id)
+    if not isinstance(current, Execution):
+        return current
+    if current.status not in RESUMABLE_STATES:
         return NotSent("not_resumable", current.status)
-    try:
-        answer = await client.resume_execution(execution_id, force=force)
-    except ManagerError as error:
-        return Refused(error.message)
-    except TransportError as error:
-        return Unknown(error.message)
-    return Resumed(answer)
+    answer = await send(client.resume_execution(execution_id, force=force))
+    return Resumed(answer) if isinstance(answer, Execution) else answer

@@ -6,6 +6,7 @@ from collections.abc import Collection
 from dataclasses import dataclass, replace
 from typing import Any
 
+from tui.actions.outcomes import Refused
 from tui.api.client import ManagerClient
 from tui.api.errors import ApiError, ManagerError, RunningExecutionConflict, TransportError
 from tui.api.models import Execution
@@ -48,13 +49,6 @@ class Conflict:
     """Another execution runs on the deployment (`existing_running_execution_error`)."""
 
     blocking_ids: tuple[str, ...]
-    message: str
-
-
-@dataclass(frozen=True)
-class Refused:
-    """The manager said no: its message, unsanitised (the screen cleans it)."""
-
     message: str
 
 

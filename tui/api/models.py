@@ -12,6 +12,9 @@ from typing import Any, Generic, TypeVar
 END_STATES = frozenset({"terminated", "failed", "cancelled"})
 WAITING_STATES = frozenset({"queued", "scheduled"})
 STOPPING_STATES = frozenset({"cancelling", "force_cancelling", "kill_cancelling"})
+# What an operator resumes from: force-resume only these; a manager also takes a plain
+# resume of `started` (a re-send after a worker restart), which is not ours to offer.
+RESUMABLE_STATES = frozenset({"failed", "cancelled"})
 ACTIVE_STATES = frozenset({"pending", "started"}) | STOPPING_STATES
 # What "active" means for the poller: anything not ended.
 UNFINISHED_STATES = ACTIVE_STATES | WAITING_STATES

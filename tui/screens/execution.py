@@ -41,6 +41,7 @@ KEYS = KeyTable(
         Key("escape", "back", "Back", "execution.back"),
         Key("c", "cancel_execution", "Cancel", "execution.cancel", mutating=True),
         Key("R", "rerun", "Run again", "execution.rerun", mutating=True),
+        Key("u", "resume_execution", "Resume", "execution.resume", mutating=True),
         Key("f", "toggle_follow", "Follow", "execution.follow"),
         Key("l", "cycle_level", "Level", "execution.level"),
         Key("slash", "filter", "Filter", "execution.filter"),
@@ -384,6 +385,8 @@ class ExecutionScreen(Screen[None]):
             return refusals.read_only(action)
         if action == "cancel_execution":
             return refusals.nothing_to_cancel(self.execution)
+        if action == "resume_execution":
+            return refusals.not_resumable(self.execution)
         return None
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
@@ -411,6 +414,9 @@ class ExecutionScreen(Screen[None]):
 
     def action_cancel_execution(self) -> None:
         self.run_worker(flows.cancel_flow(self.tui, self.execution), exit_on_error=False)
+
+    def action_resume_execution(self) -> None:
+        self.run_worker(flows.resume_flow(self.tui, self.execution), exit_on_error=False)
 
     def action_rerun(self) -> None:
         self.run_worker(flows.rerun_flow(self.tui, self.execution), exit_on_error=False)

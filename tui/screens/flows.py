@@ -5,7 +5,8 @@ one of `tui/actions`, and says the outcome. A screen runs them in its own worker
 Start: the form; for a destructive built-in, a confirmation; for a force-start beside
 running executions, a confirmation naming them; the request; on a conflict, a dialog
 offering queue or force, and the request again. Cancel: a dialog offering what the
-execution's state allows; for kill, a second confirmation; the request.
+execution's state allows; for kill, a second confirmation; the request. Resume: a
+dialog offering resume or force-resume; the request.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from typing import Any
 from rich.text import Text
 
 from tui.actions import cancel as cancelling
+from tui.actions import resume as resuming
 from tui.actions import start as starting
 from tui.actions.start import StartRequest
 from tui.api.errors import ApiError
@@ -224,7 +226,7 @@ async def cancel_flow(host: Host, execution: Execution) -> None:
     if ended is not None:
         host.notify(ended)
         return
-    what = _cancel_target(target)
+    what = _execution_named(target)
     title, choices = _cancel_choices(target.status, host.ascii_only)
     choice = await host.push_screen_wait(
         ConfirmScreen(title, [Text("Execution ").append_text(what)], choices)
@@ -235,7 +237,7 @@ async def cancel_flow(host: Host, execution: Execution) -> None:
         await send_cancel(host, target, choice)
 
 
-def _cancel_target(target: Execution) -> Text:
+def _execution_named(target: Execution) -> Text:
     what = Text()
     what.append_text(safe(short_id(target.id), "bold"))
     what.append(" (")
@@ -299,3 +301,42 @@ def copy_id(host: Host, value: str) -> None:
     """OSC 52: works over SSH in terminals that allow it."""
     host.copy_to_clipboard(value)
     host.notify(f"Copied {clean(value, limit=80)} to the clipboard.")
+
+
+# -- resuming ------------------------------------------------------------------------------
+async def resume_flow(host: Host, execution: Execution) -> None:
+    """A failed or cancelled execution, resumed (or force-resumed) after a dialog that
+    names it; watched until it ends, like a start."""
+    if host.read_only:
+        host.notify(refusals.read_only("resume_execution"), severity="warning")
+        return
+    target = execution  # captured now: the dialog acts on this id, whatever moves
+    why_not = refusals.not_resumable(target)
+    if why_not is not None:
+        host.notify(why_not)
+        return
+    body = [
+        Text("Execution ").append_text(_execution_named(target)),
+        Text(
+            "Resume continues from the operations that did not complete; force-resume "
+            "also runs again those that were in progress when it stopped.",
+            style="dim",
+        ),
+    ]
+    choices = [
+        Choice("back", "Back"),
+        Choice("resume", "Resume"),
+        Choice("force-resume", "Force-resume", "warning"),
+    ]
+    choice = await host.push_screen_wait(ConfirmScreen("Resume execution?", body, choices))
+    if choice in ("resume", "force-resume"):
+        await send_resume(host, target, force=choice == "force-resume")
+
+
+async def send_resume(host: Host, target: Execution, *, force: bool) -> None:
+    outcome = await resuming.resume(host.client, target.id, force=force)
+    say(host, toasts.resume_outcome(target.id, force, outcome))
+    if isinstance(outcome, resuming.Resumed):
+        host.watch_list.add_started(outcome.execution)
+        host.watch_changed()
+        host.poller.refresh_now()

@@ -76,6 +76,16 @@ KEYS = KeyTable(
             pane="executions",
         ),
         Key(
+            "u",
+            "resume_execution",
+            "Resume",
+            "main.resume_execution",
+            "Resume the selected failed or cancelled execution (or force-resume it)",
+            where="executions pane",
+            mutating=True,
+            pane="executions",
+        ),
+        Key(
             "enter",
             "open",
             "Open",
@@ -427,6 +437,8 @@ class MainScreen(Screen[None]):
                 return self._nothing_selected("execution")
             if action == "cancel_execution":
                 return refusals.nothing_to_cancel(execution)
+            if action == "resume_execution":
+                return refusals.not_resumable(execution)
         if action in ("raw", "copy_id") and self._focused_object() is None:
             return "Nothing selected in this pane."
         return None
@@ -503,6 +515,11 @@ class MainScreen(Screen[None]):
         execution = self.selected_execution
         if self._allowed("cancel_execution") and execution is not None:
             self.run_flow(flows.cancel_flow(self.tui, execution))
+
+    def action_resume_execution(self) -> None:
+        execution = self.selected_execution
+        if self._allowed("resume_execution") and execution is not None:
+            self.run_flow(flows.resume_flow(self.tui, execution))
 
     def action_open(self) -> None:
         if isinstance(self.focused, ExecutionsTable):

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from tui.actions import cancel as cancelling
 from tui.actions import resume as resuming
 from tui.actions import start as starting
+from tui.actions.outcomes import NotSent, Refused, Unchecked, Unknown
 from tui.api.models import Execution
 from tui.widgets.panes import short_id
 from tui.widgets.safe import clean
@@ -111,7 +112,7 @@ def start_unknown(request: starting.StartRequest, outcome: starting.Unknown) -> 
     return Toast(message, title="Start outcome checked", timeout=15)
 
 
-# -- cancelling ----------------------------------------------------------------------------
+# -- cancelling and resuming --------------------------------------------------------------
 CANCEL_VERBS = {"cancel": "Cancel", "force-cancel": "Force-cancel", "kill": "Kill"}
 
 
@@ -122,27 +123,17 @@ def cancel_outcome(
     match outcome:
         case cancelling.Requested(execution=answer):
             return Toast(f"{CANCEL_VERBS[action]} requested: {label} is {answer.status}.")
-        case cancelling.NotSent(reason="gone"):
-            return Toast(
-                f"Execution {label} no longer exists; nothing was sent.", severity="warning"
-            )
-        case cancelling.NotSent(reason="ended", status=status):
+        case NotSent(reason="ended", status=status):
             return Toast(
                 f"Execution {label} ended ({status}) meanwhile; nothing was sent.",
                 severity="warning",
             )
-        case cancelling.NotSent(status=status):
+        case NotSent(reason="stopping", status=status):
             return Toast(
                 f"Execution {label} is already {status}; nothing was sent. "
                 "Force-cancel or kill stop it sooner."
             )
-        case cancelling.Unchecked(error=error):
-            return Toast(
-                f"Could not check execution {label}: {clean(error, limit=300)}", severity="error"
-            )
-        case cancelling.Refused(message=message):
-            return refused("Cancel refused", message)
-        case cancelling.Unknown(error=error):
+        case Unknown(error=error):
             return Toast(
                 f"No answer to the {action} of {label} ({clean(error, limit=200)})"
                 ". Cancelling is safe to repeat.",
@@ -150,33 +141,22 @@ def cancel_outcome(
                 severity="warning",
                 timeout=10,
             )
-    raise AssertionError(outcome)
+    return _not_carried_out(label, "Cancel", outcome)
 
 
-# -- resuming ------------------------------------------------------------------------------
 def resume_outcome(execution_id: str, force: bool, outcome: resuming.ResumeOutcome) -> Toast:
     label = short_id(execution_id)
     verb = "Force-resume" if force else "Resume"
     match outcome:
         case resuming.Resumed(execution=answer):
             return Toast(f"{verb} requested: {label} is {answer.status}.")
-        case resuming.NotSent(reason="gone"):
-            return Toast(
-                f"Execution {label} no longer exists; nothing was sent.", severity="warning"
-            )
-        case resuming.NotSent(status=status):
+        case NotSent(reason="not_resumable", status=status):
             return Toast(
                 f"Execution {label} is {look(status).word} now: only a failed or cancelled "
                 "execution is resumed. Nothing was sent.",
                 severity="warning",
             )
-        case resuming.Unchecked(error=error):
-            return Toast(
-                f"Could not check execution {label}: {clean(error, limit=300)}", severity="error"
-            )
-        case resuming.Refused(message=message):
-            return refused(f"{verb} refused", message)
-        case resuming.Unknown(error=error):
+        case Unknown(error=error):
             return Toast(
                 f"No answer to the {verb.lower()} of {label} ({clean(error, limit=200)})"
                 ". Look at the execution before repeating it.",
@@ -184,4 +164,21 @@ def resume_outcome(execution_id: str, force: bool, outcome: resuming.ResumeOutco
                 severity="warning",
                 timeout=10,
             )
+    return _not_carried_out(label, verb, outcome)
+
+
+def _not_carried_out(label: str, verb: str, outcome: object) -> Toast:
+    """What cancel and resume say alike: the execution is gone, could not be read, or
+    the manager refused."""
+    match outcome:
+        case NotSent(reason="gone"):
+            return Toast(
+                f"Execution {label} no longer exists; nothing was sent.", severity="warning"
+            )
+        case Unchecked(error=error):
+            return Toast(
+                f"Could not check execution {label}: {clean(error, limit=300)}", severity="error"
+            )
+        case Refused(message=message):
+            return refused(f"{verb} refused", message)
     raise AssertionError(outcome)
