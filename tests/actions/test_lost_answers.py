@@ -103,7 +103,7 @@ async def test_a_start_whose_answer_was_lost_is_found(
     assert isinstance(outcome, starting.Unknown) and outcome.checked is True
     assert outcome.found is not None and outcome.found.id == next(iter(new))
     assert outcome.found.workflow_id == "check_status" and outcome.found.status
-    assert outcome.others == 0
+    assert outcome.others == 0 and outcome.error
 
 
 async def test_claimed_executions_are_left_out_and_others_counted(
