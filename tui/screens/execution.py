@@ -29,9 +29,9 @@ from tui.widgets.event_lines import (
     nothing_shown,
     traceback_lines,
 )
+from tui.widgets.fmt import short_id
 from tui.widgets.glyphs import glyph, overflow, sep
 from tui.widgets.ops_bar import OpsBar
-from tui.widgets.panes import short_id
 from tui.widgets.safe import safe
 from tui.widgets.status import status_text
 from tui.widgets.watch_bar import WatchBar

@@ -29,8 +29,9 @@ from tui.screens.raw import RawScreen
 from tui.screens.start import StartScreen
 from tui.screens.toasts import Toast
 from tui.widgets import refusals
+from tui.widgets.fmt import short_id
 from tui.widgets.glyphs import glyph
-from tui.widgets.panes import short_id, unavailable_message
+from tui.widgets.panes import unavailable_message
 from tui.widgets.safe import clean, safe
 
 # Built-in workflows that destroy what a deployment has: they confirm once more.

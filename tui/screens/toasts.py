@@ -14,7 +14,7 @@ from tui.actions import resume as resuming
 from tui.actions import start as starting
 from tui.actions.outcomes import NotSent, Refused, Unchecked, Unknown
 from tui.api.models import Execution
-from tui.widgets.panes import short_id
+from tui.widgets.fmt import short_id
 from tui.widgets.safe import clean
 from tui.widgets.status import look
 

@@ -7,6 +7,13 @@ from datetime import UTC, datetime, timezone
 from tui.api.models import parse_time
 
 
+def short_id(exec_id: str) -> str:
+    """The first 8 characters of an execution's id: what the executions pane, the watch
+    bar, dialogs and toasts show (a UUID's first 8 hex digits tell apart every
+    execution an operator sees at once; the raw view has the whole id)."""
+    return exec_id[:8]
+
+
 def clock_time(stamp: str | None, now: datetime, tz: timezone | None = None) -> str:
     """`12:01:03` today, `Nov 24 12:01` on another day; empty when unknown."""
     when = parse_time(stamp)

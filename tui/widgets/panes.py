@@ -19,10 +19,6 @@ from tui.widgets.safe import clean, safe
 from tui.widgets.status import Palette, status_text
 
 
-def short_id(exec_id: str) -> str:
-    return exec_id[:8]
-
-
 class DeploymentsTable(KeyedTable):
     """One page of deployments; moving past either end asks for the next page, and
     `g`/`G` (home/end) go to the first or last deployment of the whole list."""
@@ -189,7 +185,7 @@ def execution_cells(
     if execution.total_operations:
         ops = f"{execution.finished_operations}/{execution.total_operations}"
     return {
-        "id": safe(short_id(execution.id), ascii_only=ascii_only),
+        "id": safe(fmt.short_id(execution.id), ascii_only=ascii_only),
         "workflow": safe(execution.workflow_id, limit=200, ascii_only=ascii_only),
         "status": status_text(
             execution.status, palette=palette, ascii_only=ascii_only, dry_run=execution.is_dry_run

@@ -5,7 +5,7 @@ and must say them the same way."""
 from __future__ import annotations
 
 from tui.api.models import RESUMABLE_STATES, Execution
-from tui.widgets.panes import short_id
+from tui.widgets.fmt import short_id
 from tui.widgets.status import look
 
 

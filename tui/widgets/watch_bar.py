@@ -8,8 +8,8 @@ from rich.text import Text
 from textual.widgets import Static
 
 from tui.api.models import Execution
+from tui.widgets.fmt import short_id
 from tui.widgets.glyphs import glyph, overflow
-from tui.widgets.panes import short_id
 from tui.widgets.safe import safe
 from tui.widgets.status import Palette, status_text
 
