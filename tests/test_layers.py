@@ -37,13 +37,16 @@ RULES = {
     "tui.live": Rule(frozenset({"tui.api", "tui.live"}), frozenset()),
     # never call HTTP: the client module is not theirs to import
     "tui.widgets": Rule(
-        UI_API | {"tui.live", "tui.widgets"}, frozenset({"rich", "textual"}), network=False
+        UI_API | {"tui.identity", "tui.live", "tui.widgets"},
+        frozenset({"rich", "textual"}),
+        network=False,
     ),
     # Textual-free flows: the client and its models, nothing of the UI
     "tui.actions": Rule(frozenset({"tui.api", "tui.actions"}), frozenset()),
     # screens run the flows of tui/actions; they never import the client themselves
     "tui.screens": Rule(
-        UI_API | {"tui.actions", "tui.live", "tui.messages", "tui.screens", "tui.widgets"},
+        UI_API
+        | {"tui.actions", "tui.identity", "tui.live", "tui.messages", "tui.screens", "tui.widgets"},
         frozenset({"rich", "textual"}),
         network=False,
     ),
@@ -53,6 +56,8 @@ RULES = {
     "tui.config": Rule(
         frozenset({"tui.config", "tui.api.urls"}), frozenset({"platformdirs", "yaml"})
     ),
+    # who and where the app is connected as: plain data, shown by widgets and screens
+    "tui.identity": Rule(frozenset(), frozenset(), network=False),
     # the server side of the contract: nothing of the client or the UI
     "tui.manager": Rule(frozenset({"tui.manager"}), frozenset({"starlette", "uvicorn", "yaml"})),
 }

@@ -21,6 +21,7 @@ from tui.api.errors import ApiError
 from tui.api.models import Execution
 from tui.config import DEFAULTS
 from tui.connections import Connection, Connections
+from tui.identity import Identity
 from tui.live.poller import Poller
 from tui.live.snapshot import Snapshot
 from tui.live.watch import WatchList
@@ -35,7 +36,6 @@ from tui.screens.settings import SettingsScreen, with_hosts
 from tui.widgets.chrome import GlyphChrome
 from tui.widgets.safe import clean
 from tui.widgets.status import Palette, palette_from_theme
-from tui.widgets.status_line import Identity
 from tui.widgets.watch_bar import WatchBar, watch_text
 
 

@@ -21,7 +21,7 @@ from tui.config import (
     list_profiles,
     resolve,
 )
-from tui.widgets.status_line import Identity
+from tui.identity import Identity
 
 OnRequest = Callable[[str, str, int | None, float], None]
 

@@ -200,7 +200,7 @@ def child_app(url: str, password: str, probe: Probe, encode_frames: bool) -> Any
 
     from tui.api.client import ManagerClient
     from tui.app import CfyTuiApp
-    from tui.widgets.status_line import Identity
+    from tui.identity import Identity
 
     class CountingTransport(httpx.AsyncHTTPTransport):
         async def handle_async_request(self, request: httpx.Request) -> httpx.Response:

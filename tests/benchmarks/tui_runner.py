@@ -37,7 +37,7 @@ import json  # noqa: E402
 
 from tui.api.client import ManagerClient  # noqa: E402
 from tui.app import CfyTuiApp  # noqa: E402
-from tui.widgets.status_line import Identity  # noqa: E402
+from tui.identity import Identity  # noqa: E402
 
 MARKS["imports"] = since_start()
 

@@ -21,8 +21,8 @@ from tui.actions.start import StartRequest
 from tui.api import ManagerClient, Timeouts
 from tui.api.models import Execution
 from tui.app import CfyTuiApp
+from tui.identity import Identity
 from tui.screens.flows import send_cancel, send_start
-from tui.widgets.status_line import Identity
 
 TRIALS = 36
 START = "/api/v3.1/executions"

@@ -21,7 +21,7 @@ from tests.hardening.screen import interpreted_markup, screen_text
 from tests.hardening.strategies import DOCUMENTS, reply
 from tui.api import ManagerClient, Timeouts
 from tui.app import CfyTuiApp
-from tui.widgets.status_line import Identity
+from tui.identity import Identity
 
 DRAWN_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\ud800-\udfff\u202a-\u202e\u2066-\u2069]")
 KEYS = [

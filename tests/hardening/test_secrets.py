@@ -24,7 +24,7 @@ from tests.ui.conftest import make_app, wait_until
 from tests.ui.helpers import main, screen_name, select_deployment, start_via_http, table
 from tui.api import ConnectionRefused, ManagerClient, Timeouts, TLSFailure
 from tui.app import CfyTuiApp
-from tui.widgets.status_line import Identity
+from tui.identity import Identity
 
 PASSWORD = PASSWORDS["admin"]
 

@@ -18,8 +18,8 @@ import pytest
 from tests.manager_process import PASSWORDS, ManagerProcess
 from tui.api.client import ManagerClient
 from tui.app import CfyTuiApp
+from tui.identity import Identity
 from tui.manager.clock import parse_timestamp
-from tui.widgets.status_line import Identity
 
 FROZEN_ISO = "2026-11-26T12:00:00.000Z"
 FROZEN = parse_timestamp(FROZEN_ISO)

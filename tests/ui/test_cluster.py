@@ -20,8 +20,9 @@ from tests.ui.conftest import make_app, wait_until
 from tests.ui.helpers import main, ready, screen_name, table
 from tui.api.models import Execution
 from tui.app import CfyTuiApp
+from tui.identity import Identity
 from tui.live.snapshot import ConnectionState, Snapshot
-from tui.widgets.status_line import Identity, status_line_text
+from tui.widgets.status_line import status_line_text
 
 # Generous for a loaded machine; the poller's next tick (0.5 s at most in these
 # tests) plus one refused connection is what it takes.

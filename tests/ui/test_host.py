@@ -8,8 +8,8 @@ import inspect
 
 from tui.api.client import ManagerClient
 from tui.app import CfyTuiApp
+from tui.identity import Identity
 from tui.screens.host import Host
-from tui.widgets.status_line import Identity
 
 
 def test_the_app_provides_every_member_of_host() -> None:

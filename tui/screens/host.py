@@ -15,10 +15,10 @@ from textual.binding import Binding
 from textual.screen import Screen
 
 from tui.api.models import Execution
+from tui.identity import Identity
 from tui.live.poller import Poller
 from tui.live.watch import WatchList
 from tui.widgets.status import Palette
-from tui.widgets.status_line import Identity
 
 if TYPE_CHECKING:  # screens hand the client to tui/actions; they never call it
     from tui.api.client import ManagerClient

@@ -8,7 +8,6 @@ line of its own (`error_line_text`) instead of pushing the rest off the screen.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import UTC, datetime
 
 from rich.text import Text
@@ -16,6 +15,7 @@ from textual import events
 from textual.widgets import Static
 
 from tui.api.urls import redact_url
+from tui.identity import Identity
 from tui.live.snapshot import Snapshot
 from tui.widgets import fmt
 from tui.widgets.glyphs import glyph, overflow, sep
@@ -42,28 +42,6 @@ _FORMS = (
     # tenant and user would be cut.
     {key: False for key in _FULL},
 )
-
-
-@dataclass(frozen=True)
-class Identity:
-    """Who and where, as shown; never a secret."""
-
-    url: str
-    tenant: str
-    user: str
-    read_only: bool = False
-    insecure: bool = False
-    # The hosts of a cluster and which one is in use: the line names that one (with
-    # one host, `url` is shown).
-    hosts: tuple[str, ...] = ()
-    in_use: int = 0
-
-    @property
-    def shown_url(self) -> str:
-        """The URL of the host in use."""
-        if len(self.hosts) > 1 and 0 <= self.in_use < len(self.hosts):
-            return self.hosts[self.in_use]
-        return self.url
 
 
 def status_line_text(
