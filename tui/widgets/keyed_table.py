@@ -80,10 +80,6 @@ class KeyedTable(DataTable[Text]):
         rows, self._rows = self._rows, []
         self.apply_rows(rows, keep=selected)
 
-    @property
-    def visible_columns(self) -> tuple[str, ...]:
-        return tuple(c.key for c in self._visible)
-
     # -- rows ---------------------------------------------------------------------------
     @property
     def selected_key(self) -> str | None:
