@@ -1,17 +1,45 @@
-"""Every glyph the app draws, with its ASCII pair: the one table.
+"""The app's vocabulary on screen, in one table: every glyph it draws with its ASCII
+pair, and the word and group of every execution status.
 
 Status words never depend on a glyph (UX.md: word plus glyph, never colour or icon
 alone), so an ASCII terminal loses nothing but looks. `--ascii` (or a terminal whose
 encoding is not Unicode) picks the right-hand column everywhere; a test renders every
 screen in that mode and finds none of the left-hand column.
+
+A status's look is: its word and group here; the group's glyph pair here; the
+group's colour in tui/widgets/status.py (the palette).
 """
 
 from __future__ import annotations
 
 from typing import Literal
 
+# execution status -> (group, word as shown)
+STATUSES: dict[str, tuple[str, str]] = {
+    "terminated": ("done", "completed"),
+    "completed": ("done", "completed"),
+    "failed": ("failed", "failed"),
+    "cancelled": ("cancelled", "cancelled"),
+    "pending": ("running", "pending"),
+    "started": ("running", "started"),
+    "in_progress": ("running", "in progress"),
+    "cancelling": ("stopping", "cancelling"),
+    "force_cancelling": ("stopping", "force-cancelling"),
+    "kill_cancelling": ("stopping", "kill-cancelling"),
+    "queued": ("waiting", "queued"),
+    "scheduled": ("waiting", "scheduled"),
+}
+# No status at all (an execution-less deployment): this group and word. A status not in
+# STATUSES is in the group "unknown" and shown as the manager says it.
+NO_STATUS: tuple[str, str] = ("none", "none")
+STATUS_GROUPS: tuple[str, ...] = (
+    *dict.fromkeys(group for group, _ in STATUSES.values()),
+    "none",
+    "unknown",
+)
+
 GLYPHS: dict[str, tuple[str, str]] = {
-    # execution status groups (tui/widgets/status.py maps statuses to groups)
+    # execution status groups (STATUS_GROUPS)
     "done": ("✓", "ok"),
     "failed": ("✗", "FAIL"),
     "cancelled": ("⊘", "cxl"),

@@ -1,4 +1,5 @@
-"""Execution status as word plus glyph, never colour alone (see UX.md)."""
+"""Execution status as word plus glyph, never colour alone (see UX.md); the words,
+groups and glyphs are the table in tui/widgets/glyphs.py."""
 
 from __future__ import annotations
 
@@ -6,7 +7,7 @@ from dataclasses import dataclass
 
 from rich.text import Text
 
-from tui.widgets.glyphs import glyph, overflow
+from tui.widgets.glyphs import NO_STATUS, STATUSES, glyph, overflow
 from tui.widgets.safe import clean
 
 
@@ -24,27 +25,10 @@ class StatusLook:
         return glyph(self.group, ascii_only=True)
 
 
-# status -> (group, word); each group's glyph and ASCII pair are in tui/widgets/glyphs.py
-_GROUPS = {
-    "terminated": ("done", "completed"),
-    "completed": ("done", "completed"),
-    "failed": ("failed", "failed"),
-    "cancelled": ("cancelled", "cancelled"),
-    "pending": ("running", "pending"),
-    "started": ("running", "started"),
-    "in_progress": ("running", "in progress"),
-    "cancelling": ("stopping", "cancelling"),
-    "force_cancelling": ("stopping", "force-cancelling"),
-    "kill_cancelling": ("stopping", "kill-cancelling"),
-    "queued": ("waiting", "queued"),
-    "scheduled": ("waiting", "scheduled"),
-}
-
-
 def look(status: str | None) -> StatusLook:
     if not status:
-        return StatusLook("none", "none")
-    found = _GROUPS.get(status)
+        return StatusLook(*NO_STATUS)
+    found = STATUSES.get(status)
     if found is None:
         return StatusLook("unknown", clean(status, limit=30))
     return StatusLook(*found)
