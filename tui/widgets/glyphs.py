@@ -7,7 +7,8 @@ encoding is not Unicode) picks the right-hand column everywhere; a test renders 
 screen in that mode and finds none of the left-hand column.
 
 A status's look is: its word and group here; the group's glyph pair here; the
-group's colour in tui/widgets/status.py (the palette).
+group's colour in styles/app.tcss (the component class `status--<group>`, read by
+tui/widgets/status.py as the palette).
 """
 
 from __future__ import annotations

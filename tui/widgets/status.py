@@ -1,13 +1,24 @@
-"""Execution status as word plus glyph, never colour alone (see UX.md); the words,
-groups and glyphs are the table in tui/widgets/glyphs.py."""
+"""Execution status as word plus glyph, never colour alone (see UX.md).
+
+What a status is called and drawn with comes from the table in tui/widgets/glyphs.py;
+its colour from styles/app.tcss, where each status group is a component class of
+`StatusColours` styled with the theme's variables. `status_palette` reads those into a
+`Palette` (group -> Rich style) that the row builders take, so they stay plain
+functions testable without a screen.
+"""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
+from rich.style import Style
 from rich.text import Text
+from textual._context import active_app
+from textual.app import App
+from textual.dom import DOMNode
 
-from tui.widgets.glyphs import NO_STATUS, STATUSES, glyph, overflow
+from tui.widgets.glyphs import NO_STATUS, STATUS_GROUPS, STATUSES, glyph, overflow
 from tui.widgets.safe import clean
 
 
@@ -37,24 +48,53 @@ def look(status: str | None) -> StatusLook:
 Palette = dict[str, str]
 
 
-def palette_from_theme(theme: object | None) -> Palette:
-    """Status colours from the app's theme variables, so they follow light and dark
-    themes (Textual drops colour altogether under NO_COLOR)."""
+def component_class(group: str) -> str:
+    """`status--failed`: the component class that gives a status group its colour."""
+    return f"status--{group}"
 
-    def colour(name: str, fallback: str) -> str:
-        value = getattr(theme, name, None) if theme is not None else None
-        return str(value) if value else fallback
 
+class StatusColours(DOMNode):
+    """The status colours as component classes, styled in styles/app.tcss
+    (`StatusColours > .status--failed { color: $error; text-style: bold; }`).
+
+    Never mounted: a status is drawn by many widgets (the panes' cells, the watch
+    bar, the execution header), so instead of each declaring the classes,
+    `status_palette` applies the app's stylesheet to one of these, as Textual does to
+    the component classes of a mounted widget."""
+
+    COMPONENT_CLASSES = frozenset(component_class(group) for group in STATUS_GROUPS)
+
+
+def status_palette(app: App[Any]) -> Palette:
+    """Each status group's Rich style under `app`'s stylesheet, with the values of its
+    current theme: call it once the app is running (its CSS is read) and again when
+    the theme changes. Under NO_COLOR Textual drops the colours as it draws; the text
+    styles (bold, dim) stay."""
+    colours = StatusColours()
+    app.stylesheet.apply(colours)
     return {
-        "done": colour("success", "green"),
-        "failed": "bold " + colour("error", "red"),
-        "cancelled": colour("warning", "yellow"),
-        "running": colour("primary", "cyan"),
-        "stopping": colour("accent", "magenta"),
-        "waiting": colour("secondary", "blue"),
-        "none": "dim",
-        "unknown": "",
+        group: _rich_style(colours.get_component_styles(component_class(group)).partial_rich_style)
+        for group in STATUS_GROUPS
     }
+
+
+def _rich_style(style: Style) -> str:
+    """A style as the string the palette holds; no rule is no style ("", not "none")."""
+    return str(style) if style else ""
+
+
+def palette_from_theme(theme: object | None) -> Palette:
+    """Temporary, until tui/app.py calls `status_palette(self)`: the palette of the
+    running app, whose styles already follow `theme` when the app calls this (on
+    mount, and on the theme-changed signal, published after Textual has re-read the
+    CSS). Before the app runs (`theme` None) there are no colours yet."""
+    if theme is None:
+        return {}
+    try:
+        app = active_app.get()
+    except LookupError:
+        return {}
+    return status_palette(app)
 
 
 def status_text(
