@@ -155,22 +155,25 @@ class ExecutionScreen(Screen[None]):
         return cast("Host", self.app)
 
     def compose(self) -> ComposeResult:
-        with Vertical(id="exec-top"):
+        with Vertical(id="exec-top", classes="pane -summary"):
             yield Static(id="exec-header", markup=False)
             yield OpsBar(id="exec-progress")
-            with Horizontal(id="exec-middle"):
+            with Horizontal(id="exec-middle", classes="parameters"):
                 yield Static(id="exec-params", markup=False)
-        yield Input(placeholder="filter events (esc clears)", id="event-filter")
+        yield Input(
+            placeholder="filter events (esc clears)", id="event-filter", classes="filter-bar"
+        )
         yield RichLog(
             id="events",
+            classes="log",
             markup=False,
             highlight=False,
             wrap=False,
             auto_scroll=True,
             max_lines=100_000,
         )
-        yield Static(id="tail-status", markup=False)
-        yield WatchBar(id="watch-bar", markup=False)
+        yield Static(id="tail-status", classes="bar", markup=False)
+        yield WatchBar(id="watch-bar", classes="bar", markup=False)
         yield Footer()
 
     def on_mount(self) -> None:

@@ -179,16 +179,20 @@ class MainScreen(Screen[None]):
     def compose(self) -> ComposeResult:
         with Vertical(id="panes"):
             with Horizontal(id="top"):
-                with Vertical(id="deployments-pane", classes="pane"):
-                    yield Input(placeholder="filter deployments (esc clears)", id="filter")
+                with Vertical(id="deployments-pane", classes="pane -wide"):
+                    yield Input(
+                        placeholder="filter deployments (esc clears)",
+                        id="filter",
+                        classes="filter-bar",
+                    )
                     yield DeploymentsTable(id="deployments")
-                with Vertical(id="workflows-pane", classes="pane"):
+                with Vertical(id="workflows-pane", classes="pane -narrow"):
                     yield WorkflowsTable(id="workflows")
             with Vertical(id="executions-pane", classes="pane"):
                 yield ExecutionsTable(id="executions")
-        yield WatchBar(id="watch-bar", markup=False)
-        yield ErrorLine(id="error-line", markup=False)
-        yield StatusLine(id="status-line", markup=False)
+        yield WatchBar(id="watch-bar", classes="bar", markup=False)
+        yield ErrorLine(id="error-line", classes="bar", markup=False)
+        yield StatusLine(id="status-line", classes="bar", markup=False)
         yield Footer()
 
     def on_mount(self) -> None:
