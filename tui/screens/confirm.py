@@ -34,17 +34,22 @@ class ConfirmScreen(ModalScreen[str | None]):
         *,
         name: str | None = None,
     ) -> None:
-        super().__init__(name=name, classes="dialog")
+        super().__init__(name=name, classes="dialog-screen")
         self._title = title
         self._body = list(body)
         self._choices = list(choices)
 
     def compose(self) -> ComposeResult:
-        with Vertical(id="dialog"):
-            yield Static(Text(self._title, style="bold"), id="dialog-title", markup=False)
+        with Vertical(id="dialog", classes="dialog"):
+            yield Static(
+                Text(self._title, style="bold"),
+                id="dialog-title",
+                classes="dialog-title",
+                markup=False,
+            )
             for line in self._body:
                 yield Static(line, classes="dialog-line", markup=False)
-            with Horizontal(id="dialog-buttons"):
+            with Horizontal(id="dialog-buttons", classes="dialog-buttons"):
                 for choice in self._choices:
                     yield Button(choice.label, id=f"choice-{choice.id}", variant=choice.variant)
 

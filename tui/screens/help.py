@@ -29,12 +29,12 @@ class HelpScreen(ModalScreen[None]):
     ]
 
     def __init__(self, rows: Sequence[tuple[str, str, str]], note: str = "") -> None:
-        super().__init__(classes="dialog")
+        super().__init__(classes="dialog-screen")
         self._rows = list(rows)
         self._note = note
 
     def compose(self) -> ComposeResult:
-        with Vertical(id="help-dialog"):
+        with Vertical(id="help-dialog", classes="dialog -tall"):
             yield Static(Text("Keys", style="bold"), markup=False)
             with VerticalScroll():
                 yield Static(help_table(self._rows), markup=False, classes="help-table")

@@ -18,14 +18,19 @@ class PromptScreen(ModalScreen[str | None]):
     BINDINGS = [Binding("escape", "cancel", "Back", id="prompt.back")]
 
     def __init__(self, question: str, *, placeholder: str = "", password: bool = False) -> None:
-        super().__init__(classes="dialog")
+        super().__init__(classes="dialog-screen")
         self._question = question
         self._placeholder = placeholder
         self._password = password
 
     def compose(self) -> ComposeResult:
-        with Vertical(id="dialog"):
-            yield Static(Text(self._question, style="bold"), id="dialog-title", markup=False)
+        with Vertical(id="dialog", classes="dialog"):
+            yield Static(
+                Text(self._question, style="bold"),
+                id="dialog-title",
+                classes="dialog-title",
+                markup=False,
+            )
             yield MaskedInput(placeholder=self._placeholder, password=self._password, id="prompt")
 
     def on_mount(self) -> None:

@@ -31,12 +31,12 @@ class RawScreen(ModalScreen[None]):
     BINDINGS = [Binding("escape,q,y", "close", "Close", id="raw.close")]
 
     def __init__(self, title: str, data: Mapping[str, Any]) -> None:
-        super().__init__(classes="dialog")
+        super().__init__(classes="dialog-screen")
         self._title = title
         self._data = data
 
     def compose(self) -> ComposeResult:
-        with Vertical(id="raw-dialog"):
+        with Vertical(id="raw-dialog", classes="dialog -viewer"):
             ascii_only = getattr(self.app, "ascii_only", False)
             yield Static(safe(self._title, "bold", ascii_only=ascii_only), markup=False)
             with VerticalScroll(id="raw-scroll"):

@@ -66,35 +66,19 @@ def with_hosts(
 class SettingsScreen(ModalScreen[None]):
     """Read-only view of `CfyTuiApp.settings_rows` and `.warnings`."""
 
-    DEFAULT_CSS = """
-    SettingsScreen #settings-dialog {
-        width: 110;
-        max-width: 98%;
-        height: 85%;
-        padding: 0 1;
-    }
-    SettingsScreen #settings-warnings {
-        height: auto;
-        max-height: 10;
-    }
-    SettingsScreen .settings-warning {
-        height: auto;
-    }
-    """
-
     BINDINGS = [Binding("escape,q", "close", "Close", id="settings.close")]
 
     def __init__(self, rows: Sequence[tuple[str, str, str]], warnings: Sequence[str] = ()) -> None:
-        super().__init__(classes="dialog")
+        super().__init__(classes="dialog-screen")
         self._rows = list(rows)
         self._warnings = list(warnings)
 
     def compose(self) -> ComposeResult:
         ascii_only = getattr(self.app, "ascii_only", False)
-        with Vertical(id="settings-dialog"):
+        with Vertical(id="settings-dialog", classes="dialog -wide"):
             yield Static(Text("Settings", style="bold"), id="settings-title", markup=False)
             if self._warnings:
-                with VerticalScroll(id="settings-warnings"):
+                with VerticalScroll(id="settings-warnings", classes="settings-warnings"):
                     for warning in self._warnings:
                         yield Static(
                             warning_line(warning, ascii_only=ascii_only),

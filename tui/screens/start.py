@@ -91,7 +91,7 @@ class StartScreen(ModalScreen[StartRequest | None]):
         tenant: str | None = None,
         values: dict[str, Any] | None = None,
     ) -> None:
-        super().__init__(classes="dialog")
+        super().__init__(classes="dialog-screen")
         self.deployment_id = deployment_id
         self.workflow = workflow
         self._force = force
@@ -104,26 +104,27 @@ class StartScreen(ModalScreen[StartRequest | None]):
         title.append_text(safe(self.workflow.name, "bold", limit=100, ascii_only=ascii_only))
         title.append(" on ")
         title.append_text(safe(self.deployment_id, "bold", limit=100, ascii_only=ascii_only))
-        with Vertical(id="start-dialog"):
-            yield Static(title, id="start-title", markup=False)
-            with VerticalScroll(id="start-help"):
+        with Vertical(id="start-dialog", classes="dialog -form"):
+            yield Static(title, id="start-title", classes="dialog-title", markup=False)
+            with VerticalScroll(id="start-help", classes="start-help"):
                 yield Static(parameter_help(self.workflow, ascii_only=ascii_only), markup=False)
             yield TextArea(
                 self._document,
                 language=None,
                 id="start-params",
+                classes="start-params",
                 show_line_numbers=True,
                 soft_wrap=False,
                 tab_behavior="focus",
             )
-            with Horizontal(id="start-options"):
+            with Horizontal(id="start-options", classes="start-options"):
                 yield StateCheckbox("force", value=self._force, id="opt-force")
                 yield StateCheckbox("dry run", id="opt-dry-run")
                 yield StateCheckbox("queue if busy", id="opt-queue")
                 yield StateCheckbox("allow custom parameters", id="opt-custom")
-            yield Static("", id="start-problems", markup=False)
-            yield Static("", id="start-command", markup=False)
-            with Horizontal(id="dialog-buttons"):
+            yield Static("", id="start-problems", classes="start-problems", markup=False)
+            yield Static("", id="start-command", classes="start-command", markup=False)
+            with Horizontal(id="dialog-buttons", classes="dialog-buttons"):
                 yield Button("Back", id="start-back")
                 yield Button(
                     "Force start" if self._force else "Start",

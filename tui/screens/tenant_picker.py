@@ -25,14 +25,19 @@ class TenantPickerScreen(ModalScreen[str | None]):
     BINDINGS = [Binding("escape", "cancel", "Back", id="tenant_picker.back")]
 
     def __init__(self, tenants: list[str], current: str, *, why_no_list: str | None = None) -> None:
-        super().__init__(classes="dialog")
+        super().__init__(classes="dialog-screen")
         self._tenants = tenants
         self._current = current
         self._why_no_list = why_no_list
 
     def compose(self) -> ComposeResult:
-        with Vertical(id="dialog"):
-            yield Static(Text("Switch to tenant", style="bold"), id="dialog-title", markup=False)
+        with Vertical(id="dialog", classes="dialog"):
+            yield Static(
+                Text("Switch to tenant", style="bold"),
+                id="dialog-title",
+                classes="dialog-title",
+                markup=False,
+            )
             if self._tenants:
                 options = [
                     Option(
