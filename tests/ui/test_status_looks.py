@@ -11,7 +11,7 @@ from textual.app import App
 
 from tests.manager_process import ManagerProcess
 from tests.ui.conftest import make_app, wait_until
-from tui.app import styles_dir
+from tui.app import CfyTuiApp
 from tui.widgets.glyphs import GLYPHS, NO_STATUS, STATUS_GROUPS, STATUSES
 from tui.widgets.status import StatusColours, component_class, look, status_palette
 
@@ -19,7 +19,7 @@ from tui.widgets.status import StatusColours, component_class, look, status_pale
 class StylesOnly(App[None]):
     """The app's stylesheet and nothing else."""
 
-    CSS_PATH = [str(styles_dir() / "app.tcss")]
+    CSS_PATH = CfyTuiApp.CSS_PATH
 
 
 def _variable(app: App[Any], name: str) -> str:
