@@ -11,6 +11,7 @@ from textual.app import App
 
 from tests.manager_process import ManagerProcess
 from tests.ui.conftest import make_app, wait_until
+from tests.ui.helpers import select_deployment, table
 from tui.app import CfyTuiApp
 from tui.widgets.glyphs import GLYPHS, NO_STATUS, STATUS_GROUPS, STATUSES
 from tui.widgets.status import StatusColours, component_class, look, status_palette
@@ -69,12 +70,24 @@ async def test_ansi_themes_give_terminal_colours_rich_can_draw() -> None:
 
 
 async def test_the_app_redraws_statuses_in_a_new_theme(manager: ManagerProcess) -> None:
+    """The palette follows the theme, and so do the status cells already drawn (the
+    table compares a cell's style, not only its text)."""
     app = make_app(manager)
     async with app.run_test() as pilot:
-        await pilot.pause()
+        await select_deployment(pilot, app, "db-main")
+        executions = table(app, "executions")
+        await wait_until(pilot, lambda: executions.row_count > 0, what="executions")
         assert app.palette == status_palette(app)
-        before = app.palette["done"]
+        key = executions.keys[0]
+        group = look(next(e.status for e in app.poller.snapshot.executions if e.id == key)).group
+        before = app.palette[group]
+        assert str(executions.get_cell(key, "status").style) == before
         app.theme = "nord"
-        await wait_until(pilot, lambda: app.palette["done"] != before, what="the new palette")
+        await wait_until(pilot, lambda: app.palette[group] != before, what="the new palette")
         assert app.palette == status_palette(app)
         assert app.palette["done"] == _variable(app, "success")
+        await wait_until(
+            pilot,
+            lambda: str(executions.get_cell(key, "status").style) == app.palette[group],
+            what="the status cell in the new theme's colour",
+        )

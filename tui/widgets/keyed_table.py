@@ -29,6 +29,13 @@ class Column:
     priority: int = 0  # 0 never drops; higher numbers drop first
 
 
+def _same(old: Text | None, new: Text) -> bool:
+    """Whether a cell shows the same thing. Rich's Text equality reads the characters and
+    spans only, so a cell whose whole style changed (a status drawn in the colours of
+    a new theme) compares equal; its style is compared too."""
+    return old is not None and old == new and old.style == new.style
+
+
 class RankedText(Text):
     """The first cell of a row carries the row's position, for sorting by key."""
 
@@ -118,7 +125,7 @@ class KeyedTable(DataTable[Text]):
                 for column in self._visible:
                     new = cells.get(column.key, Text(""))
                     moved = column.key == first and old_rank.get(key) != rank
-                    if previous.get(column.key) != new or moved:
+                    if not _same(previous.get(column.key), new) or moved:
                         self.update_cell(
                             key,
                             column.key,
