@@ -73,6 +73,8 @@ def _line(
     ascii_only: bool,
     **form: bool,
 ) -> Text:
+    """Warnings, connection, running system workflow, where, who, and the data's age,
+    in the form `form` says (see `_FORMS`)."""
     dot = sep(ascii_only)
     line = Text()
     # The warnings come first: they must stay visible at any width.
@@ -84,6 +86,21 @@ def _line(
         if shown:
             line.append(flag, style="bold reverse")
             line.append(dot)
+    _connection(line, snapshot, now, ascii_only, form)
+    line.append(dot)
+    if snapshot.system_active:
+        _system(line, snapshot, ascii_only, form)
+        line.append(dot)
+    _where(line, identity, version, ascii_only, form)
+    line.append(dot)
+    _who(line, identity, ascii_only, form)
+    _age(line, snapshot, now, dot, form)
+    return line
+
+
+def _connection(
+    line: Text, snapshot: Snapshot, now: float, ascii_only: bool, form: dict[str, bool]
+) -> None:
     conn = snapshot.connection
     if conn.connected:
         line.append(f"{glyph('connected', ascii_only)} connected", style="bold")
@@ -100,20 +117,25 @@ def _line(
             f"{glyph('disconnected', ascii_only)} disconnected{', ' + retry if retry else ''}",
             style="bold reverse",
         )
-    line.append(dot)
+
+
+def _system(line: Text, snapshot: Snapshot, ascii_only: bool, form: dict[str, bool]) -> None:
+    """While a system workflow runs, the manager queues every start: say which (its
+    status only where there is room: tenant and user come first)."""
     system = snapshot.system_active
-    if system:
-        # While a system workflow runs, the manager queues every start: say which
-        # (its status only where there is room: tenant and user come first).
-        first = system[0]
-        more = f" +{len(system) - 1}" if len(system) > 1 else ""
-        words = (
-            f"system {first.workflow_id} {first.status}{more}"
-            if form["long_words"]
-            else f"sys {first.workflow_id}{more}"
-        )
-        line.append_text(safe(words, "bold reverse", limit=40, ascii_only=ascii_only))
-        line.append(dot)
+    first = system[0]
+    more = f" +{len(system) - 1}" if len(system) > 1 else ""
+    words = (
+        f"system {first.workflow_id} {first.status}{more}"
+        if form["long_words"]
+        else f"sys {first.workflow_id}{more}"
+    )
+    line.append_text(safe(words, "bold reverse", limit=40, ascii_only=ascii_only))
+
+
+def _where(
+    line: Text, identity: Identity, version: str | None, ascii_only: bool, form: dict[str, bool]
+) -> None:
     url = redact_url(identity.shown_url)  # no user:password@
     if not form["scheme"]:
         url = url.split("://", 1)[-1]
@@ -122,14 +144,16 @@ def _line(
         where = f"{identity.in_use + 1}/{len(identity.hosts)}"
         line.append(f" (host {where})" if form["labels"] else f" ({where})")
     if version and form["show_version"]:
-        line.append(dot + "manager ")
+        line.append(sep(ascii_only) + "manager ")
         line.append_text(safe(version, limit=20, ascii_only=ascii_only))
-    line.append(dot)
+
+
+def _who(line: Text, identity: Identity, ascii_only: bool, form: dict[str, bool]) -> None:
     user = identity.user or "token"
     if form["labels"]:
         line.append("tenant ")
         line.append_text(safe(identity.tenant, limit=60, ascii_only=ascii_only))
-        line.append(dot + "user ")
+        line.append(sep(ascii_only) + "user ")
         line.append_text(safe(user, limit=60, ascii_only=ascii_only))
     else:
         line.append_text(
@@ -137,6 +161,9 @@ def _line(
                 f"{clean(user, limit=40)}@{clean(identity.tenant, limit=60)}", ascii_only=ascii_only
             )
         )
+
+
+def _age(line: Text, snapshot: Snapshot, now: float, dot: str, form: dict[str, bool]) -> None:
     if snapshot.stale and snapshot.updated_at is not None:
         # The age of stale data does not tick: it is the time the data is from.
         when = datetime.fromtimestamp(snapshot.updated_at, tz=UTC).astimezone()
@@ -148,7 +175,6 @@ def _line(
         if age is not None:
             shown = fmt.age(age)
             line.append(dot + (f"updated {shown} ago" if form["age_words"] else f"{shown} ago"))
-    return line
 
 
 def _retry(snapshot: Snapshot, now: float) -> str:
