@@ -32,10 +32,10 @@ from tui.screens.execution import ExecutionScreen
 from tui.screens.flows import say
 from tui.screens.help import HelpScreen
 from tui.screens.main import MainScreen
-from tui.screens.settings import SettingsScreen, with_hosts
+from tui.screens.settings import SettingsScreen, settings_view
 from tui.widgets.chrome import GlyphChrome
 from tui.widgets.safe import clean
-from tui.widgets.status import Palette, palette_from_theme
+from tui.widgets.status import Palette, status_palette
 from tui.widgets.watch_bar import WatchBar, watch_text
 
 
@@ -93,7 +93,7 @@ class CfyTuiApp(GlyphChrome, App[None]):
         self.utc = False  # times in UTC (`z` on the execution screen) or the local zone
         self.clock = clock
         self.manager_version: str | None = None
-        self.palette: Palette = palette_from_theme(None)
+        self.palette: Palette = {}  # read from the stylesheet once running
         self.poller = self._new_poller()
 
     # The main screen is the app's first mode: installed, styled and mounted like any
@@ -103,13 +103,17 @@ class CfyTuiApp(GlyphChrome, App[None]):
 
     @property
     def main_screen(self) -> MainScreen:
-        screen = self.screen_stack[0] if self.screen_stack else None
-        assert isinstance(screen, MainScreen), screen
-        return screen
+        main = self._main()
+        assert main is not None, "the main screen exists while the app runs"
+        return main
+
+    def _main(self) -> MainScreen | None:
+        screens = self.screen_stack
+        return screens[0] if screens and isinstance(screens[0], MainScreen) else None
 
     # -- lifecycle ---------------------------------------------------------------------
     def on_mount(self) -> None:
-        self.palette = palette_from_theme(self.current_theme)
+        self.palette = status_palette(self)
         self.theme_changed_signal.subscribe(self, self._theme_changed)
         self._start_polling()
         for warning in self.warnings:
@@ -132,8 +136,11 @@ class CfyTuiApp(GlyphChrome, App[None]):
         self.run_worker(self._load_version(), name="version", exit_on_error=False)
 
     def _theme_changed(self, theme: Any) -> None:
-        self.palette = palette_from_theme(theme)
-        self.main_screen.apply_snapshot(self.poller.snapshot)
+        """On Textual's signal, sent once the stylesheet holds the new theme's values."""
+        self.palette = status_palette(self)
+        main = self._main()
+        if main is not None:
+            main.apply_snapshot(self.poller.snapshot)
 
     async def _load_version(self) -> None:
         try:
@@ -146,7 +153,10 @@ class CfyTuiApp(GlyphChrome, App[None]):
 
     # -- what the poller says ---------------------------------------------------------------
     def _on_snapshot(self, snapshot: Snapshot) -> None:
-        self.main_screen.post_message(SnapshotReady(snapshot))
+        main = self._main()
+        if main is None:  # shutting down: the screens are gone
+            return
+        main.post_message(SnapshotReady(snapshot))
         self._report_ends(snapshot.watched)
         self.refresh_watch_bar()
         refused = snapshot.connection.refused
@@ -204,15 +214,9 @@ class CfyTuiApp(GlyphChrome, App[None]):
         self.push_screen(ExecutionScreen(execution))
 
     def action_show_settings(self) -> None:
-        """The effective settings, then what this manager does not give (a column
-        shows a dash for it) and why."""
-        missing = [
-            (f"{resource}.{name}", "not given", why)
-            for resource, name, why in self.poller.snapshot.missing_fields
-        ]
         hosts = self.client.hosts
-        rows = with_hosts(self.settings_rows, hosts.urls, hosts.index)
-        self.push_screen(SettingsScreen([*rows, *missing], self.warnings))
+        rows = settings_view(self.settings_rows, hosts.urls, hosts.index, self.poller.snapshot)
+        self.push_screen(SettingsScreen(rows, self.warnings))
 
     def action_show_help(self) -> None:
         """Every key of the screen in front (the main one, or an execution's)."""
@@ -259,14 +263,6 @@ class CfyTuiApp(GlyphChrome, App[None]):
             switching.switch_tenant(self)
         else:
             self.poller.refresh_now()
-
-    def toggle_pause(self) -> None:
-        if self.poller.snapshot.paused:
-            self.poller.resume()
-            self.notify("Live updates resumed.")
-        else:
-            self.poller.pause()
-            self.notify("Live updates paused: press p to resume.")
 
     # -- how things are shown -------------------------------------------------------------
     def get_key_display(self, binding: Binding) -> str:

@@ -6,12 +6,11 @@ from __future__ import annotations
 import asyncio
 import time
 from collections.abc import AsyncIterator, Iterator
-from pathlib import Path
 from typing import Any
 
 import pytest
 
-from tests.hardening.conftest import LoggedManager
+from tests.hardening.conftest import LoggedManager, wire_manager
 from tests.manager_process import PASSWORDS
 from tests.ui.helpers import start_via_http
 from tui.actions import cancel as cancelling
@@ -25,15 +24,8 @@ EXECUTIONS = "/api/v3.1/executions"
 
 @pytest.fixture(scope="module")
 def wire(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LoggedManager]:
-    """At real-life speed: a started execution stays running for seconds."""
-    data: Path = tmp_path_factory.mktemp("actions") / "manager"
-    proc = LoggedManager(data=data, speed=1.0)
-    proc.extra_args = ["--request-log", str(proc.log_path), "--request-log-bodies"]
-    proc.start()
-    try:
+    with wire_manager(tmp_path_factory.mktemp("actions") / "manager") as proc:
         yield proc
-    finally:
-        proc.stop()
 
 
 @pytest.fixture

@@ -6,12 +6,11 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import AsyncIterator, Iterator
-from pathlib import Path
 from typing import Any
 
 import pytest
 
-from tests.hardening.conftest import LoggedManager
+from tests.hardening.conftest import LoggedManager, wire_manager
 from tests.hardening.proxy import FaultProxy
 from tests.manager_process import PASSWORDS
 from tests.ui.helpers import http, start_via_http
@@ -26,14 +25,8 @@ EXECUTIONS = "/api/v3.1/executions"
 
 @pytest.fixture(scope="module")
 def manager(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LoggedManager]:
-    data: Path = tmp_path_factory.mktemp("lost") / "manager"
-    proc = LoggedManager(data=data, speed=1.0)
-    proc.extra_args = ["--request-log", str(proc.log_path), "--request-log-bodies"]
-    proc.start()
-    try:
+    with wire_manager(tmp_path_factory.mktemp("lost") / "manager") as proc:
         yield proc
-    finally:
-        proc.stop()
 
 
 @pytest.fixture
@@ -77,6 +70,21 @@ async def cancelled(client: ManagerClient, exec_id: str) -> None:
     raise AssertionError(f"{exec_id} was not cancelled")
 
 
+def meanwhile(client: ManagerClient, manager: LoggedManager, *starts: tuple[str, str]) -> None:
+    """Somebody else force-starts `starts` (deployment, workflow) right after each of
+    `client`'s start requests, whatever became of it."""
+    original = client.start_execution
+
+    async def start_then_others(*args: Any, **kw: Any) -> Any:
+        try:
+            return await original(*args, **kw)
+        finally:
+            for dep, workflow in starts:
+                start_via_http(manager, dep, workflow, force=True)
+
+    client.start_execution = start_then_others  # type: ignore[method-assign]
+
+
 FORCED = StartRequest("web-staging", "check_status", {}, force=True)
 
 
@@ -113,15 +121,7 @@ async def test_claimed_executions_are_left_out_and_others_counted(
     else started meanwhile is counted in `others` (the toast says so)."""
     mine = start_via_http(manager, "web-staging", "check_status", force=True)["id"]
     before = ids_of(manager, "web-staging", "check_status")
-    original = through.start_execution
-
-    async def start_then_someone_else(*args: Any, **kw: Any) -> Any:
-        try:
-            return await original(*args, **kw)
-        finally:
-            start_via_http(manager, "web-staging", "check_status", force=True)
-
-    through.start_execution = start_then_someone_else  # type: ignore[method-assign]
+    meanwhile(through, manager, ("web-staging", "check_status"))
     proxy.fault = "drop_after"
     outcome = await starting.start(through, FORCED, claimed={mine})
     new = ids_of(manager, "web-staging", "check_status") - before
@@ -136,16 +136,7 @@ async def test_other_deployments_and_workflows_are_not_the_lost_start(
 ) -> None:
     """Only an execution of the same workflow on the same deployment can be the
     outcome: others that start meanwhile are neither found nor counted."""
-    original = through.start_execution
-
-    async def start_then_elsewhere(*args: Any, **kw: Any) -> Any:
-        try:
-            return await original(*args, **kw)
-        finally:
-            start_via_http(manager, "web-prod", "check_status", force=True)
-            start_via_http(manager, "web-staging", "check_drift", force=True)
-
-    through.start_execution = start_then_elsewhere  # type: ignore[method-assign]
+    meanwhile(through, manager, ("web-prod", "check_status"), ("web-staging", "check_drift"))
     proxy.fault = "drop_before"
     outcome = await starting.start(through, FORCED)
     assert outcome == starting.Unknown(outcome.error, checked=True, found=None, others=0)

@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import time
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -49,6 +50,20 @@ def logged_manager(data: Path, speed: float = 50.0) -> LoggedManager:
     proc = LoggedManager(data=data, speed=speed)
     proc.extra_args = ["--request-log", str(proc.log_path)]
     return proc
+
+
+@contextmanager
+def wire_manager(data: Path) -> Iterator[LoggedManager]:
+    """A manager at real-life speed whose request log keeps bodies and queries: what
+    a key sent is read from it. Real-life speed, so that `started` and `cancelling`
+    last long enough (seconds) for keys pressed on them."""
+    proc = LoggedManager(data=data, speed=1.0)
+    proc.extra_args = ["--request-log", str(proc.log_path), "--request-log-bodies"]
+    proc.start()
+    try:
+        yield proc
+    finally:
+        proc.stop()
 
 
 @pytest.fixture

@@ -12,7 +12,7 @@ from typing import Any
 import pytest
 from textual.pilot import Pilot
 
-from tests.hardening.conftest import LoggedManager
+from tests.hardening.conftest import LoggedManager, wire_manager
 from tests.ui.conftest import make_app, wait_until
 from tests.ui.helpers import (
     focus_execution,
@@ -38,15 +38,8 @@ CHECK_STATUS_DEFAULTS = {
 
 @pytest.fixture
 def wire(tmp_path: Path) -> Iterator[LoggedManager]:
-    """At real-life speed, so that `started` and `cancelling` last long enough for
-    keys pressed on them (seconds, not the test's timing)."""
-    proc = LoggedManager(data=tmp_path / "manager", speed=1.0)
-    proc.extra_args = ["--request-log", str(proc.log_path), "--request-log-bodies"]
-    proc.start()
-    try:
+    with wire_manager(tmp_path / "manager") as proc:
         yield proc
-    finally:
-        proc.stop()
 
 
 def sent(manager: LoggedManager, mark: int) -> list[dict[str, Any]]:

@@ -78,7 +78,7 @@ KEYS = KeyTable(
         Key(
             "u",
             "resume_execution",
-            "Resume",
+            "Resume execution",
             "main.resume_execution",
             "Resume the selected failed or cancelled execution (or force-resume it)",
             where="executions pane",
@@ -611,10 +611,12 @@ class MainScreen(Screen[None]):
         self.tui.refresh_now()
 
     def action_pause(self) -> None:
-        self.tui.toggle_pause()
+        self.tui.poller.pause()
+        self.notify("Live updates paused: press p to resume.")
 
     def action_resume(self) -> None:
-        self.tui.toggle_pause()
+        self.tui.poller.resume()
+        self.notify("Live updates resumed.")
 
     def action_help(self) -> None:
         self.tui.action_show_help()

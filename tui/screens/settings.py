@@ -13,6 +13,7 @@ from textual.containers import Vertical, VerticalScroll
 from textual.screen import ModalScreen
 from textual.widgets import Static
 
+from tui.live.snapshot import Snapshot
 from tui.widgets.safe import safe
 
 PRECEDENCE = "First wins: flags, environment, config file profile, cfy CLI profile, default."
@@ -61,6 +62,17 @@ def with_hosts(
             label = f"manager {index + 1}/{len(hosts)}" + (" (in use)" if index == in_use else "")
             shown.append((label, host, source))
     return shown
+
+
+def settings_view(
+    rows: Sequence[tuple[str, str, str]], hosts: Sequence[str], in_use: int, snapshot: Snapshot
+) -> list[tuple[str, str, str]]:
+    """The effective settings (a cluster's hosts one per row), then what this manager
+    does not give (a column shows a dash for it) and why."""
+    missing = [
+        (f"{resource}.{name}", "not given", why) for resource, name, why in snapshot.missing_fields
+    ]
+    return [*with_hosts(rows, hosts, in_use), *missing]
 
 
 class SettingsScreen(ModalScreen[None]):

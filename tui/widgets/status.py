@@ -14,7 +14,6 @@ from typing import Any
 
 from rich.style import Style
 from rich.text import Text
-from textual._context import active_app
 from textual.app import App
 from textual.dom import DOMNode
 
@@ -81,20 +80,6 @@ def status_palette(app: App[Any]) -> Palette:
 def _rich_style(style: Style) -> str:
     """A style as the string the palette holds; no rule is no style ("", not "none")."""
     return str(style) if style else ""
-
-
-def palette_from_theme(theme: object | None) -> Palette:
-    """Temporary, until tui/app.py calls `status_palette(self)`: the palette of the
-    running app, whose styles already follow `theme` when the app calls this (on
-    mount, and on the theme-changed signal, published after Textual has re-read the
-    CSS). Before the app runs (`theme` None) there are no colours yet."""
-    if theme is None:
-        return {}
-    try:
-        app = active_app.get()
-    except LookupError:
-        return {}
-    return status_palette(app)
 
 
 def status_text(
