@@ -236,7 +236,7 @@ class ManagerClient:
                 status = response.status_code
             except (httpx.InvalidURL, UnicodeError) as exc:
                 # Ids come from the server: one too long for a URL is refused before sending.
-                raise InvalidRequest(f"{method} {path[:80]}… not sent: {_reason(exc)}") from None
+                raise InvalidRequest(f"{method} {path[:80]}... not sent: {_reason(exc)}") from None
             except httpx.HTTPError as exc:
                 if number < len(attempts) and may_try_next(method, exc):
                     tried.append(f"{base} ({_reason(exc)})")
