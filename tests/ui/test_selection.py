@@ -313,7 +313,8 @@ async def test_disconnect_freezes_clocks_and_marks_stale(manager: ManagerProcess
         )
         manager.stop(kill=True)
         await wait_until(pilot, lambda: main(app).snapshot.stale, what="stale", timeout=30)
-        await pilot.pause(0.3)
+        # Drawn: the titles say stale once the screen has applied the stale snapshot.
+        await wait_until(pilot, lambda: "(stale)" in title(app, "executions"), what="drawn stale")
         assert "duration" in [key.value for key in executions.columns]  # shown at 80 columns
         duration = executions.get_cell(running["id"], "duration").plain
         line = str(main(app).query_one("#status-line").render())
