@@ -33,12 +33,14 @@ def setup(
     manager_factory: Callable[..., LoggedManager],
 ) -> Iterator[tuple[LoggedManager, FaultProxy, CfyTuiApp]]:
     manager = manager_factory(speed=5.0)
-    proxy = FaultProxy(manager.url).start()
+    # The `delay` fault holds an answer past the client's read timeout; the timeout
+    # itself leaves real answers, slow under load, room to arrive.
+    proxy = FaultProxy(manager.url, delay=4.0).start()
     client = ManagerClient(
         proxy.url,
         username="admin",
         password=PASSWORDS["admin"],
-        timeouts=Timeouts(connect=2, read=0.5, write=2, pool=2),
+        timeouts=Timeouts(connect=2, read=2.0, write=2, pool=2),
     )
     app = CfyTuiApp(
         client,
