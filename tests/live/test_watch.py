@@ -42,3 +42,25 @@ def test_fresh_copies_win_and_clear_forgets_everything() -> None:
     assert [(e.id, e.status) for e in shown] == [("p", "started"), ("s", "pending")]
     watch.clear()
     assert watch.ids() == [] and watch.update([run("s", "terminated")]) == []
+
+
+def test_an_end_at_the_first_update_is_reported() -> None:
+    """Started here or pinned while unfinished, then seen ended at once: the state
+    known when it was added counts as the one before."""
+    watch = WatchList()
+    watch.add_started(run("s", "pending"))
+    watch.toggle_pin(run("p", "started"))
+    ended = watch.update([run("s", "terminated"), run("p", "failed")])
+    assert [e.id for e in ended] == ["s", "p"]
+
+
+def test_the_list_keeps_what_it_was_given_until_fresher() -> None:
+    watch = WatchList()
+    watch.add_started(run("s", "pending"))
+    watch.toggle_pin(run("p", "started"))
+    assert [(e.id, e.status) for e in watch.executions([])] == [
+        ("p", "started"),
+        ("s", "pending"),
+    ]
+    watch.update([run("s", "started")])
+    assert watch.started["s"].status == "started"
