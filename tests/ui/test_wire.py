@@ -21,6 +21,7 @@ from tests.ui.helpers import (
     screen_name,
     select_deployment,
     start_via_http,
+    status_of,
     table,
 )
 from tui.app import CfyTuiApp
@@ -165,12 +166,6 @@ async def test_the_cancel_ladder_sends_cancel_force_cancel_and_kill(
             assert running is not None
             return running.id
 
-        def status(exec_id: str) -> str:
-            for execution in main(app).snapshot.executions:
-                if execution.id == exec_id:
-                    return execution.status
-            return ""
-
         first = await run_reindex()
         await focus_execution(pilot, app, "analytics", first)
         mark = wire.mark()
@@ -185,7 +180,7 @@ async def test_the_cancel_ladder_sends_cancel_force_cancel_and_kill(
                 "body": {"action": "cancel"},
             }
         ]
-        await wait_until(pilot, lambda: status(first) == "cancelling", what="cancelling")
+        await wait_until(pilot, lambda: status_of(app, first) == "cancelling", what="cancelling")
         # A repeated cancel (as after a lost answer) sends nothing: the manager would
         # refuse it, and the first one is at work.
         mark = wire.mark()
@@ -198,7 +193,7 @@ async def test_the_cancel_ladder_sends_cancel_force_cancel_and_kill(
         await choose(pilot, app, "Force-cancel")
         await wait_until(pilot, lambda: sent(wire, mark), what="the force-cancel")
         assert [e["body"] for e in sent(wire, mark)] == [{"action": "force-cancel"}]
-        await wait_until(pilot, lambda: status(first) == "cancelled", what="cancelled")
+        await wait_until(pilot, lambda: status_of(app, first) == "cancelled", what="cancelled")
 
         second = await run_reindex()
         await focus_execution(pilot, app, "analytics", second)
@@ -210,7 +205,7 @@ async def test_the_cancel_ladder_sends_cancel_force_cancel_and_kill(
         assert sent(wire, mark) == [
             {"method": "POST", "path": f"{START}/{second}", "query": "", "body": {"action": "kill"}}
         ]
-        await wait_until(pilot, lambda: status(second) == "cancelled", what="killed")
+        await wait_until(pilot, lambda: status_of(app, second) == "cancelled", what="killed")
 
 
 async def test_resume_and_force_resume_send_their_action(wire: LoggedManager) -> None:
@@ -222,16 +217,12 @@ async def test_resume_and_force_resume_send_their_action(wire: LoggedManager) ->
     app = make_app(wire, open_after_start=False)
     async with app.run_test(size=(140, 40)) as pilot:
 
-        def status() -> str:
-            for execution in main(app).snapshot.executions:
-                if execution.id == exec_id:
-                    return execution.status
-            return ""
-
         async def killed() -> None:
             with http(wire) as client:
                 client.post(f"/executions/{exec_id}", json={"action": "kill"})
-            await wait_until(pilot, lambda: status() == "cancelled", what="cancelled")
+            await wait_until(
+                pilot, lambda: status_of(app, exec_id) == "cancelled", what="cancelled"
+            )
 
         await select_deployment(pilot, app, "analytics")
         await killed()
@@ -249,7 +240,9 @@ async def test_resume_and_force_resume_send_their_action(wire: LoggedManager) ->
             }
         ]
         assert exec_id in app.watch_list.started
-        await wait_until(pilot, lambda: status() in ("pending", "started"), what="resumed")
+        await wait_until(
+            pilot, lambda: status_of(app, exec_id) in ("pending", "started"), what="resumed"
+        )
         await killed()
         await focus_execution(pilot, app, "analytics", exec_id)
         await pilot.press("enter")
