@@ -219,13 +219,8 @@ def execution_line(execution: Execution) -> Text:
 # -- cancelling ----------------------------------------------------------------------------
 async def cancel_flow(host: Host, execution: Execution) -> None:
     """The dialog offers what the state allows; kill confirms once more."""
-    if host.read_only:
-        host.notify(refusals.read_only("cancel_execution"), severity="warning")
-        return
     target = execution  # captured now: the dialog acts on this id, whatever moves
-    ended = refusals.nothing_to_cancel(target)
-    if ended is not None:
-        host.notify(ended)
+    if _refused(host, "cancel_execution", refusals.nothing_to_cancel(target)):
         return
     what = _execution_named(target)
     title, choices = _cancel_choices(target.status, host.ascii_only)
@@ -236,6 +231,18 @@ async def cancel_flow(host: Host, execution: Execution) -> None:
         return
     if choice in ("cancel", "force-cancel", "kill"):
         await send_cancel(host, target, choice)
+
+
+def _refused(host: Host, action: str, why_not: str | None) -> bool:
+    """Say why `action` does nothing on this execution (read-only mode, or `why_not`
+    from its state); True when it must not run."""
+    if host.read_only:
+        host.notify(refusals.read_only(action), severity="warning")
+        return True
+    if why_not is not None:
+        host.notify(why_not)
+        return True
+    return False
 
 
 def _execution_named(target: Execution) -> Text:
@@ -308,13 +315,8 @@ def copy_id(host: Host, value: str) -> None:
 async def resume_flow(host: Host, execution: Execution) -> None:
     """A failed or cancelled execution, resumed (or force-resumed) after a dialog that
     names it; watched until it ends, like a start."""
-    if host.read_only:
-        host.notify(refusals.read_only("resume_execution"), severity="warning")
-        return
     target = execution  # captured now: the dialog acts on this id, whatever moves
-    why_not = refusals.not_resumable(target)
-    if why_not is not None:
-        host.notify(why_not)
+    if _refused(host, "resume_execution", refusals.not_resumable(target)):
         return
     body = [
         Text("Execution ").append_text(_execution_named(target)),
