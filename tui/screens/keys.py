@@ -41,6 +41,10 @@ class Key:
 class KeyTable:
     def __init__(self, keys: Sequence[Key]) -> None:
         self.keys = tuple(keys)
+        # Read on every `check_action` (each binding, each refresh): computed once.
+        self.mutating = frozenset(k.action for k in self.keys if k.mutating)
+        self.refusable = tuple(dict.fromkeys(k.action for k in self.keys if k.refusable))
+        self._panes = {k.action: k.pane for k in self.keys}
 
     def bindings(self) -> list[Binding]:
         """The bindings, then a hidden `refused('<action>')` binding on the key of each
@@ -57,16 +61,8 @@ class KeyTable:
         ]
         return primary + fallbacks
 
-    @property
-    def mutating(self) -> frozenset[str]:
-        return frozenset(k.action for k in self.keys if k.mutating)
-
-    @property
-    def refusable(self) -> tuple[str, ...]:
-        return tuple(dict.fromkeys(k.action for k in self.keys if k.refusable))
-
     def pane_of(self, action: str) -> str:
-        return next((k.pane for k in self.keys if k.action == action), "")
+        return self._panes.get(action, "")
 
     def visible(self, read_only: bool) -> list[Key]:
         """The keys that do something in this mode."""

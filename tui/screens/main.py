@@ -434,7 +434,7 @@ class MainScreen(Screen[None]):
         if pane == "workflows":
             return self._start_refusal(action)
         if pane == "executions":
-            if self.focused is not self.query_one("#executions"):
+            if not isinstance(self.focused, ExecutionsTable):
                 return PANE_NEEDED[pane]
             execution = self.selected_execution
             if execution is None:
@@ -451,7 +451,7 @@ class MainScreen(Screen[None]):
         target = self._cursor_deployment()
         if target is None:
             return self._nothing_selected("deployment")
-        if self.focused is not self.query_one("#workflows"):
+        if not isinstance(self.focused, WorkflowsTable):
             return PANE_NEEDED["workflows"]
         if self._workflows_for != target:
             return f"The workflows of {clean(target, limit=60)} are still loading."
