@@ -6,72 +6,22 @@ is testable without a screen, and every server string goes through `safe`.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime, timezone
 
 from rich.text import Text
-from textual.message import Message
 
 from tui.api.models import Deployment, Execution, Workflow
 from tui.widgets import fmt
 from tui.widgets.glyphs import glyph, overflow
 from tui.widgets.keyed_table import Cells, Column, KeyedTable
+from tui.widgets.paged_table import PagedTable
 from tui.widgets.safe import clean, safe
 from tui.widgets.status import Palette, status_text
 
 
-class DeploymentsTable(KeyedTable):
-    """One page of deployments; moving past either end asks for the next page, and
-    `g`/`G` (home/end) go to the first or last deployment of the whole list."""
-
-    class PageRequested(Message):
-        """`where`: "next", "previous", "first" or "last" page of the list."""
-
-        def __init__(self, where: str) -> None:
-            super().__init__()
-            self.where = where
-
-    more_before = False
-    more_after = False
-
-    def _at_end(self, forward: bool) -> bool:
-        if not self.row_count:
-            return False
-        if forward:
-            return self.more_after and self.cursor_row >= self.row_count - 1
-        return self.more_before and self.cursor_row <= 0
-
-    def _turn(self, forward: bool) -> bool:
-        """Ask for the next or previous page when the cursor is at that end."""
-        if self._at_end(forward):
-            self.post_message(self.PageRequested("next" if forward else "previous"))
-            return True
-        return False
-
-    def action_cursor_down(self) -> None:
-        if not self._turn(True):
-            super().action_cursor_down()
-
-    def action_cursor_up(self) -> None:
-        if not self._turn(False):
-            super().action_cursor_up()
-
-    def action_page_down(self) -> None:
-        if not self._turn(True):
-            super().action_page_down()
-
-    def action_page_up(self) -> None:
-        if not self._turn(False):
-            super().action_page_up()
-
-    def action_first_row(self) -> None:
-        if self.more_before:
-            self.post_message(self.PageRequested("first"))
-        super().action_first_row()
-
-    def action_last_row(self) -> None:
-        if self.more_after:
-            self.post_message(self.PageRequested("last"))
-        super().action_last_row()
+class DeploymentsTable(PagedTable):
+    """One page of deployments."""
 
     COLUMNS = (
         Column("id", "Deployment", 16),
@@ -126,6 +76,16 @@ class WorkflowsTable(KeyedTable):
         Column("params", "Params", 9, priority=1),
         Column("available", "Available", 24),
     )
+
+
+# The plugin of the workflows every blueprint gets from `cloudify/types/types.yaml`.
+BUILT_IN_PLUGIN = "default_workflows"
+
+
+def custom_first(workflows: Sequence[Workflow]) -> list[Workflow]:
+    """The blueprint's own workflows first, then the ~15 built-in ones, each group in
+    the deployment's order: what an operator runs most is not below `validate_agents`."""
+    return sorted(workflows, key=lambda w: w.plugin == BUILT_IN_PLUGIN)
 
 
 def workflow_cells(workflow: Workflow, ascii_only: bool = False) -> Cells:
