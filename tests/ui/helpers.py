@@ -11,6 +11,7 @@ from textual.pilot import Pilot
 from tests.manager_process import PASSWORDS, ManagerProcess
 from tests.ui.conftest import wait_until
 from tui.app import CfyTuiApp
+from tui.screens.confirm import ConfirmScreen
 from tui.screens.main import MainScreen
 from tui.widgets.keyed_table import KeyedTable
 
@@ -145,3 +146,13 @@ def flows_running(app: CfyTuiApp) -> list[str]:
     left means whatever a dialog's answer led to has been done, or not done."""
     screen = main(app)
     return [w.name for w in app.workers if w.node is screen and w.group == "flows" and w.is_running]
+
+
+async def choose(pilot: Pilot[Any], app: CfyTuiApp, label: str) -> None:
+    """Press the dialog's button named `label` with the keyboard (tab to it, enter)."""
+    await wait_until(pilot, lambda: isinstance(app.screen, ConfirmScreen), what="a dialog")
+    buttons = [str(b.label) for b in app.screen.query("Button")]
+    assert label in buttons, buttons
+    for _ in range(buttons.index(label)):
+        await pilot.press("tab")
+    await pilot.press("enter")

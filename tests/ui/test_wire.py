@@ -15,6 +15,7 @@ from textual.pilot import Pilot
 from tests.hardening.conftest import LoggedManager, wire_manager
 from tests.ui.conftest import make_app, wait_until
 from tests.ui.helpers import (
+    choose,
     focus_execution,
     http,
     main,
@@ -25,7 +26,6 @@ from tests.ui.helpers import (
     table,
 )
 from tui.app import CfyTuiApp
-from tui.screens.confirm import ConfirmScreen
 from tui.screens.flows import send_cancel
 
 START = "/api/v3.1/executions"
@@ -64,16 +64,6 @@ def start_body(dep: str, workflow: str, parameters: dict[str, Any], **flags: boo
     }
     body.update(flags)
     return body
-
-
-async def choose(pilot: Pilot[Any], app: CfyTuiApp, label: str) -> None:
-    """Press the dialog's button named `label` with the keyboard (tab to it, enter)."""
-    await wait_until(pilot, lambda: isinstance(app.screen, ConfirmScreen), what="a dialog")
-    buttons = [str(b.label) for b in app.screen.query("Button")]
-    assert label in buttons, buttons
-    for _ in range(buttons.index(label)):
-        await pilot.press("tab")
-    await pilot.press("enter")
 
 
 async def open_form(pilot: Pilot[Any], app: CfyTuiApp, dep: str, workflow: str, key: str) -> None:

@@ -95,8 +95,8 @@ def redacted(path: str, body: Any) -> Any:
 class RequestLog:
     """ASGI middleware: every request's method, path, status and duration go to the
     manager's request log; secrets, query strings and bodies are never kept, except
-    with `--request-log-bodies` (tests), which adds the query string and the JSON body
-    of requests that change something, the values of secrets masked."""
+    with `--request-log-bodies` (tests), which adds the query string of every request
+    and the JSON body of those that change something, the values of secrets masked."""
 
     def __init__(self, app: Any, services: Services) -> None:
         self.app = app
@@ -131,8 +131,9 @@ class RequestLog:
                 "status": status_holder["status"],
                 "ms": round((time.perf_counter() - started) * 1000, 2),
             }
-            if keep_body:
+            if self.services.request_log_bodies:
                 entry["query"] = scope.get("query_string", b"").decode("latin-1")
+            if keep_body:
                 raw = b"".join(chunks)
                 body: Any
                 try:
