@@ -12,8 +12,9 @@ from textual.app import App
 from tests.manager_process import ManagerProcess
 from tests.ui.conftest import make_app, wait_until
 from tests.ui.helpers import select_deployment, table
+from tui.api import models
 from tui.app import CfyTuiApp
-from tui.widgets.glyphs import GLYPHS, NO_STATUS, STATUS_GROUPS, STATUSES
+from tui.widgets.glyphs import GLYPHS, INSTANCE_STATES, NO_STATUS, STATUS_GROUPS, STATUSES
 from tui.widgets.status import StatusColours, component_class, look, status_palette
 
 
@@ -29,7 +30,13 @@ def _variable(app: App[Any], name: str) -> str:
 
 
 def test_every_status_has_a_group_with_a_glyph_pair_and_a_colour_class() -> None:
-    assert set(STATUS_GROUPS) == {g for g, _ in STATUSES.values()} | {NO_STATUS[0], "unknown"}
+    assert set(STATUS_GROUPS) == {g for g, _ in STATUSES.values()} | {
+        NO_STATUS[0],
+        "partial",
+        "unknown",
+    }
+    assert {g for g, _ in INSTANCE_STATES.values()} <= set(STATUS_GROUPS)
+    assert set(INSTANCE_STATES) == set(models.INSTANCE_STATES)
     for group in STATUS_GROUPS:
         assert group in GLYPHS, group
         assert component_class(group) in StatusColours.COMPONENT_CLASSES, group
@@ -52,6 +59,7 @@ async def test_the_palette_is_the_stylesheet_s_in_the_current_theme() -> None:
                 "running": _variable(app, "primary"),
                 "stopping": _variable(app, "accent"),
                 "waiting": _variable(app, "secondary"),
+                "partial": _variable(app, "warning"),
                 "none": "dim",
                 "unknown": "",
             }, theme

@@ -35,10 +35,12 @@ from tui.api.models import (
     Deployment,
     Event,
     Execution,
+    NodeInstance,
     Page,
     VersionInfo,
     as_mapping,
     integer,
+    mapping,
     opt_text,
 )
 from tui.api.urls import userinfo, without_userinfo
@@ -95,6 +97,9 @@ DEPLOYMENT_DETAIL_FIELDS = (
     "description",
     "site_name",
 )
+# A deployment's node instances as their table shows them: never the runtime
+# properties (they can be large, and hold what a plugin stored, secrets included).
+NODE_INSTANCE_FIELDS = ("id", "node_id", "deployment_id", "state", "host_id", "index")
 CANCEL_ACTIONS = ("cancel", "force-cancel", "kill")
 
 
@@ -380,8 +385,11 @@ class ManagerClient:
         include_system: bool = False,
         include: Sequence[str] = EXECUTION_FIELDS,
         ids: Iterable[str] = (),
+        all_tenants: bool = False,
     ) -> Page[Execution]:
         params = [("_include_system_workflows", "true" if include_system else "false")]
+        if all_tenants:
+            params.append(("_all_tenants", "true"))
         if deployment_id is not None:
             params.append(("deployment_id", deployment_id))
         if workflow_id is not None:
@@ -393,6 +401,45 @@ class ManagerClient:
         return await self._listing(
             "executions", params, include, Execution.from_json, key=lambda e: e.id
         )
+
+    async def list_node_instances(
+        self,
+        deployment_id: str,
+        *,
+        size: int = 1000,
+        offset: int = 0,
+        include: Sequence[str] = NODE_INSTANCE_FIELDS,
+        ids: Iterable[str] = (),
+    ) -> Page[NodeInstance]:
+        params = [("deployment_id", deployment_id)]
+        params += [("id", i) for i in ids]
+        params += [("_size", str(size)), ("_offset", str(offset)), ("_sort", "id")]
+        return await self._listing(
+            "node-instances", params, include, NodeInstance.from_json, key=lambda n: n.id
+        )
+
+    async def get_node_instance(self, instance_id: str) -> NodeInstance:
+        """One node instance, whole (runtime properties and relationships included)."""
+        path = f"/api/v3.1/node-instances/{_segment(instance_id)}"
+        instance = NodeInstance.from_json(await self.request("GET", path))
+        if instance is None:
+            raise BadResponse(f"node instance {instance_id} answered without an id")
+        return instance
+
+    async def deployment_outputs(self, deployment_id: str) -> dict[str, Any]:
+        """The deployment's outputs as the manager evaluates them now."""
+        return await self._evaluated(deployment_id, "outputs")
+
+    async def deployment_capabilities(self, deployment_id: str) -> dict[str, Any]:
+        """The deployment's capabilities as the manager evaluates them now."""
+        return await self._evaluated(deployment_id, "capabilities")
+
+    async def _evaluated(self, deployment_id: str, what: str) -> dict[str, Any]:
+        path = f"/api/v3.1/deployments/{_segment(deployment_id)}/{what}"
+        payload = as_mapping(await self.request("GET", path))
+        if not isinstance(payload.get(what), dict):
+            raise BadResponse(f"GET {path} answered without {what}")
+        return mapping(payload, what)
 
     async def get_execution(self, execution_id: str) -> Execution:
         payload = await self.request("GET", f"/api/v3.1/executions/{_segment(execution_id)}")

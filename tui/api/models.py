@@ -176,6 +176,26 @@ class Workflow:
 
 
 @dataclass(frozen=True)
+class Label:
+    """A deployment label (`env=prod`): a key may carry several values."""
+
+    key: str
+    value: str
+
+    @classmethod
+    def all_from_json(cls, data: Any) -> tuple[Label, ...]:
+        """`[{"key": .., "value": ..}, ...]` as the manager lists them; items without
+        a key are dropped, a repeated pair is kept once."""
+        pairs: dict[tuple[str, str], None] = {}
+        for item in data if isinstance(data, list) else ():
+            item = as_mapping(item)
+            key = opt_text(item, "key")
+            if key:
+                pairs.setdefault((key, text(item, "value")), None)
+        return tuple(cls(key, value) for key, value in pairs)
+
+
+@dataclass(frozen=True)
 class Deployment:
     id: str
     display_name: str = ""
@@ -189,6 +209,12 @@ class Deployment:
     deployment_status: str = ""
     installation_status: str = ""
     workflows: tuple[Workflow, ...] = ()
+    # Read whole (the details screen), not in lists: empty when not asked for.
+    description: str = ""
+    site_name: str = ""
+    created_by: str = ""
+    labels: tuple[Label, ...] = ()
+    inputs: dict[str, Any] = field(default_factory=dict, compare=False)
     raw: Mapping[str, Any] = field(default_factory=dict, compare=False, repr=False)
 
     @classmethod
@@ -217,6 +243,11 @@ class Deployment:
             deployment_status=text(data, "deployment_status"),
             installation_status=text(data, "installation_status"),
             workflows=parsed,
+            description=text(data, "description"),
+            site_name=text(data, "site_name"),
+            created_by=text(data, "created_by"),
+            labels=Label.all_from_json(data.get("labels")),
+            inputs=mapping(data, "inputs"),
             raw=dict(data),
         )
 
@@ -240,6 +271,7 @@ class Execution:
     is_system_workflow: bool = False
     parameters: dict[str, Any] = field(default_factory=dict, compare=False)
     blueprint_id: str = ""
+    tenant_name: str = ""
     raw: Mapping[str, Any] = field(default_factory=dict, compare=False, repr=False)
 
     @property
@@ -278,6 +310,7 @@ class Execution:
             is_system_workflow=boolean(data, "is_system_workflow"),
             parameters=mapping(data, "parameters"),
             blueprint_id=text(data, "blueprint_id"),
+            tenant_name=text(data, "tenant_name"),
             raw=dict(data),
         )
 
@@ -324,6 +357,55 @@ class Event:
             error_causes=tuple(c for c in causes if isinstance(c, Mapping))
             if isinstance(causes, list)
             else (),
+            raw=dict(data),
+        )
+
+
+# Node instance states (the DSL lifecycle): an install goes uninitialized ->
+# initializing -> creating -> created -> configuring -> configured -> starting ->
+# started, an uninstall started -> stopping -> stopped -> deleting -> deleted.
+INSTANCE_STATES = (
+    "uninitialized",
+    "initializing",
+    "creating",
+    "created",
+    "configuring",
+    "configured",
+    "starting",
+    "started",
+    "stopping",
+    "stopped",
+    "deleting",
+    "deleted",
+)
+
+
+@dataclass(frozen=True)
+class NodeInstance:
+    id: str
+    node_id: str = ""
+    deployment_id: str = ""
+    state: str = ""
+    host_id: str = ""
+    index: int | None = None
+    runtime_properties: dict[str, Any] = field(default_factory=dict, compare=False)
+    raw: Mapping[str, Any] = field(default_factory=dict, compare=False, repr=False)
+
+    @classmethod
+    def from_json(cls, data: Any) -> NodeInstance | None:
+        data = as_mapping(data)
+        instance_id = opt_text(data, "id")
+        if not instance_id:
+            return None
+        index = data.get("index")
+        return cls(
+            id=instance_id,
+            node_id=text(data, "node_id"),
+            deployment_id=text(data, "deployment_id"),
+            state=text(data, "state"),
+            host_id=text(data, "host_id"),
+            index=index if isinstance(index, int) and not isinstance(index, bool) else None,
+            runtime_properties=mapping(data, "runtime_properties"),
             raw=dict(data),
         )
 

@@ -15,9 +15,11 @@ from textual.widgets import Footer, Input, RichLog, Static
 
 from tui.api.models import MISSING, Execution, Workflow
 from tui.live.tail import ExecutionFollower, TailState
+from tui.live.trail import trails
 from tui.messages import CredentialsChanged, TailUpdated
 from tui.screens import flows
 from tui.screens.host import Host
+from tui.screens.instances import NodeInstancesScreen
 from tui.screens.keys import Key, KeyTable
 from tui.widgets import fmt, refusals
 from tui.widgets.event_lines import (
@@ -46,6 +48,13 @@ KEYS = KeyTable(
         Key("l", "cycle_level", "Level", "execution.level"),
         Key("slash", "filter", "Filter", "execution.filter"),
         Key("e", "first_failure", "First failure", "execution.first_failure"),
+        Key(
+            "n",
+            "instances",
+            "Instances",
+            "execution.instances",
+            "The node instances this run touched, failed first",
+        ),
         # Not in the footer: the status line says "N older (o)" when there are some.
         Key("o", "load_older", "Older events", "execution.older", show=False),
         Key("t", "toggle_tracebacks", "Tracebacks", "execution.tracebacks"),
@@ -480,6 +489,16 @@ class ExecutionScreen(Screen[None]):
     def action_toggle_tracebacks(self) -> None:
         self.tracebacks = not self.tracebacks
         self._rerender()
+
+    def action_instances(self) -> None:
+        execution = self.execution
+        screen = NodeInstancesScreen(
+            execution.deployment_id,
+            execution=execution,
+            trails=trails(self.state.events),
+            partial=self.state.older > 0,
+        )
+        self.app.push_screen(screen)
 
     def action_pin(self) -> None:
         self.tui.toggle_pin(self.execution)

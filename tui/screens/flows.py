@@ -33,6 +33,7 @@ from tui.widgets.fmt import short_id
 from tui.widgets.glyphs import glyph
 from tui.widgets.panes import unavailable_message
 from tui.widgets.safe import clean, safe
+from tui.widgets.secrecy import mask
 
 # Built-in workflows that destroy what a deployment has: they confirm once more.
 DESTRUCTIVE = {
@@ -88,6 +89,25 @@ async def rerun_flow(host: Host, execution: Execution) -> None:
     await start_flow(
         host, execution.deployment_id, workflow, force=False, values=dict(execution.parameters)
     )
+
+
+async def scoped_start_flow(
+    host: Host, deployment_id: str, workflow_id: str, values: dict[str, Any]
+) -> None:
+    """From a node instance: the start form of `heal` or `execute_operation` on the
+    deployment, prefilled with the instance (the form shows and checks the rest)."""
+    if host.read_only:
+        host.notify(refusals.read_only("start"), severity="warning")
+        return
+    workflow = await load_workflow(host, deployment_id, workflow_id)
+    if workflow is None:
+        host.notify(
+            f"{clean(deployment_id, limit=60)} declares no {workflow_id} workflow"
+            " (or could not be read).",
+            severity="warning",
+        )
+        return
+    await start_flow(host, deployment_id, workflow, force=False, values=values)
 
 
 async def load_workflow(host: Host, deployment_id: str, workflow_id: str) -> Workflow | None:
@@ -299,6 +319,25 @@ async def show_raw_deployment(host: Host, deployment_id: str, fallback: Any) -> 
     except ApiError:
         data = fallback
     show_raw(host, f"Deployment {deployment_id}", data)
+
+
+async def show_instance(host: Host, instance_id: str, *, masked: bool) -> None:
+    """A node instance whole, read now: runtime properties and relationships. With
+    `masked`, values named like credentials are hidden (`y` shows them as sent)."""
+    try:
+        data: Any = (await host.client.get_node_instance(instance_id)).raw
+    except ApiError as error:
+        host.notify(
+            f"Node instance {clean(instance_id, limit=60)} could not be read: "
+            f"{clean(str(error), limit=300)}",
+            severity="warning",
+        )
+        return
+    if masked:
+        hidden = glyph("secret", host.ascii_only) * 8
+        show_raw(host, f"Node instance {instance_id} (credentials hidden)", mask(data, hidden))
+    else:
+        show_raw(host, f"Node instance {instance_id}", data)
 
 
 def show_raw(host: Host, title: str, data: Any) -> None:

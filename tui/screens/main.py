@@ -25,14 +25,19 @@ from tui.api.models import Execution, Workflow
 from tui.live.snapshot import Snapshot
 from tui.messages import ExecutionStarted, SnapshotReady
 from tui.screens import flows
+from tui.screens.deployment import DeploymentScreen
+from tui.screens.fleet import FleetScreen
 from tui.screens.host import Host
+from tui.screens.instances import NodeInstancesScreen
 from tui.screens.keys import Key, KeyTable
 from tui.widgets import fmt, refusals
 from tui.widgets.glyphs import glyph, sep
+from tui.widgets.paged_table import page_turn
 from tui.widgets.panes import (
     DeploymentsTable,
     ExecutionsTable,
     WorkflowsTable,
+    custom_first,
     deployment_cells,
     execution_cells,
     manager_load,
@@ -121,6 +126,37 @@ KEYS = KeyTable(
             show=False,
             where="every pane",
             explained=True,
+        ),
+        Key(
+            "d",
+            "details",
+            "Details",
+            "main.details",
+            "The deployment: labels, inputs, outputs, node instances",
+            explained=True,
+        ),
+        Key(
+            "n",
+            "instances",
+            "Instances",
+            "main.instances",
+            "The deployment's node instances, live",
+            explained=True,
+        ),
+        Key(
+            "x",
+            "running_everywhere",
+            "Running now",
+            "main.running",
+            "Every unfinished execution, across deployments",
+        ),
+        Key(
+            "X",
+            "history",
+            "History",
+            "main.history",
+            "Every execution, newest first (status:failed since:24h ...)",
+            show=False,
         ),
         Key("slash", "filter", "Filter", "main.filter", "Filter deployments by name"),
         Key(
@@ -316,7 +352,7 @@ class MainScreen(Screen[None]):
         detail = snapshot.detail if mine and snapshot.detail is not None else None
         if detail is not None and detail.id != target:
             detail = None
-        workflows = detail.workflows if detail else ()
+        workflows = custom_first(detail.workflows) if detail else []
         self._workflows = {w.name: w for w in workflows}
         self._workflows_for = target if detail is not None else None
         self.query_one("#workflows", WorkflowsTable).apply_rows(
@@ -378,16 +414,12 @@ class MainScreen(Screen[None]):
 
     @on(DeploymentsTable.PageRequested)
     def _turn_page(self, event: DeploymentsTable.PageRequested) -> None:
+        if event.wheel and self._page_target is not None:
+            return  # the wheel's last turn has not arrived yet
         page = self.tui.poller.deployments_page
         total = self.snapshot.deployments_total
         base = self._page_target if self._page_target is not None else self._page_offset_seen
-        last = max(0, (total - 1) // page * page) if total else 0
-        offset, cursor = {
-            "next": (min(base + page, last), "first"),
-            "previous": (max(0, base - page), "last"),
-            "first": (0, "first"),
-            "last": (last, "last"),
-        }[event.where]
+        offset, cursor = page_turn(event.where, base, page, total)
         if offset == base:
             return
         self._page_target = offset
@@ -443,6 +475,8 @@ class MainScreen(Screen[None]):
                 return refusals.nothing_to_cancel(execution)
             if action == "resume_execution":
                 return refusals.not_resumable(execution)
+        if action in ("details", "instances") and self._cursor_deployment() is None:
+            return self._nothing_selected("deployment")
         if action in ("raw", "copy_id") and self._focused_object() is None:
             return "Nothing selected in this pane."
         return None
@@ -532,6 +566,22 @@ class MainScreen(Screen[None]):
                 self.tui.open_execution(execution)
             return
         self.query_one("#executions", ExecutionsTable).focus()
+
+    def action_details(self) -> None:
+        target = self._cursor_deployment()
+        if self._allowed("details") and target is not None:
+            self.app.push_screen(DeploymentScreen(target))
+
+    def action_instances(self) -> None:
+        target = self._cursor_deployment()
+        if self._allowed("instances") and target is not None:
+            self.app.push_screen(NodeInstancesScreen(target))
+
+    def action_running_everywhere(self) -> None:
+        self.app.push_screen(FleetScreen("running"))
+
+    def action_history(self) -> None:
+        self.app.push_screen(FleetScreen("history"))
 
     def action_pin(self) -> None:
         execution = self.selected_execution

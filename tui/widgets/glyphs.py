@@ -6,6 +6,9 @@ alone), so an ASCII terminal loses nothing but looks. `--ascii` (or a terminal w
 encoding is not Unicode) picks the right-hand column everywhere; a test renders every
 screen in that mode and finds none of the left-hand column.
 
+Node instance states have their own table, drawn in the same groups (one more:
+`partial`).
+
 A status's look is: its word and group here; the group's glyph pair here; the
 group's colour in styles/app.tcss (the component class `status--<group>`, read by
 tui/widgets/status.py as the palette).
@@ -30,11 +33,28 @@ STATUSES: dict[str, tuple[str, str]] = {
     "queued": ("waiting", "queued"),
     "scheduled": ("waiting", "scheduled"),
 }
+# node instance state -> (group, word as shown). `partial`: a stable state short of
+# started (what a failed install or a stopped uninstall leaves behind).
+INSTANCE_STATES: dict[str, tuple[str, str]] = {
+    "uninitialized": ("none", "uninitialized"),
+    "initializing": ("running", "initializing"),
+    "creating": ("running", "creating"),
+    "created": ("partial", "created"),
+    "configuring": ("running", "configuring"),
+    "configured": ("partial", "configured"),
+    "starting": ("running", "starting"),
+    "started": ("done", "started"),
+    "stopping": ("stopping", "stopping"),
+    "stopped": ("partial", "stopped"),
+    "deleting": ("stopping", "deleting"),
+    "deleted": ("none", "deleted"),
+}
 # No status at all (an execution-less deployment): this group and word. A status not in
 # STATUSES is in the group "unknown" and shown as the manager says it.
 NO_STATUS: tuple[str, str] = ("none", "none")
 STATUS_GROUPS: tuple[str, ...] = (
     *dict.fromkeys(group for group, _ in STATUSES.values()),
+    "partial",
     "none",
     "unknown",
 )
@@ -47,6 +67,7 @@ GLYPHS: dict[str, tuple[str, str]] = {
     "running": ("⟳", "run"),
     "stopping": ("…", ".."),
     "waiting": ("◷", "wait"),
+    "partial": ("◐", "~"),
     "none": ("·", "-"),
     "unknown": ("?", "?"),
     # yes / no answers (workflow availability, checks)

@@ -17,7 +17,14 @@ from rich.text import Text
 from textual.app import App
 from textual.dom import DOMNode
 
-from tui.widgets.glyphs import NO_STATUS, STATUS_GROUPS, STATUSES, glyph, overflow
+from tui.widgets.glyphs import (
+    INSTANCE_STATES,
+    NO_STATUS,
+    STATUS_GROUPS,
+    STATUSES,
+    glyph,
+    overflow,
+)
 from tui.widgets.safe import clean
 
 
@@ -35,10 +42,11 @@ class StatusLook:
         return glyph(self.group, ascii_only=True)
 
 
-def look(status: str | None) -> StatusLook:
+def look(status: str | None, table: dict[str, tuple[str, str]] = STATUSES) -> StatusLook:
+    """An execution status's look, or a node instance state's (`INSTANCE_STATES`)."""
     if not status:
         return StatusLook(*NO_STATUS)
-    found = STATUSES.get(status)
+    found = table.get(status)
     if found is None:
         return StatusLook("unknown", clean(status, limit=30))
     return StatusLook(*found)
@@ -91,9 +99,20 @@ def status_text(
 ) -> Text:
     """`✓ completed` (or `ok completed` in ASCII); dry runs marked."""
     shown = look(status)
-    mark = shown.ascii if ascii_only else shown.glyph
-    style = (palette or {}).get(shown.group, "")
-    text = Text(f"{mark} {shown.word}", style=style, no_wrap=True, overflow=overflow(ascii_only))
+    text = _drawn(shown, palette, ascii_only)
     if dry_run:
         text.append(" (dry run)", style="dim")
     return text
+
+
+def instance_state_text(
+    state: str | None, *, palette: Palette | None = None, ascii_only: bool = False
+) -> Text:
+    """`✓ started`, `◐ created`, `⟳ creating`: a node instance's state."""
+    return _drawn(look(state, INSTANCE_STATES), palette, ascii_only)
+
+
+def _drawn(shown: StatusLook, palette: Palette | None, ascii_only: bool) -> Text:
+    mark = shown.ascii if ascii_only else shown.glyph
+    style = (palette or {}).get(shown.group, "")
+    return Text(f"{mark} {shown.word}", style=style, no_wrap=True, overflow=overflow(ascii_only))

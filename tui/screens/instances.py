@@ -1,0 +1,315 @@
+"""`n`: a deployment's node instances, live: instance, state, node, host, index.
+
+Opened from an execution (`n` there), it lists the instances that run touched, as
+far as its events are loaded, with what it did to each: failed ones first, the
+cursor on the first failure. From an instance, `h` starts `heal` on it and `o`
+`execute_operation`, each in the start form prefilled with the instance.
+
+One request per read (`GET /node-instances?deployment_id=`, the table's fields
+only). It reads again every fast tick while an instance is in a passing state
+(creating, stopping, ...), else every `IDLE_READ` seconds; never while live
+updates are paused.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Coroutine, Mapping
+from typing import Any, cast
+
+from rich.text import Text
+from textual import on
+from textual.app import ComposeResult
+from textual.screen import Screen
+from textual.widgets import DataTable, Footer, Input, Static
+
+from tui.api.models import Execution, NodeInstance
+from tui.live.details import Instances, read_instances
+from tui.live.trail import Trail
+from tui.screens import flows
+from tui.screens.host import Host
+from tui.screens.keys import Key, KeyTable
+from tui.widgets import fmt, refusals
+from tui.widgets.glyphs import glyph, sep
+from tui.widgets.instances import (
+    InstancesTable,
+    RunInstancesTable,
+    instance_cells,
+    matches,
+    sort_key,
+    transitional,
+)
+from tui.widgets.keyed_table import KeyedTable
+from tui.widgets.safe import clean, safe
+
+IDLE_READ = 10.0
+
+KEYS = KeyTable(
+    [
+        Key("escape", "back", "Back", "instances.back"),
+        Key("enter", "show_instance", "Details", "instances.details", explained=True),
+        Key("h", "heal", "Heal", "instances.heal", "Start heal on this instance", mutating=True),
+        Key(
+            "o",
+            "execute_operation",
+            "Run operation",
+            "instances.operation",
+            "Start execute_operation on this instance",
+            mutating=True,
+        ),
+        Key("slash", "filter", "Filter", "instances.filter", "Filter by id, node, state, host"),
+        Key("r", "refresh", "Refresh", "instances.refresh", "Read the instances now"),
+        Key(
+            "y",
+            "raw",
+            "Raw",
+            "instances.raw",
+            "The instance as the manager sent it",
+            explained=True,
+        ),
+        Key("Y", "copy_id", "Copy id", "instances.copy_id", show=False, explained=True),
+        Key("question_mark", "app.show_help", "Help", "instances.help", palette=False),
+    ]
+)
+NEEDS_INSTANCE = frozenset({"show_instance", "heal", "execute_operation", "raw", "copy_id"})
+
+
+class NodeInstancesScreen(Screen[None]):
+    BINDINGS = KEYS.bindings()
+
+    def __init__(
+        self,
+        deployment_id: str,
+        *,
+        execution: Execution | None = None,
+        trails: Mapping[str, Trail] | None = None,
+        partial: bool = False,
+    ) -> None:
+        """`execution` and its `trails`: the instances that run touched (`partial`:
+        its older events are not loaded, so it may have touched more)."""
+        super().__init__(classes="instances-screen")
+        self.deployment_id = deployment_id
+        self.execution = execution
+        self.trails = dict(trails or {})
+        self.partial = partial
+        self.instances = Instances()
+        self._by_id: dict[str, NodeInstance] = {}
+        self._read_at: float | None = None
+        self._reading = False
+        self._placed = False  # the cursor went to the first failure once
+
+    @property
+    def tui(self) -> Host:
+        return cast("Host", self.app)
+
+    @property
+    def table(self) -> KeyedTable:
+        return self.query_one("#instances", KeyedTable)
+
+    def compose(self) -> ComposeResult:
+        yield Static(id="instances-title", classes="bar", markup=False)
+        yield Input(
+            placeholder="filter instances (esc clears)", id="instances-filter", classes="filter-bar"
+        )
+        table_class = RunInstancesTable if self.execution is not None else InstancesTable
+        yield table_class(id="instances", classes="instances-table")
+        yield Static(id="instances-status", classes="bar", markup=False)
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.query_one("#instances-filter", Input).display = False
+        self.table.focus()
+        self._show()
+        self.set_interval(1.0, self._tick, name="instances-clock")
+        self.action_refresh()
+
+    # -- reading ------------------------------------------------------------------------
+    def _interval(self) -> float:
+        busy = any(transitional(i.state) for i in self.instances.items)
+        return self.tui.fast_interval if busy else IDLE_READ
+
+    def _tick(self) -> None:
+        if self._reading or self.tui.poller.snapshot.paused:
+            return
+        if self._read_at is None or self.tui.clock() - self._read_at >= self._interval():
+            self.action_refresh()
+
+    def action_refresh(self) -> None:
+        self._reading = True
+        self.run_worker(self._read(), group="read", exclusive=True, exit_on_error=False)
+
+    async def _read(self) -> None:
+        try:
+            instances = await read_instances(self.tui.client, self.deployment_id)
+        finally:
+            self._reading = False
+            self._read_at = self.tui.clock()
+        if instances.error and self.instances.items:
+            # Keep what was read before on screen, and say it is old.
+            self.instances = Instances(self.instances.items, self.instances.total, instances.error)
+        else:
+            self.instances = instances
+        self._by_id = {i.id: i for i in self.instances.items}
+        self._show()
+
+    # -- showing ------------------------------------------------------------------------
+    def _rows(self) -> list[NodeInstance]:
+        needle = self.query_one("#instances-filter", Input).value.strip()
+        if self.execution is None:
+            chosen = sorted(self.instances.items, key=sort_key)
+        else:  # touched by the run: failed first, then in the order the run reached them
+            order = {key: n for n, key in enumerate(self.trails)}
+            chosen = [self._by_id.get(key) or NodeInstance(key) for key in self.trails]
+            chosen.sort(key=lambda i: (not self.trails[i.id].failed, order[i.id]))
+        return [i for i in chosen if matches(i, needle)]
+
+    def _show(self) -> None:
+        app = self.tui
+        rows = self._rows()
+        self.table.apply_rows(
+            [
+                (i.id, instance_cells(i, self.trails.get(i.id), app.palette, app.ascii_only))
+                for i in rows
+            ]
+        )
+        if not self._placed and self.execution is not None and self._read_at is not None:
+            failed = [key for key, trail in self.trails.items() if trail.failed]
+            if failed:
+                self.table.select_key(failed[0])
+            self._placed = True
+        self._show_title(len(rows))
+        self._show_status()
+
+    def _show_title(self, shown: int) -> None:
+        ascii_only = self.tui.ascii_only
+        title = Text("Node instances of ", style="bold")
+        title.append_text(safe(self.deployment_id, "bold", limit=80, ascii_only=ascii_only))
+        if self.execution is not None:
+            title.append(" touched by ")
+            title.append_text(safe(self.execution.workflow_id, limit=60, ascii_only=ascii_only))
+            title.append(f" {fmt.short_id(self.execution.id)}")
+        needle = self.query_one("#instances-filter", Input).value.strip()
+        if needle:
+            opening, closing = glyph("open_quote", ascii_only), glyph("close_quote", ascii_only)
+            title.append(f" matching {opening}{clean(needle, limit=40)}{closing}")
+        self.query_one("#instances-title", Static).update(title)
+
+    def _show_status(self) -> None:
+        ascii_only = self.tui.ascii_only
+        between = sep(ascii_only)
+        line = Text()
+        instances = self.instances
+        if self._read_at is None:
+            line.append(f"reading{glyph('more', ascii_only)}")
+        elif self.execution is not None:
+            failed = sum(1 for t in self.trails.values() if t.failed)
+            line.append(f"{fmt.plural(len(self.trails), 'instance')} touched, {failed} failed")
+            if self.partial:
+                line.append(" (older events not loaded: o on the execution screen)")
+            if not self.trails:
+                line.append(": no event of this run names a node instance yet")
+        else:
+            line.append(fmt.plural(instances.total, "node instance"))
+            if not instances.complete and not instances.error:
+                line.append(f", the first {len(instances.items)} shown")
+        if instances.error:
+            line.append(between)
+            line.append_text(safe(f"stale: {instances.error}", "bold", limit=200))
+        elif self._read_at is not None:
+            pace = "every tick while one changes" if self._interval() < IDLE_READ else "every 10s"
+            line.append(f"{between}read {pace}")
+        self.query_one("#instances-status", Static).update(line)
+
+    # -- keys ---------------------------------------------------------------------------
+    @property
+    def selected(self) -> NodeInstance | None:
+        key = self.table.selected_key
+        if key is None:
+            return None
+        return self._by_id.get(key) or NodeInstance(key, deployment_id=self.deployment_id)
+
+    def refusal(self, action: str) -> str | None:
+        if action in KEYS.mutating and self.tui.read_only:
+            return refusals.read_only(action)
+        if action in NEEDS_INSTANCE and self.selected is None:
+            return "No node instance selected."
+        return None
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action == "refused":
+            return True
+        if action in KEYS.refusable:
+            return self.refusal(action) is None
+        return True
+
+    def action_refused(self, action: str) -> None:
+        reason = self.refusal(action)
+        if reason is not None:
+            self.notify(reason, severity="warning")
+
+    def help_rows(self) -> list[tuple[str, str, str]]:
+        return KEYS.help_rows(
+            read_only=self.tui.read_only,
+            display=self.tui.get_key_display,
+            default_where="node instances",
+        )
+
+    def action_back(self) -> None:
+        field = self.query_one("#instances-filter", Input)
+        if field.display:
+            field.value = ""
+            field.display = False
+            self.table.focus()
+            self._show()
+            return
+        self.dismiss()
+
+    def action_filter(self) -> None:
+        field = self.query_one("#instances-filter", Input)
+        field.display = True
+        field.focus()
+
+    @on(Input.Changed, "#instances-filter")
+    def _filter_changed(self, event: Input.Changed) -> None:
+        self._show()
+
+    @on(Input.Submitted, "#instances-filter")
+    def _filter_done(self, event: Input.Submitted) -> None:
+        self.table.focus()
+
+    @on(DataTable.RowSelected, "#instances")
+    def _row_chosen(self, event: DataTable.RowSelected) -> None:
+        self.action_show_instance()
+
+    def _run(self, flow: Coroutine[Any, Any, None]) -> None:
+        """A flow in a worker of this screen: it ends with the screen."""
+        self.run_worker(flow, group="flows", exit_on_error=False)
+
+    def action_show_instance(self) -> None:
+        instance = self.selected
+        if instance is not None:
+            self._run(flows.show_instance(self.tui, instance.id, masked=True))
+
+    def action_raw(self) -> None:
+        instance = self.selected
+        if instance is not None:
+            self._run(flows.show_instance(self.tui, instance.id, masked=False))
+
+    def action_copy_id(self) -> None:
+        instance = self.selected
+        if instance is not None:
+            flows.copy_id(self.tui, instance.id)
+
+    def action_heal(self) -> None:
+        instance = self.selected
+        if instance is not None and self.refusal("heal") is None:
+            values = {"node_instance_id": instance.id}
+            self._run(flows.scoped_start_flow(self.tui, self.deployment_id, "heal", values))
+
+    def action_execute_operation(self) -> None:
+        instance = self.selected
+        if instance is not None and self.refusal("execute_operation") is None:
+            values = {"node_instance_ids": [instance.id]}
+            flow = flows.scoped_start_flow(
+                self.tui, self.deployment_id, "execute_operation", values
+            )
+            self._run(flow)
