@@ -26,7 +26,7 @@ from tui.live.poller import Poller
 from tui.live.snapshot import Snapshot
 from tui.live.watch import WatchList
 from tui.messages import SnapshotReady
-from tui.palette import ActionsProvider
+from tui.palette import ActionsProvider, DeploymentsProvider
 from tui.screens import toasts
 from tui.screens.execution import ExecutionScreen
 from tui.screens.flows import say
@@ -48,7 +48,8 @@ def styles_dir() -> Path:
 class CfyTuiApp(GlyphChrome, App[None]):
     TITLE = "cfy-tui"
     CSS_PATH = [str(styles_dir() / "app.tcss")]
-    COMMANDS = App.COMMANDS | {ActionsProvider}  # the main screen's actions, then the app's
+    # the main screen's actions, the app's, and deployments found by the manager
+    COMMANDS = App.COMMANDS | {ActionsProvider, DeploymentsProvider}
     BINDINGS = [
         Binding("ctrl+c", "quit", "Quit", show=False, id="app.quit", priority=True),
     ]

@@ -8,8 +8,13 @@ from typing import TYPE_CHECKING, Any
 from textual.command import Hit, Hits, Provider
 
 from tui import switching
+from tui.api.errors import ApiError
 from tui.widgets.glyphs import glyph
 from tui.widgets.safe import clean
+
+# A deployment search starts at this many characters, and lists this many.
+MIN_SEARCH = 2
+FOUND = 8
 
 if TYPE_CHECKING:
     from tui.app import CfyTuiApp
@@ -23,6 +28,33 @@ class ActionsProvider(Provider):
             score = matcher.match(name)
             if score > 0:
                 yield Hit(score, matcher.highlight(name), callback, help=help_text)
+
+
+class DeploymentsProvider(Provider):
+    """`dep-01234` typed in the palette: the deployments whose id holds it, asked of
+    the manager (`_search`), not only those of the page on screen."""
+
+    async def search(self, query: str) -> Hits:
+        app: CfyTuiApp = self.app  # type: ignore[assignment]
+        text = query.strip()
+        if len(text) < MIN_SEARCH:
+            return
+        try:
+            page = await app.client.list_deployments(
+                search=text, size=FOUND, include=("id", "display_name")
+            )
+        except ApiError:
+            return  # the palette is no place for a connection error; the status line says
+        matcher = self.matcher(text)
+        for deployment in page.items:
+            name = f"Go to deployment {clean(deployment.id, limit=80)}"
+            shown = clean(deployment.display_name, limit=80)
+            yield Hit(
+                max(matcher.match(deployment.id), 0.1),
+                name,
+                lambda dep=deployment.id: app.main_screen.show_deployment(dep),
+                help=shown if shown != deployment.id else "filter the list to it",
+            )
 
 
 def commands(app: CfyTuiApp) -> list[tuple[str, str, Any]]:

@@ -7,6 +7,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 import pytest
+from textual import events
 
 from tests.hardening.conftest import LoggedManager
 from tests.ui.conftest import make_app, wait_until
@@ -141,3 +142,37 @@ async def test_page_turns_and_a_cleared_filter_keep_the_object(
         await pilot.press("escape")
         await wait_until(pilot, lambda: deployments.row_count == page, what="filter cleared")
         await wait_until(pilot, lambda: at(page, "dep-00343"), what="the same deployment")
+
+
+async def test_the_wheel_turns_pages_at_either_end_one_at_a_time(
+    scale_manager: LoggedManager,
+) -> None:
+    """The wheel scrolls a page's rows; past its last row it turns to the next page,
+    and a fast wheel (many turns before the page arrives) turns only one."""
+    app = make_app(scale_manager)
+    async with app.run_test(size=(140, 40)) as pilot:
+        deployments = table(app, "deployments")
+        await wait_until(pilot, lambda: deployments.row_count > 0, what="first page")
+        page = app.poller.deployments_page
+
+        async def wheel(down: bool, times: int = 1) -> None:
+            event = events.MouseScrollDown if down else events.MouseScrollUp
+            for _ in range(times):
+                await pilot._post_mouse_events([event], "#deployments", offset=(5, 5))
+
+        await wheel(down=True)
+        assert main(app).snapshot.deployments_offset == 0  # scrolled within the page
+        deployments.scroll_end(animate=False)
+        await pilot.pause()
+        await wheel(down=True, times=5)
+        await wait_until(
+            pilot, lambda: main(app).snapshot.deployments_offset == page, what="page 2"
+        )
+        await pilot.pause(3 * app.poller.slow_interval)
+        assert main(app).snapshot.deployments_offset == page  # one turn, not five
+        deployments.scroll_home(animate=False)
+        await pilot.pause()
+        await wheel(down=False)
+        await wait_until(
+            pilot, lambda: main(app).snapshot.deployments_offset == 0, what="back to page 1"
+        )

@@ -51,6 +51,8 @@ REFRESH_BUDGET = 5
 # running, 20 not listed"), never cut silently; waiting ones are only counted.
 ACTIVE_PAGE = 100
 RUNNING_STATES = tuple(sorted(ACTIVE_STATES))
+# The deployments list's order until the user sorts: by id, as the CLI lists them.
+DEFAULT_SORT: tuple[str, ...] = ("id",)
 WAITING_LIST = tuple(sorted(WAITING_STATES))
 # Reconnection is tried at least this often while the manager does not answer (and at
 # once on `refresh_now`): an operator waiting for a restarted manager should not wait
@@ -152,6 +154,10 @@ class Poller:
         # What the UI asked for. The selection itself is `snapshot.selected`, published
         # at once; `_selection_seq` tells a tick whether it changed while in flight.
         self._search = ""
+        # The order of the deployments list (`_sort` keys), and the one the tick in
+        # flight asked for (published with the page it fetched).
+        self._sort: tuple[str, ...] = DEFAULT_SORT
+        self._tick_sort: tuple[str, ...] = DEFAULT_SORT
         self._deployments_offset = 0
         # A deployment to keep on screen when the list changes under it (a filter set or
         # cleared): the page that holds it is fetched instead of the first one.
@@ -198,6 +204,18 @@ class Poller:
         if text == self._search:
             return
         self._search = text
+        self._keep = keep
+        self._deployments_offset = 0
+        self._due.deployments_wanted += 1
+        self._wake.set()
+
+    def set_sort(self, sort: tuple[str, ...], keep: str | None = None) -> None:
+        """Order deployments server-side (`_sort`, `-` for descending); `snapshot.sort`
+        follows the list. `keep`: as for `set_search`, its page is shown."""
+        sort = tuple(sort) or DEFAULT_SORT
+        if sort == self._sort:
+            return
+        self._sort = sort
         self._keep = keep
         self._deployments_offset = 0
         self._due.deployments_wanted += 1
@@ -327,6 +345,7 @@ class Poller:
         selected = self.snapshot.selected
         selection_seq = self._selection_seq
         search = self._search
+        self._tick_sort = self._sort
         wanted = self._due.deployments_wanted
         try:
             fetched = await self._fetch(selected, selection_seq, search, wanted)
@@ -561,7 +580,10 @@ class Poller:
                 offset = self._deployments_offset = located
         page = await self._part(
             client.list_deployments(
-                size=self.deployments_page, offset=offset, search=search or None
+                size=self.deployments_page,
+                offset=offset,
+                search=search or None,
+                sort=self._tick_sort,
             ),
             "deployments",
             problems,
@@ -572,7 +594,10 @@ class Poller:
             self._deployments_offset = offset
             page = await self._part(
                 client.list_deployments(
-                    size=self.deployments_page, offset=offset, search=search or None
+                    size=self.deployments_page,
+                    offset=offset,
+                    search=search or None,
+                    sort=self._tick_sort,
                 ),
                 "deployments",
                 problems,
@@ -605,7 +630,11 @@ class Poller:
         for _ in range(LOCATE_PAGES):
             page = await self._call(
                 self._client.list_deployments(
-                    size=LOCATE_SIZE, offset=position, search=search or None, include=("id",)
+                    size=LOCATE_SIZE,
+                    offset=position,
+                    search=search or None,
+                    include=("id",),
+                    sort=self._tick_sort,
                 )
             )
             for index, deployment in enumerate(page.items):
@@ -714,6 +743,7 @@ class Poller:
                 deployments_total=fetched.deployments_total,
                 deployments_offset=fetched.deployments_offset,
                 search=search,
+                sort=self._tick_sort,
             )
             self._due.deployments_done = max(self._due.deployments_done, wanted)
             self._due.deployments_at = now

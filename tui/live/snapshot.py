@@ -39,6 +39,8 @@ class Snapshot:
     # The `_search` the `deployments` list was fetched with (it changes when that list
     # arrives, not when `set_search` is called, so rows and filter always agree).
     search: str = ""
+    # The `_sort` keys it was fetched with (`-` descending), likewise.
+    sort: tuple[str, ...] = ("id",)
     active: tuple[Execution, ...] = ()
     selected: str | None = None
     detail: Deployment | None = None

@@ -158,6 +158,22 @@ KEYS = KeyTable(
             "Every execution, newest first (status:failed since:24h ...)",
             show=False,
         ),
+        Key(
+            "o",
+            "sort_next",
+            "Sort",
+            "main.sort",
+            "Sort deployments by the next column (the manager sorts)",
+            show=False,
+        ),
+        Key(
+            "O",
+            "sort_reverse",
+            "Reverse sort",
+            "main.sort_reverse",
+            "Reverse the deployments' order",
+            show=False,
+        ),
         Key("slash", "filter", "Filter", "main.filter", "Filter deployments by name"),
         Key(
             "escape",
@@ -183,6 +199,27 @@ KEYS = KeyTable(
         Key("q", "app.quit", "Quit", "main.quit", "Leave cfy-tui", palette=False),
     ]
 )
+# Sortable columns of the deployments pane -> the manager's `_sort` field, in the
+# order `o` goes through them (`created` is no column: newest deployments first
+# is `o` to it, then `O`).
+SORTS = {
+    "id": "id",
+    "name": "display_name",
+    "blueprint": "blueprint_id",
+    "latest": "latest_execution_status",
+    "status": "deployment_status",
+    "install": "installation_status",
+    "created": "created_at",
+}
+SORT_WORDS = {
+    "id": "id",
+    "name": "name",
+    "blueprint": "blueprint",
+    "latest": "latest status",
+    "status": "status",
+    "install": "installed",
+    "created": "creation",
+}
 # What a key asks of the focus, when it is not there.
 PANE_NEEDED = {
     "workflows": "Choose a workflow in the Workflows pane first (tab to it).",
@@ -207,6 +244,8 @@ class MainScreen(Screen[None]):
         self._page_target: int | None = None
         self._page_offset_seen = 0
         self._key_states: tuple[bool, ...] = ()
+        # A deployment to put the cursor on once a list holds it (a palette jump).
+        self._select_when_listed: str | None = None
 
     @property
     def tui(self) -> Host:
@@ -304,6 +343,13 @@ class MainScreen(Screen[None]):
             ]
         )
         self._after_page(snapshot, deployments)
+        if self._select_when_listed is not None and deployments.select_key(
+            self._select_when_listed
+        ):
+            self._select_when_listed = None
+        column, descending = self._sorted()
+        sorted_mark = glyph("sort_down" if descending else "sort_up", ascii_only)
+        deployments.mark_sorted(column if column != "id" or descending else None, sorted_mark)
         self._show_deployments_title(snapshot, deployments)
         self._show_target(snapshot, deployments.selected_key)
         self.query_one("#panes").set_class(snapshot.stale, "-stale")
@@ -337,6 +383,10 @@ class MainScreen(Screen[None]):
             title += f" matching {opening}{clean(snapshot.search, limit=40)}{closing}"
             if not shown and snapshot.updated_at is not None:
                 title += ": none"
+        column, descending = self._sorted()
+        if (column, descending) != ("id", False):
+            arrow = glyph("sort_down" if descending else "sort_up", ascii_only)
+            title += f", by {SORT_WORDS[column]} {arrow}"
         if total > shown:
             dash = glyph("range", ascii_only)
             title += f" {first + 1}{dash}{first + shown} of {total}" if shown else f" (of {total})"
@@ -577,6 +627,41 @@ class MainScreen(Screen[None]):
         if self._allowed("instances") and target is not None:
             self.app.push_screen(NodeInstancesScreen(target))
 
+    # -- sorting ------------------------------------------------------------------------
+    def _sort_by(self, column: str, descending: bool) -> None:
+        """Ask the manager for the deployments in this order (the cursor's deployment
+        kept on screen); the header and title follow when the sorted page arrives."""
+        field = SORTS[column]
+        keys = (f"-{field}" if descending else field,)
+        if field != "id":
+            keys += ("id",)  # ties in a stable order, so pages do not overlap
+        self.tui.poller.set_sort(keys, self._cursor_deployment())
+
+    def _sorted(self) -> tuple[str, bool]:
+        """(column, descending) of the list shown now."""
+        first = self.snapshot.sort[0] if self.snapshot.sort else "id"
+        field = first.lstrip("-")
+        column = next((c for c, f in SORTS.items() if f == field), "id")
+        return column, first.startswith("-")
+
+    def action_sort_next(self) -> None:
+        column, _ = self._sorted()
+        order = list(SORTS)
+        self._sort_by(order[(order.index(column) + 1) % len(order)], descending=False)
+
+    def action_sort_reverse(self) -> None:
+        column, descending = self._sorted()
+        self._sort_by(column, not descending)
+
+    @on(DataTable.HeaderSelected, "#deployments")
+    def _header_clicked(self, event: DataTable.HeaderSelected) -> None:
+        """A click on a column's header sorts by it; a second click reverses."""
+        column = str(event.column_key.value)
+        if column not in SORTS:
+            return
+        current, descending = self._sorted()
+        self._sort_by(column, not descending if column == current else False)
+
     def action_running_everywhere(self) -> None:
         self.app.push_screen(FleetScreen("running"))
 
@@ -649,6 +734,18 @@ class MainScreen(Screen[None]):
     @on(Input.Submitted, "#filter")
     def _filter_submitted(self, event: Input.Submitted) -> None:
         self.query_one("#deployments", DeploymentsTable).focus()
+
+    def show_deployment(self, deployment_id: str) -> None:
+        """The palette's jump: the list filtered to `deployment_id` (the filter bar says
+        so; esc clears it) and the cursor on it once it arrives."""
+        field = self.query_one("#filter", Input)
+        self._select_when_listed = deployment_id
+        self.tui.poller.set_search(deployment_id, deployment_id)
+        field.value = deployment_id
+        field.display = True
+        deployments = self.query_one("#deployments", DeploymentsTable)
+        deployments.focus()
+        deployments.select_key(deployment_id)
 
     def action_clear_filter(self) -> None:
         field = self.query_one("#filter", Input)

@@ -91,6 +91,8 @@ GLYPHS: dict[str, tuple[str, str]] = {
     "more": ("…", "..."),
     "replacement": ("\N{REPLACEMENT CHARACTER}", "?"),  # for control characters
     "up_down": ("↑ ↓", "up down"),
+    "sort_up": ("▲", "^"),
+    "sort_down": ("▼", "v"),
     "bar_done": ("━", "#"),
     "bar_todo": ("─", "-"),
     "bar_left": ("", "["),

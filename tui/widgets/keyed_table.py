@@ -55,6 +55,8 @@ class KeyedTable(DataTable[Text]):
         super().__init__(id=id, classes=classes, cursor_type="row", zebra_stripes=False)
         self._rows: list[tuple[str, Cells]] = []
         self._visible: tuple[Column, ...] = ()
+        # The column the rows are sorted by, and its mark (`▲`/`▼`) in the header.
+        self._sorted: tuple[str, str] | None = None
 
     # -- columns --------------------------------------------------------------------
     def _columns_for(self, width: int) -> tuple[Column, ...]:
@@ -83,9 +85,25 @@ class KeyedTable(DataTable[Text]):
         self.clear(columns=True)
         self._visible = columns
         for column in columns:
-            self.add_column(column.label, width=column.width, key=column.key)
+            self.add_column(self._label(column), width=column.width, key=column.key)
         rows, self._rows = self._rows, []
         self.apply_rows(rows, keep=selected)
+
+    def _label(self, column: Column) -> Text:
+        if self._sorted is not None and self._sorted[0] == column.key:
+            return Text(f"{column.label} {self._sorted[1]}", style="bold")
+        return Text(column.label)
+
+    def mark_sorted(self, key: str | None, mark: str = "") -> None:
+        """Mark the header of the column `key` (None: none) with `mark`."""
+        wanted = (key, mark) if key is not None else None
+        if wanted == self._sorted:
+            return
+        self._sorted = wanted
+        for column in self._visible:
+            if column.key in self.columns:
+                self.columns[column.key].label = self._label(column)  # type: ignore[index]
+        self.refresh()
 
     # -- rows ---------------------------------------------------------------------------
     @property
