@@ -24,6 +24,7 @@ from tui.api.errors import (
     BadResponse,
     ConnectionRefused,
     InvalidRequest,
+    NotFound,
     RequestTimeout,
     TLSFailure,
     TransportError,
@@ -43,6 +44,7 @@ from tui.api.models import (
     mapping,
     opt_text,
 )
+from tui.api.queries import DeploymentQuery
 from tui.api.urls import userinfo, without_userinfo
 
 T = TypeVar("T")
@@ -59,6 +61,7 @@ DEPLOYMENT_LIST_FIELDS = (
     "latest_execution_workflow_id",
     "deployment_status",
     "installation_status",
+    "labels",
 )
 EXECUTION_FIELDS = (
     "id",
@@ -262,8 +265,13 @@ class ManagerClient:
         key: Callable[[T], str] | None = None,
         *,
         with_tenant: bool = True,
+        body: dict[str, Any] | None = None,
     ) -> Page[T]:
-        payload = await self.request("GET", path, params=params, with_tenant=with_tenant)
+        """A page of a list: `GET path`, or with `body` a `POST` (a search)."""
+        method = "GET" if body is None else "POST"
+        payload = await self.request(
+            method, path, params=params, body=body, with_tenant=with_tenant
+        )
         data = as_mapping(payload)
         items = data.get("items")
         if not isinstance(items, list):
@@ -308,16 +316,21 @@ class ManagerClient:
         include: Sequence[str],
         parse: Callable[[Any], T | None],
         key: Callable[[T], str] | None = None,
+        *,
+        search_body: dict[str, Any] | None = None,
     ) -> Page[T]:
         """A list request with `_include=` of the fields this manager gives. Refused for
         a field it lacks (`no_such_include_field_error`), the named fields are dropped
-        for the connection and the request is sent once more, never twice."""
+        for the connection and the request is sent once more, never twice. With
+        `search_body`, the list is `POST /searches/<resource>` with that body."""
         path = f"/api/v3.1/{resource}"
+        if search_body is not None:
+            path = f"/api/v3.1/searches/{resource}"
         for attempt in (1, 2):
             fields = self.fields.include(resource, include) if include else []
             query = [*params, ("_include", ",".join(fields))] if fields else list(params)
             try:
-                return await self._page(path, query, parse, key=key)
+                return await self._page(path, query, parse, key=key, body=search_body)
             except BadParameters as error:
                 retry = (
                     attempt == 1
@@ -337,15 +350,40 @@ class ManagerClient:
         sort: Sequence[str] = ("id",),
         include: Sequence[str] = DEPLOYMENT_LIST_FIELDS,
         ids: Iterable[str] = (),
+        where: DeploymentQuery | None = None,
     ) -> Page[Deployment]:
+        """A page of deployments; `where` narrows them with the manager's filters (label
+        rules make it a `POST /searches/deployments`, see `tui/api/queries.py`)."""
         params = [("_size", str(size)), ("_offset", str(offset))]
         params += [("_sort", s) for s in sort]
         params += [("id", i) for i in ids]
+        body = None
+        if where is not None:
+            search = " ".join(t for t in (search, where.text) if t) or None
+            if where.searches:
+                body = {"filter_rules": where.rules()}
+            else:
+                params += list(where.params)
         if search:
             params.append(("_search", search))
-        return await self._listing(
-            "deployments", params, include, Deployment.from_json, key=lambda d: d.id
-        )
+        try:
+            return await self._listing(
+                "deployments",
+                params,
+                include,
+                Deployment.from_json,
+                key=lambda d: d.id,
+                search_body=body,
+            )
+        except NotFound as error:
+            if body is None or error.error_code not in (None, "", "not_found_error"):
+                raise
+            raise NotFound(
+                "this manager cannot filter deployments by label (it has no "
+                "/searches/deployments; Cloudify 6.0 or later has)",
+                status_code=error.status_code,
+                error_code=error.error_code,
+            ) from None
 
     async def get_deployment(
         self, deployment_id: str, *, include: Sequence[str] = ()

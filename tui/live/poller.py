@@ -31,6 +31,8 @@ from tui.api.models import (
     Execution,
     Page,
 )
+from tui.api.queries import DeploymentQuery
+from tui.live import deployment_filter
 from tui.live.backoff import Backoff
 from tui.live.snapshot import ConnectionState, Snapshot
 
@@ -51,6 +53,19 @@ REFRESH_BUDGET = 5
 # running, 20 not listed"), never cut silently; waiting ones are only counted.
 ACTIVE_PAGE = 100
 RUNNING_STATES = tuple(sorted(ACTIVE_STATES))
+
+
+def where(search: str) -> DeploymentQuery | None:
+    """The manager's filtering for the typed filter (the screen checked it reads; a
+    text that does not is taken as a piece of the id)."""
+    if not search:
+        return None
+    try:
+        return deployment_filter.parse(search)
+    except deployment_filter.FilterError:
+        return DeploymentQuery(text=search)
+
+
 # The deployments list's order until the user sorts: by id, as the CLI lists them.
 DEFAULT_SORT: tuple[str, ...] = ("id",)
 WAITING_LIST = tuple(sorted(WAITING_STATES))
@@ -582,7 +597,7 @@ class Poller:
             client.list_deployments(
                 size=self.deployments_page,
                 offset=offset,
-                search=search or None,
+                where=where(search),
                 sort=self._tick_sort,
             ),
             "deployments",
@@ -596,7 +611,7 @@ class Poller:
                 client.list_deployments(
                     size=self.deployments_page,
                     offset=offset,
-                    search=search or None,
+                    where=where(search),
                     sort=self._tick_sort,
                 ),
                 "deployments",
@@ -632,7 +647,7 @@ class Poller:
                 self._client.list_deployments(
                     size=LOCATE_SIZE,
                     offset=position,
-                    search=search or None,
+                    where=where(search),
                     include=("id",),
                     sort=self._tick_sort,
                 )

@@ -22,6 +22,7 @@ from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Input
 
 from tui.api.models import Execution, Workflow
+from tui.live import deployment_filter
 from tui.live.snapshot import Snapshot
 from tui.messages import ExecutionStarted, SnapshotReady
 from tui.screens import flows
@@ -174,7 +175,13 @@ KEYS = KeyTable(
             "Reverse the deployments' order",
             show=False,
         ),
-        Key("slash", "filter", "Filter", "main.filter", "Filter deployments by name"),
+        Key(
+            "slash",
+            "filter",
+            "Filter",
+            "main.filter",
+            "Filter deployments: env=prod status:failed blueprint:web, words of the id",
+        ),
         Key(
             "escape",
             "clear_filter",
@@ -244,6 +251,8 @@ class MainScreen(Screen[None]):
         self._page_target: int | None = None
         self._page_offset_seen = 0
         self._key_states: tuple[bool, ...] = ()
+        # Why the filter as typed is not applied ("" when it is).
+        self._filter_problem = ""
         # A deployment to put the cursor on once a list holds it (a palette jump).
         self._select_when_listed: str | None = None
 
@@ -256,7 +265,7 @@ class MainScreen(Screen[None]):
             with Horizontal(id="top"):
                 with Vertical(id="deployments-pane", classes="pane -wide"):
                     yield Input(
-                        placeholder="filter deployments (esc clears)",
+                        placeholder="env=prod status:failed blueprint:web, or id (esc clears)",
                         id="filter",
                         classes="filter-bar",
                     )
@@ -392,6 +401,8 @@ class MainScreen(Screen[None]):
             title += f" {first + 1}{dash}{first + shown} of {total}" if shown else f" (of {total})"
         if snapshot.stale:
             title += " (stale)"
+        if self._filter_problem:
+            title += f" (filter not applied: {clean(self._filter_problem, limit=200)})"
         self._set_title("#deployments-pane", title)
 
     def _show_target(self, snapshot: Snapshot, target: str | None) -> None:
@@ -729,7 +740,20 @@ class MainScreen(Screen[None]):
 
     @on(Input.Changed, "#filter")
     def _filter_changed(self, event: Input.Changed) -> None:
-        self.tui.poller.set_search(event.value.strip(), self._cursor_deployment())
+        """A filter that reads goes to the manager; one that does not (half typed, or
+        asking what the manager cannot do) leaves the list as it is and says why."""
+        text = event.value.strip()
+        try:
+            deployment_filter.parse(text)
+        except deployment_filter.FilterError as error:
+            self._filter_problem = str(error)
+        else:
+            self._filter_problem = ""
+            self.tui.poller.set_search(text, self._cursor_deployment())
+        event.input.set_class(bool(self._filter_problem), "-invalid")
+        self._show_deployments_title(
+            self.snapshot, self.query_one("#deployments", DeploymentsTable)
+        )
 
     @on(Input.Submitted, "#filter")
     def _filter_submitted(self, event: Input.Submitted) -> None:
@@ -749,6 +773,8 @@ class MainScreen(Screen[None]):
 
     def action_clear_filter(self) -> None:
         field = self.query_one("#filter", Input)
+        self._filter_problem = ""
+        field.remove_class("-invalid")
         field.value = ""
         field.display = False
         self.tui.poller.set_search("", self._cursor_deployment())

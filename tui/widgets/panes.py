@@ -30,6 +30,7 @@ class DeploymentsTable(PagedTable):
         Column("latest", "Latest execution", 26),
         Column("status", "Status", 18, priority=1),
         Column("install", "Installed", 9, priority=4),
+        Column("labels", "Labels", 24, priority=5),
     )
 
 
@@ -67,6 +68,12 @@ def deployment_cells(
         "latest": latest,
         "status": safe(dep.deployment_status.replace("_", " "), limit=40, ascii_only=ascii_only),
         "install": safe(installed, limit=20, ascii_only=ascii_only),
+        "labels": safe(
+            " ".join(f"{label.key}={label.value}" for label in dep.labels),
+            "dim",
+            limit=200,
+            ascii_only=ascii_only,
+        ),
     }
 
 
