@@ -9,6 +9,7 @@ from textual.command import Hit, Hits, Provider
 
 from tui import switching
 from tui.api.errors import ApiError
+from tui.api.queries import SavedFilter
 from tui.widgets.glyphs import glyph
 from tui.widgets.safe import clean
 
@@ -32,10 +33,36 @@ class ActionsProvider(Provider):
 
 class DeploymentsProvider(Provider):
     """`dep-01234` typed in the palette: the deployments whose id holds it, asked of
-    the manager (`_search`), not only those of the page on screen."""
+    the manager (`_search`), not only those of the page on screen; and the filters
+    saved on the manager, read once when the palette opens."""
+
+    saved: list[SavedFilter] = []
+
+    async def startup(self) -> None:
+        app: CfyTuiApp = self.app  # type: ignore[assignment]
+        try:
+            self.saved = await app.client.list_deployment_filters()
+        except ApiError:
+            self.saved = []  # an older manager, or no permission: no entries
 
     async def search(self, query: str) -> Hits:
         app: CfyTuiApp = self.app  # type: ignore[assignment]
+        matcher = self.matcher(query)
+        for saved in self.saved:
+            name = f"Filter deployments: {clean(saved.id, limit=80)}"
+            score = matcher.match(name)
+            if score > 0:
+                yield Hit(
+                    score,
+                    matcher.highlight(name),
+                    lambda text=f"filter:{saved.id}": app.main_screen.apply_filter(text),
+                    help=clean(saved.described(), limit=120)
+                    + (" (the manager's own)" if saved.system else ""),
+                )
+        async for hit in self._deployments(app, query):
+            yield hit
+
+    async def _deployments(self, app: CfyTuiApp, query: str) -> Hits:
         text = query.strip()
         if len(text) < MIN_SEARCH:
             return

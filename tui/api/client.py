@@ -44,7 +44,7 @@ from tui.api.models import (
     mapping,
     opt_text,
 )
-from tui.api.queries import DeploymentQuery
+from tui.api.queries import DeploymentQuery, SavedFilter
 from tui.api.urls import userinfo, without_userinfo
 
 T = TypeVar("T")
@@ -360,6 +360,8 @@ class ManagerClient:
         body = None
         if where is not None:
             search = " ".join(t for t in (search, where.text) if t) or None
+            if where.saved:
+                params.append(("_filter_id", where.saved))
             if where.searches:
                 body = {"filter_rules": where.rules()}
             else:
@@ -384,6 +386,17 @@ class ManagerClient:
                 status_code=error.status_code,
                 error_code=error.error_code,
             ) from None
+
+    async def list_deployment_filters(self, *, size: int = 100) -> list[SavedFilter]:
+        """The deployment filters saved on the manager (the tenant's, global ones and
+        the manager's own `csys-` ones), by id."""
+        page = await self._page(
+            "/api/v3.1/filters/deployments",
+            [("_size", str(size)), ("_sort", "id"), ("_include", "id,value,is_system_filter")],
+            SavedFilter.from_json,
+            key=lambda f: f.id,
+        )
+        return list(page.items)
 
     async def get_deployment(
         self, deployment_id: str, *, include: Sequence[str] = ()

@@ -25,6 +25,7 @@ class DeploymentQuery:
     text: str = ""  # `_search`
     params: tuple[tuple[str, str], ...] = ()  # plain filters
     labels: tuple[dict[str, Any], ...] = ()  # label filter rules
+    saved: str = ""  # a saved filter's id (`_filter_id`): both ways take it
 
     @property
     def searches(self) -> bool:
@@ -52,3 +53,36 @@ def label_rule(key: str, values: list[str], *, negated: bool = False) -> dict[st
         "operator": "not_any_of" if negated else "any_of",
         "type": "label",
     }
+
+
+@dataclass(frozen=True)
+class SavedFilter:
+    """A filter saved on the manager (`/filters/deployments`), with its rules in the
+    words of the app's filter, as far as they go."""
+
+    id: str
+    rules: tuple[dict[str, Any], ...] = ()
+    system: bool = False
+
+    def described(self) -> str:
+        words = []
+        for rule in self.rules:
+            key, values = str(rule.get("key", "?")), rule.get("values") or []
+            shown = ",".join(str(v) for v in values) if isinstance(values, list) else "?"
+            operator = rule.get("operator")
+            if rule.get("type") == "label":
+                words.append(f"{key}{'!=' if operator == 'not_any_of' else '='}{shown}")
+            else:
+                words.append(f"{key} {str(operator).replace('_', ' ')} {shown}".strip())
+        return " ".join(words) or "no rules"
+
+    @classmethod
+    def from_json(cls, data: Any) -> SavedFilter | None:
+        if not isinstance(data, dict) or not isinstance(data.get("id"), str):
+            return None
+        rules = data.get("value")
+        return cls(
+            id=data["id"],
+            rules=tuple(r for r in rules if isinstance(r, dict)) if isinstance(rules, list) else (),
+            system=data.get("is_system_filter") is True,
+        )

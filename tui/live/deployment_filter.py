@@ -4,6 +4,7 @@
 
 - `key=value[,value]`: a label (any of the values); `key!=value`: not that label;
 - `blueprint:` (`bp:`), `site:`: the deployment's blueprint or site;
+- `filter:` a filter saved on the manager (its id);
 - `status:` a deployment status (`good`, `requires_attention`, `in_progress`), a
   latest execution's (`failed`, `completed`, `cancelled`), or `installed` /
   `not_installed`;
@@ -32,6 +33,7 @@ STATUS_PARAMS = {
     "not_installed": ("installation_status", "inactive"),
 }
 ATTRIBUTES = {"blueprint": "blueprint_id", "bp": "blueprint_id", "site": "site_name"}
+SAVED = ("filter", "saved")
 SYNTAX = "env=prod region!=eu status:failed blueprint:webapp (and words of the id)"
 _LABEL = re.compile(r"^([^=!:\s]+)(!?=)(.*)$")
 
@@ -69,19 +71,24 @@ def parse(text: str) -> DeploymentQuery:
     labels: list[dict[str, object]] = []
     params: list[tuple[str, str]] = []
     words: list[str] = []
+    saved = ""
     for word in text.split():
         label = _LABEL.match(word)
+        key, _, value = word.partition(":")
         if label is not None:
             labels.append(_label(word, label))
+        elif key.lower() in SAVED and value:
+            saved = value
         elif ":" in word:
             params.append(_named(word))
         else:
             words.append(word)
-    query = DeploymentQuery(text=" ".join(words), params=tuple(params), labels=tuple(labels))
+    query = DeploymentQuery(
+        text=" ".join(words), params=tuple(params), labels=tuple(labels), saved=saved
+    )
     if query.searches and query.unruled():
         raise FilterError(
             "labels cannot be combined with a deployment or latest execution status: "
             "the manager's label search ignores it"
         )
     return query
-

@@ -759,6 +759,14 @@ class MainScreen(Screen[None]):
     def _filter_submitted(self, event: Input.Submitted) -> None:
         self.query_one("#deployments", DeploymentsTable).focus()
 
+    def apply_filter(self, text: str) -> None:
+        """A filter chosen in the palette (a saved one): typed into the filter bar, so
+        it is seen, checked and cleared like any other."""
+        field = self.query_one("#filter", Input)
+        field.display = True
+        field.value = text  # Input.Changed applies it
+        self.query_one("#deployments", DeploymentsTable).focus()
+
     def show_deployment(self, deployment_id: str) -> None:
         """The palette's jump: the list filtered to `deployment_id` (the filter bar says
         so; esc clears it) and the cursor on it once it arrives."""
