@@ -11,7 +11,7 @@ from __future__ import annotations
 import asyncio
 import time
 from collections import Counter
-from collections.abc import Awaitable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, TypeVar
 
@@ -87,9 +87,11 @@ async def read_instances(client: ManagerClient, deployment_id: str) -> Instances
     return Instances(items=page.items, total=max(page.total, len(page.items)))
 
 
-async def read_details(client: ManagerClient, deployment_id: str) -> Details:
+async def read_details(
+    client: ManagerClient, deployment_id: str, clock: Callable[[], float] = time.time
+) -> Details:
     """The deployment whole, its evaluated outputs and capabilities and its node
-    instances, in four concurrent requests."""
+    instances, in four concurrent requests; `read_at` by `clock` (the app's)."""
     deployment, outputs, capabilities, instances = await asyncio.gather(
         _part(client.get_deployment(deployment_id)),
         _part(client.deployment_outputs(deployment_id)),
@@ -103,5 +105,5 @@ async def read_details(client: ManagerClient, deployment_id: str) -> Details:
         outputs=outputs,
         capabilities=capabilities,
         instances=instances,
-        read_at=time.time(),
+        read_at=clock(),
     )

@@ -80,7 +80,7 @@ class DeploymentScreen(Screen[None]):
 
     async def _read(self) -> None:
         self._show(loading=True)
-        self.details = await read_details(self.tui.client, self.deployment_id)
+        self.details = await read_details(self.tui.client, self.deployment_id, self.tui.clock)
         self._show()
 
     def _show(self, loading: bool = False) -> None:
