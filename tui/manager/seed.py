@@ -22,6 +22,7 @@ from tui.manager.deployments import insert_deployment, recompute_status
 from tui.manager.engine import Engine
 from tui.manager.events import event_row, insert_events
 from tui.manager.executions import execution_row, insert_execution
+from tui.manager.filters import ensure_system_filters
 from tui.manager.services import Services
 
 DEMO_BLUEPRINTS = ("webapp", "database", "analytics")
@@ -30,7 +31,8 @@ DAY = 86400.0
 
 
 def init_identity(services: Services, passwords: dict[str, str]) -> None:
-    """Tenants and the three users; passwords are (re)set on every start."""
+    """Tenants, the three users and the system filters; passwords are (re)set on every
+    start."""
     store = services.store
     with store.tx():
         for tenant in TENANTS:
@@ -44,6 +46,7 @@ def init_identity(services: Services, passwords: dict[str, str]) -> None:
         for tenant in TENANTS:
             add_membership(store, "viewer", tenant, "viewer")
         add_membership(store, "operator", DEFAULT_TENANT, "user")
+    ensure_system_filters(services)
 
 
 def demo_blueprint_text(name: str) -> str:
