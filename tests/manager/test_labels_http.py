@@ -11,7 +11,10 @@ data), analytics (dev, us-east, analytics); it saves the filter `prod-eu`.
 
 from __future__ import annotations
 
+import json
+import sqlite3
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import httpx
@@ -424,3 +427,43 @@ def test_filter_errors(http: httpx.Client) -> None:
         "bad_parameters_error",
         "Sort keys '['nosuch']' do not exist",
     )
+
+
+def test_labels_of_an_older_data_directory_move_to_their_table(manager: ManagerProcess) -> None:
+    """Schema 2 kept a deployment's labels as JSON in its row: a start moves them."""
+    manager.stop()
+    stamp = "2026-01-02T03:04:05.000Z"
+    old = [{"key": "owner", "value": "alice", "created_at": stamp, "created_by": "operator"}]
+    with sqlite3.connect(manager.data / "manager.sqlite3") as db:
+        db.execute("ALTER TABLE deployments ADD COLUMN labels TEXT")
+        db.execute("DELETE FROM deployments_labels")
+        db.execute("UPDATE deployments SET labels = ? WHERE id = 'db-main'", (json.dumps(old),))
+        db.execute("UPDATE meta SET value = '2' WHERE key = 'schema_version'")
+    db.close()
+    manager.start()
+    with admin_client(manager) as http:
+        assert http.get("/deployments/db-main").json()["labels"] == old
+        assert http.get("/labels/deployments").json()["items"] == ["owner"]
+        patched = http.patch("/deployments/db-main", json={"labels": [{"owner": "alice"}]})
+        assert patched.json()["labels"] == old
+    manager.restart()  # moved once: nothing is moved twice
+    with admin_client(manager) as http:
+        assert http.get("/deployments/db-main").json()["labels"] == old
+
+
+def test_the_scale_seed_labels_its_fleet(tmp_path: Path) -> None:
+    proc = ManagerProcess(data=tmp_path / "scale", seed="scale:100").start()
+    try:
+        with admin_client(proc) as http:
+            keys = http.get("/labels/deployments").json()["items"]
+            assert keys == ["env", "region", "team"]
+            envs = http.get("/labels/deployments/env").json()["items"]
+            assert envs == ["dev", "prod", "staging"]
+            assert len(http.get("/labels/deployments/region").json()["items"]) == 4
+            prod = search(http, rule("env", ["prod"]))
+            assert prod["metadata"]["pagination"]["total"] == 40
+            both = search(http, rule("env", ["prod"]), rule("region", ["eu-west"]))
+            assert both["metadata"]["pagination"]["total"] == 10
+            assert both["metadata"]["filtered"] == 90
+    finally:
+        proc.stop()
