@@ -467,3 +467,17 @@ def test_the_scale_seed_labels_its_fleet(tmp_path: Path) -> None:
             assert both["metadata"]["filtered"] == 90
     finally:
         proc.stop()
+
+
+def test_environment_type_is_the_csys_env_type_label(fresh: httpx.Client) -> None:
+    assert fresh.get("/deployments/web-prod").json()["environment_type"] == ""
+    labels = [{"csys-env-type": "kubernetes"}, {"env": "prod"}]
+    assert fresh.patch("/deployments/web-prod", json={"labels": labels}).status_code == 200
+    assert fresh.get("/deployments/web-prod").json()["environment_type"] == "kubernetes"
+    found = fresh.get(
+        "/deployments",
+        params={"environment_type": "kubernetes", "_include": "id,environment_type"},
+    )
+    assert found.json()["items"] == [{"id": "web-prod", "environment_type": "kubernetes"}]
+    ordered = fresh.get("/deployments", params={"_sort": "-environment_type", "_include": "id"})
+    assert ids(ordered.json())[0] == "web-prod"

@@ -80,7 +80,8 @@ def render_deployment(
     """A deployment with the keys (and workflows) of the emulated version, or those of
     `include`. `states` are its node instances' states, which decide whether each
     workflow is available; without `rendered_workflows`, master's stored form. `labels`
-    gives its labels, called only when they are shown (`deployment_labels`)."""
+    gives its labels, called only when they (or the `environment_type` they make) are
+    shown (`deployment_labels`)."""
 
     def workflows() -> Any:
         if not rendered_workflows:
@@ -88,7 +89,13 @@ def render_deployment(
         return em.workflows(render_workflows(row, states or set()))
 
     keys = em.deployment_includes if include is None else include
-    return DEPLOYMENTS.render(row, keys, workflows=workflows, labels=labels)
+
+    def environment_type() -> str:
+        return next((lb["value"] for lb in labels() if lb["key"] == "csys-env-type"), "")
+
+    return DEPLOYMENTS.render(
+        row, keys, workflows=workflows, labels=labels, environment_type=environment_type
+    )
 
 
 def deployment_labels(services: Services, pk: int) -> Callable[[], list[dict[str, Any]]]:

@@ -198,7 +198,11 @@ DEPLOYMENTS = Table(
     constant("sub_services_status", None),
     constant("sub_environments_status", None),
     constant("has_sub_deployments", False),
-    constant("environment_type", ""),
+    given(  # the value of its `csys-env-type` label, or ""
+        "environment_type",
+        sql="COALESCE((SELECT value FROM deployments_labels WHERE deployment_pk = pk "
+        "AND key = 'csys-env-type' LIMIT 1), '')",
+    ),
     constant("drifted_instances", 0),
     constant("unavailable_instances", 0),
     column("latest_execution_id", name="latest_execution"),

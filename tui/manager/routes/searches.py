@@ -100,7 +100,8 @@ def _listing(request: Request, ctx: Ctx, q: ListQuery, rules: list[dict[str, Any
     )
     pks = [r["pk"] for r in rows]
     states = deps.instance_states(ctx.services, pks) if rendered else {}
-    labels = labels_of(ctx.services.store, pks) if "labels" in include else {}
+    wanted = "labels" in include or "environment_type" in include
+    labels = labels_of(ctx.services.store, pks) if wanted else {}
     items = [
         deps.render_deployment(
             r,
