@@ -4,7 +4,9 @@ The real handler (7.0.4 `DeploymentsId.patch`) sets a small list of attributes, 
 them only from a deployment-update workflow (anything already set is a conflict
 otherwise), refuses a new blueprint outside such a workflow, and replaces the label set
 when `labels` is given. This manager runs no deployment updates, so what a client can
-change here is what an operator can change there: `labels` and `display_name`.
+change here is what an operator can change there: `labels` and `display_name`. The
+`creator` and `created_at` a snapshot restore passes (sys_admin only there) are
+ignored: new labels are made now, by the caller.
 """
 
 from __future__ import annotations
@@ -93,7 +95,6 @@ def patch_deployment(
     pairs = labels_list(body.get("labels") or []) if "labels" in body else None
     if pairs is not None:
         _check_parents(services, row, pairs)
-    creator = body.get("creator") if isinstance(body.get("creator"), str) else None
     with store.tx():
         if "display_name" in body:
             store.execute(
@@ -101,4 +102,4 @@ def patch_deployment(
                 (body["display_name"], row["pk"]),
             )
         if pairs is not None:
-            replace_labels(store, row["pk"], pairs, services.clock.stamp(), creator or username)
+            replace_labels(store, row["pk"], pairs, services.clock.stamp(), username)

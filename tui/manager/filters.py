@@ -18,6 +18,7 @@ from tui.manager.errors import BadParameters, Conflict, IllegalAction, NotFound
 from tui.manager.filter_rules import filter_rules
 from tui.manager.listing import Where
 from tui.manager.services import Services
+from tui.manager.store import marks
 
 RESERVED_PREFIX = "csys-"
 _OBJ_TYPES = (
@@ -85,7 +86,7 @@ def ensure_system_filters(services: Services) -> None:
 def visible(where: Where, tenants: list[str], identity: Identity) -> Where:
     """The filters of `tenants` and the global ones; private ones only to their
     creator or an admin."""
-    where.add(f"(tenant IN ({','.join('?' for _ in tenants)}) OR visibility = 'global')", *tenants)
+    where.add(f"(tenant IN ({marks(tenants)}) OR visibility = 'global')", *tenants)
     if not identity.is_admin:
         where.add("(visibility != 'private' OR created_by = ?)", identity.username)
     return where
