@@ -8,8 +8,9 @@ Starts `python -m tui.manager --seed scale:N` (N deployments, ten executions eac
 in a temporary data directory, reports how long seeding + start-up took (and a
 second start-up on the seeded data), then times over the loopback socket the list
 requests the TUI makes, each with the headers a real client sends, and prints
-p50 / p99 / mean latency per request. The manager is stopped and the data directory
-removed at the end.
+p50 / p99 / mean latency per request (a label search and a saved filter among them:
+the first page of deployments matching two label rules). The manager is stopped and
+the data directory removed at the end.
 """
 
 from __future__ import annotations
@@ -24,6 +25,7 @@ import tempfile
 import time
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import httpx
 
@@ -50,6 +52,13 @@ SEED_BUDGET_S = 10.0
 P50_BUDGET_MS = 50.0
 
 Params = list[tuple[str, str | int]]
+# Two label rules of the scale seed's labels (see `seed.scale_labels`): production
+# deployments in two of its four regions, 1 in 5 of the fleet.
+LABEL_RULES = [
+    {"key": "env", "values": ["prod"], "operator": "any_of", "type": "label"},
+    {"key": "region", "values": ["eu-west", "eu-central"], "operator": "any_of", "type": "label"},
+]
+SAVED_FILTER = "bench-prod-eu"
 
 
 def percentile(sorted_values: list[float], pct: float) -> float:
@@ -64,13 +73,20 @@ class Case:
     """One kind of request: `make(i)` gives the path and query of repetition `i`."""
 
     def __init__(
-        self, name: str, path: str, make: Callable[[int], Params], reps: int, tui: bool = True
+        self,
+        name: str,
+        path: str,
+        make: Callable[[int], Params],
+        reps: int,
+        tui: bool = True,
+        body: dict[str, Any] | None = None,
     ) -> None:
         self.name = name
         self.path = path
         self.make = make
         self.reps = reps
         self.tui = tui
+        self.body = body  # a POST with this JSON body (a search), else a GET
         self.times_ms: list[float] = []
         self.items: list[int] = []
         self.total: int | None = None
@@ -87,7 +103,10 @@ class Case:
     def _one(self, client: httpx.Client, i: int, record: bool) -> None:
         params = self.make(i)
         started = time.perf_counter()
-        response = client.get(self.path, params=params)
+        if self.body is None:
+            response = client.get(self.path, params=params)
+        else:
+            response = client.post(self.path, params=params, json=self.body)
         body = response.content
         elapsed = (time.perf_counter() - started) * 1000
         if response.status_code != 200:
@@ -168,6 +187,12 @@ def build_cases(count: int, latest: list[str], reps: int, ref_reps: int) -> list
     def cli_list(i: int) -> Params:
         return [("_size", 1000), ("_sort", "created_at")]
 
+    def label_page(i: int) -> Params:
+        return [("_size", 50), ("_offset", 0), ("_include", DEPLOYMENT_INCLUDE + ",labels")]
+
+    def saved_filter_page(i: int) -> Params:
+        return [*label_page(i), ("_filter_id", SAVED_FILTER)]
+
     return [
         Case("deployments page (50, _include, _sort=id)", "/deployments", dep_page, reps),
         Case("deployments page + _search", "/deployments", dep_search, reps),
@@ -176,6 +201,14 @@ def build_cases(count: int, latest: list[str], reps: int, ref_reps: int) -> list
         Case("active executions, _sort=-created_at", "/executions", active_sorted, reps),
         Case("one deployment's executions", "/executions", dep_execs, reps),
         Case("one execution's events (100)", "/events", events, reps),
+        Case(
+            "search: 2 label rules, first page (50)",
+            "/searches/deployments",
+            label_page,
+            reps,
+            body={"filter_rules": LABEL_RULES},
+        ),
+        Case("saved filter (_filter_id), first page", "/deployments", saved_filter_page, reps),
         Case(
             "cfy CLI: deployments list (1000, full)",
             "/deployments",
@@ -249,6 +282,9 @@ def main(argv: list[str] | None = None) -> int:
             )
             with client:
                 latest = latest_executions(client, args.count, 200)
+                client.put(
+                    f"/filters/deployments/{SAVED_FILTER}", json={"filter_rules": LABEL_RULES}
+                ).raise_for_status()
                 cases = build_cases(args.count, latest, args.reps, args.ref_reps)
                 bench_started = time.perf_counter()
                 for case in cases:

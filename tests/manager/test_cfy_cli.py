@@ -292,7 +292,7 @@ def test_deployments_list(shared_cfy: Cfy) -> None:
     by_id = {row["id"]: row for row in rows}
     assert by_id["web-prod"]["blueprint_id"] == "webapp"
     assert by_id["web-prod"]["display_name"] == "Web shop (production)"
-    assert by_id["web-prod"]["labels"] == '"env:prod"'
+    assert by_id["web-prod"]["labels"] == '"env:prod,region:eu-west,team:web"'
     assert by_id["web-prod"]["site_name"] == "eu-west"
     assert by_id["web-prod"]["tenant_name"] == "default_tenant"
     assert by_id["web-prod"]["installation_status"] == "active"

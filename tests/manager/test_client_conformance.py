@@ -497,7 +497,11 @@ def test_deployment_get(module_manager: ManagerProcess, admin: CloudifyClient) -
     assert web.tenant_name == "default_tenant"
     assert web.visibility == "tenant"
     assert web.inputs == {"image": "ubuntu-22.04", "replicas": 1}
-    assert [(label.key, label.value) for label in web.labels] == [("env", "prod")]
+    assert [(label.key, label.value) for label in web.labels] == [
+        ("env", "prod"),
+        ("region", "eu-west"),
+        ("team", "web"),
+    ]
     assert web.installation_status == "active"
     assert web.deployment_status == "good"
     assert web.latest_execution_workflow_id == "rolling_restart"

@@ -28,6 +28,7 @@ from tests.manager.test_client_conformance import DEFAULT_DEPLOYMENTS, client, r
 from tests.manager_process import ManagerProcess
 from tests.polling import wait_for
 from tui.cli import main
+from tui.manager.store import SCHEMA_VERSION
 
 FAILED = (
     "User unauthorized: Authentication failed for <User username=`operator`>. "
@@ -171,7 +172,7 @@ def test_an_old_data_directory_gains_the_count(tmp_path: Path) -> None:
         version = db.execute("SELECT value FROM meta WHERE key = 'schema_version'").fetchone()
     db.close()
     assert row == (2,)
-    assert version == ("2",)
+    assert version == (SCHEMA_VERSION,)
 
 
 @pytest.mark.parametrize(

@@ -3,19 +3,19 @@
 from __future__ import annotations
 
 import sqlite3
-from collections.abc import Collection
+from collections.abc import Callable, Collection
 from typing import Any
 
 from tui.manager.blueprints import node_instance_id, workflow_is_available
 from tui.manager.columns import dumps, loads
 from tui.manager.errors import (
-    BadParameters,
     Conflict,
     DependentExists,
     MissingRequiredInput,
     NotFound,
     UnknownInput,
 )
+from tui.manager.labels import add_labels, delete_labels, labels_list, labels_of
 from tui.manager.services import Services
 from tui.manager.statuses import ACTIVE_STATES, WAITING_STATES
 from tui.manager.store import marks
@@ -75,10 +75,13 @@ def render_deployment(
     include: Collection[str] | None = None,
     *,
     rendered_workflows: bool = True,
+    labels: Callable[[], list[dict[str, Any]]],
 ) -> dict[str, Any]:
     """A deployment with the keys (and workflows) of the emulated version, or those of
     `include`. `states` are its node instances' states, which decide whether each
-    workflow is available; without `rendered_workflows`, master's stored form."""
+    workflow is available; without `rendered_workflows`, master's stored form. `labels`
+    gives its labels, called only when they (or the `environment_type` they make) are
+    shown (`deployment_labels`)."""
 
     def workflows() -> Any:
         if not rendered_workflows:
@@ -86,7 +89,18 @@ def render_deployment(
         return em.workflows(render_workflows(row, states or set()))
 
     keys = em.deployment_includes if include is None else include
-    return DEPLOYMENTS.render(row, keys, workflows=workflows)
+
+    def environment_type() -> str:
+        return next((lb["value"] for lb in labels() if lb["key"] == "csys-env-type"), "")
+
+    return DEPLOYMENTS.render(
+        row, keys, workflows=workflows, labels=labels, environment_type=environment_type
+    )
+
+
+def deployment_labels(services: Services, pk: int) -> Callable[[], list[dict[str, Any]]]:
+    """The `labels` of one deployment for `render_deployment`, read when shown."""
+    return lambda: labels_of(services.store, [pk])[pk]
 
 
 def create_environment_parameters(
@@ -97,12 +111,11 @@ def create_environment_parameters(
     absent) and, when there are any, the labels without their timestamps. The labels
     were checked by `insert_deployment` already."""
     parameters: dict[str, Any] = {"inputs": inputs, "display_name": request.get("display_name")}
-    labels = request.get("labels") or []
+    labels = labels_list(request.get("labels") or [])
     if labels:
         parameters["labels"] = [
             {"key": key, "value": value, "created_at": None, "created_by": None}
-            for label in labels
-            for key, value in label.items()
+            for key, value in labels
         ]
     return parameters
 
@@ -172,7 +185,7 @@ def insert_deployment(
     """Insert a deployment row and its node instances (state `uninitialized`)."""
     stamp = stamp or services.clock.stamp()
     resolved = _resolve_inputs(plan.get("inputs") or {}, inputs or {})
-    label_rows = _label_rows(labels or [], stamp, created_by)
+    label_pairs = labels_list(labels or [])
     cursor = services.store.insert(
         "deployments",
         {
@@ -191,7 +204,6 @@ def insert_deployment(
             "capabilities": dumps(plan.get("capabilities") or {}),
             "workflows": dumps(plan["workflows"]),
             "nodes": dumps(plan["nodes"]),
-            "labels": dumps(label_rows),
             "groups_": dumps(plan.get("groups") or {}),
             "scaling_groups": dumps({}),
             "policy_types": dumps({}),
@@ -205,6 +217,7 @@ def insert_deployment(
     pk = cursor.lastrowid
     assert pk is not None
     _insert_instances(services, pk, f"{tenant}/{dep_id}", plan["nodes"])
+    add_labels(services.store, pk, label_pairs, stamp, created_by)
     return pk
 
 
@@ -218,17 +231,6 @@ def _insert_instances(services: Services, pk: int, key: str, nodes: list[dict[st
             for index in range(node["instances"])
         ],
     )
-
-
-def _label_rows(labels: list[dict[str, Any]], stamp: str, created_by: str) -> list[dict[str, Any]]:
-    """The stored labels: each given as a one-entry dict, stored with when and by whom."""
-    rows = []
-    for label in labels:
-        if not isinstance(label, dict) or len(label) != 1:
-            raise BadParameters("Labels must be a list of 1-entry dictionaries")
-        ((key, value),) = label.items()
-        rows.append({"key": key, "value": value, "created_at": stamp, "created_by": created_by})
-    return rows
 
 
 def check_new_deployment(services: Services, tenant: str, dep_id: str) -> None:
@@ -275,4 +277,5 @@ def delete_deployment(services: Services, tenant: str, dep_id: str, force: bool)
             "DELETE FROM executions WHERE tenant = ? AND deployment_id = ?", (tenant, dep_id)
         )
         services.store.execute("DELETE FROM node_instances WHERE deployment_pk = ?", (row["pk"],))
+        delete_labels(services.store, row["pk"])
         services.store.execute("DELETE FROM deployments WHERE pk = ?", (row["pk"],))

@@ -64,6 +64,24 @@ NotFound = _error("NotFound", "not_found_error", 404)
 Unauthorized = _error("Unauthorized", "unauthorized_error", 401)
 Forbidden = _error("Forbidden", "forbidden_error", 403)
 PayloadTooLarge = _error("PayloadTooLarge", "payload_too_large_error", 413)
+OnlyDeploymentUpdate = _error("OnlyDeploymentUpdate", "only_deployment_update", 403)
+ParentNotFound = _error("ParentNotFound", "deployment_parent_not_found_error", 404)
+
+
+class BadFilterRule(ManagerError):
+    """`invalid_filter_rule`: the body also names the rule (`err_filter_rule`, as it was
+    given) and the reason (`err_reason`)."""
+
+    error_code = "invalid_filter_rule"
+    status_code = 400
+
+    def __init__(self, rule: Any, reason: str = "") -> None:
+        super().__init__(f"The filter rule {rule!r} is not in the right format. {reason}")
+        self.rule = rule
+        self.reason = reason
+
+    def body(self) -> dict[str, Any]:
+        return {"err_filter_rule": self.rule, "err_reason": self.reason, **super().body()}
 
 
 class ValidationError(BadParameters):

@@ -41,6 +41,7 @@ from typing import Any
 from tui.manager import secrets
 from tui.manager.columns import loads
 from tui.manager.errors import BadParameters, FunctionsEvaluation, ManagerError, crash
+from tui.manager.labels import labels_of
 from tui.manager.services import Services
 from tui.manager.store import marks
 
@@ -375,10 +376,14 @@ class Evaluator:
                 f"Cannot retrieve this entity-property pair: {entity}-{prop}"
             ) from None
 
+    def _label_rows(self) -> list[dict[str, Any]]:
+        pk = self.deployment["pk"]
+        return labels_of(self.services.store, [pk])[pk]
+
     def _labels(self, key: Any) -> list[Any]:
         """The distinct values of the deployment's label `key`, oldest first."""
         labels = sorted(
-            (label for label in loads(self.deployment["labels"], []) if label["key"] == key),
+            (label for label in self._label_rows() if label["key"] == key),
             key=lambda label: (label.get("created_at") or "", str(label["value"])),
         )
         values: list[Any] = []
@@ -441,11 +446,7 @@ class Evaluator:
                 f"property string (one of: ids, names, count), but got {prop}",
                 WHERE,
             )
-        ids = [
-            label["value"]
-            for label in loads(self.deployment["labels"], [])
-            if label["key"] == "csys-consumer-id"
-        ]
+        ids = [label["value"] for label in self._label_rows() if label["key"] == "csys-consumer-id"]
         if prop == "ids":
             return ids
         if prop == "count":

@@ -28,6 +28,8 @@ from typing import Any
 from urllib.parse import quote
 
 from tui.manager import secret_schema
+from tui.manager.bodies import param as _param
+from tui.manager.bodies import visibility as _visibility
 from tui.manager.columns import loads
 from tui.manager.errors import (
     BadParameters,
@@ -206,30 +208,6 @@ def render_listed(row: sqlite3.Row) -> dict[str, Any]:
 
 
 # -- writing --------------------------------------------------------------------------------
-
-
-def _param(body: dict[str, Any], name: str, kind: type | None, required: bool = False) -> Any:
-    """The real `get_json_and_verify_params` for one key: missing, or of a wrong type."""
-    if name not in body:
-        if required:
-            raise BadParameters(f"Missing {name} in json request body")
-        return None
-    value = body[name]
-    if kind is not None and not isinstance(value, kind):
-        raise BadParameters(
-            f"{name} parameter is expected to be of type {kind.__name__} but is of type "
-            f"{type(value).__name__}"
-        )
-    return value
-
-
-def _visibility(body: dict[str, Any], valid: tuple[str, ...], required: bool = False) -> Any:
-    visibility = _param(body, "visibility", str, required)
-    if visibility is not None and visibility not in valid:
-        raise BadParameters(
-            f"Invalid visibility: `{visibility}`. Valid visibility's values are: {list(valid)}"
-        )
-    return visibility
 
 
 def _require_global(caller: Caller) -> None:

@@ -14,7 +14,7 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
-from tui.manager.auth import DEFAULT_TENANT, SECOND_TENANT, add_membership, set_user
+from tui.manager.auth import DEFAULT_TENANT, SECOND_TENANT, Identity, add_membership, set_user
 from tui.manager.blueprints import node_instance_id, parse_blueprint
 from tui.manager.clock import FrozenClock, format_timestamp
 from tui.manager.columns import dumps, loads
@@ -22,6 +22,7 @@ from tui.manager.deployments import insert_deployment, recompute_status
 from tui.manager.engine import Engine
 from tui.manager.events import event_row, insert_events
 from tui.manager.executions import execution_row, insert_execution
+from tui.manager.filters import create_filter, ensure_system_filters
 from tui.manager.services import Services
 
 DEMO_BLUEPRINTS = ("webapp", "database", "analytics")
@@ -30,7 +31,8 @@ DAY = 86400.0
 
 
 def init_identity(services: Services, passwords: dict[str, str]) -> None:
-    """Tenants and the three users; passwords are (re)set on every start."""
+    """Tenants, the three users and the system filters; passwords are (re)set on every
+    start."""
     store = services.store
     with store.tx():
         for tenant in TENANTS:
@@ -44,6 +46,7 @@ def init_identity(services: Services, passwords: dict[str, str]) -> None:
         for tenant in TENANTS:
             add_membership(store, "viewer", tenant, "viewer")
         add_membership(store, "operator", DEFAULT_TENANT, "user")
+    ensure_system_filters(services)
 
 
 def demo_blueprint_text(name: str) -> str:
@@ -213,6 +216,33 @@ class HistoryReplay:
         return exec_id
 
 
+def _labels(env: str, region: str, team: str) -> list[dict[str, Any]]:
+    """The labels every seeded deployment has."""
+    return [{"env": env}, {"region": region}, {"team": team}]
+
+
+def _saved_filter(services: Services, tenant: str) -> None:
+    """The demo's saved filter: production deployments in the EU."""
+    create_filter(
+        services,
+        tenant,
+        Identity("admin", "sys_admin"),
+        "prod-eu",
+        {
+            "filter_rules": [
+                {"key": "env", "values": ["prod"], "operator": "any_of", "type": "label"},
+                {
+                    "key": "region",
+                    "values": ["eu-west", "eu-central"],
+                    "operator": "any_of",
+                    "type": "label",
+                },
+            ],
+            "visibility": "tenant",
+        },
+    )
+
+
 def seed_demo(services: Services) -> None:
     """At least 6 deployments over 3 blueprints and 2 tenants, with some history."""
     now = services.clock.now()
@@ -233,7 +263,7 @@ def seed_demo(services: Services) -> None:
         "web-prod",
         "webapp",
         display_name="Web shop (production)",
-        labels=[{"env": "prod"}],
+        labels=_labels("prod", "eu-west", "web"),
         site_name="eu-west",
     )
     replay.run(default, "web-prod", "install", {})
@@ -242,27 +272,74 @@ def seed_demo(services: Services) -> None:
         "web-staging",
         "webapp",
         display_name="Web shop (staging)",
-        labels=[{"env": "staging"}],
+        labels=_labels("staging", "eu-west", "web"),
     )
     replay.run(default, "web-staging", "install", {})
-    replay.deployment(default, "db-main", "database", display_name="Main database")
+    replay.deployment(
+        default,
+        "db-main",
+        "database",
+        display_name="Main database",
+        labels=_labels("prod", "eu-west", "data"),
+    )
     replay.run(default, "db-main", "install", {})
-    replay.deployment(default, "db-replica", "database", display_name="Read replica")
-    replay.deployment(default, "analytics", "analytics", display_name="Analytics workers")
+    replay.deployment(
+        default,
+        "db-replica",
+        "database",
+        display_name="Read replica",
+        labels=_labels("prod", "eu-central", "data"),
+    )
+    replay.deployment(
+        default,
+        "analytics",
+        "analytics",
+        display_name="Analytics workers",
+        labels=_labels("dev", "us-east", "analytics"),
+    )
     replay.run(default, "analytics", "install", {})
     replay.at(now - 2 * DAY)
-    replay.deployment(eu, "web-eu", "webapp", display_name="Web shop (EU region)")
+    replay.deployment(
+        eu,
+        "web-eu",
+        "webapp",
+        display_name="Web shop (EU region)",
+        labels=_labels("prod", "eu-central", "web"),
+    )
     replay.run(eu, "web-eu", "install", {}, user="admin")
-    replay.deployment(eu, "db-eu", "database", display_name="EU database")
+    replay.deployment(
+        eu,
+        "db-eu",
+        "database",
+        display_name="EU database",
+        labels=_labels("prod", "eu-central", "data"),
+    )
     replay.at(now - 1 * DAY)
     replay.run(default, "web-prod", "rolling_restart", {"batch_size": 2})
     replay.run(default, "db-main", "backup", {"destination": "s3://backups/nightly"})
     replay.run(default, "web-staging", "check_status", {})
+    _saved_filter(replay.services, default)
     services.store.set_meta("seed", "demo")
 
 
+SCALE_ENVS = ("prod", "prod", "staging", "staging", "dev")
+SCALE_REGIONS = ("eu-west", "eu-central", "us-east", "ap-south")
+SCALE_TEAMS = ("web", "data", "platform", "analytics", "payments")
+
+
+def scale_labels(i: int) -> list[tuple[str, str]]:
+    """The labels of the scale seed's deployment `i`: env (2 in 5 prod, 2 in 5 staging,
+    1 in 5 dev), region (4) and team (5), in patterns that do not follow one another or
+    the blueprint, so that rules combining them select fleets of different sizes."""
+    return [
+        ("env", SCALE_ENVS[i % 5]),
+        ("region", SCALE_REGIONS[(i // 5) % 4]),
+        ("team", SCALE_TEAMS[(i // 20) % 5]),
+    ]
+
+
 def seed_scale(services: Services, count: int) -> None:
-    """`count` deployments with ten executions each, in bulk (no engine)."""
+    """`count` labelled deployments with ten executions each, in bulk (no engine)."""
     rng = random.Random(1234)
     now = services.clock.now()
     store = services.store
@@ -343,6 +420,15 @@ def seed_scale(services: Services, count: int) -> None:
                     ],
                 )
             created_deployments.append((pk, dep_id, blueprint, created))
+        store.executemany(
+            "INSERT INTO deployments_labels (deployment_pk, key, value, created_at, created_by) "
+            "VALUES (?, ?, ?, ?, 'admin')",
+            [
+                (pk, key, value, format_timestamp(created))
+                for i, (pk, _, _, created) in enumerate(created_deployments)
+                for key, value in scale_labels(i)
+            ],
+        )
         for i, (pk, dep_id, blueprint, created) in enumerate(created_deployments):
             dep = store.one("SELECT display_name FROM deployments WHERE pk = ?", (pk,))
             deployment = {

@@ -7,6 +7,7 @@ that was acknowledged.
 
 from __future__ import annotations
 
+import json
 import sqlite3
 from collections.abc import Iterable, Iterator, Mapping, Sequence, Sized
 from contextlib import contextmanager
@@ -15,7 +16,7 @@ from typing import Any
 
 from tui.manager.tables import SCHEMA
 
-SCHEMA_VERSION = "2"
+SCHEMA_VERSION = "3"
 
 
 def marks(values: Sized) -> str:
@@ -43,7 +44,10 @@ class Store:
         """Bring a data directory of an older version up to this schema: `CREATE TABLE
         IF NOT EXISTS` leaves an existing table as it was."""
         users = {row["name"] for row in self.all("PRAGMA table_info(users)")}
+        deployments = {row["name"] for row in self.all("PRAGMA table_info(deployments)")}
         with self.tx():
+            if "labels" in deployments:  # schema 2: labels as JSON in the deployment's row
+                self._move_labels()
             if "failed_logins_counter" not in users:  # schema 1: no lock-out counting
                 self.execute(
                     "ALTER TABLE users ADD COLUMN failed_logins_counter INTEGER NOT NULL DEFAULT 0"
@@ -51,6 +55,21 @@ class Store:
                 self.execute("ALTER TABLE users ADD COLUMN last_failed_login_at TEXT")
             if self.get_meta("schema_version") != SCHEMA_VERSION:
                 self.set_meta("schema_version", SCHEMA_VERSION)
+
+    def _move_labels(self) -> None:
+        """Labels kept as JSON in a deployment's row (schema 2) go to their own table,
+        once: the column is emptied and no longer written."""
+        rows = self.all("SELECT pk, labels FROM deployments WHERE labels IS NOT NULL")
+        self.executemany(
+            "INSERT OR IGNORE INTO deployments_labels "
+            "(deployment_pk, key, value, created_at, created_by) VALUES (?,?,?,?,?)",
+            [
+                (row["pk"], label["key"], label["value"], label["created_at"], label["created_by"])
+                for row in rows
+                for label in json.loads(row["labels"])
+            ],
+        )
+        self.execute("UPDATE deployments SET labels = NULL WHERE labels IS NOT NULL")
 
     def close(self) -> None:
         self.conn.close()

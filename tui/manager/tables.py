@@ -179,7 +179,7 @@ DEPLOYMENTS = Table(
     column("runtime_only_evaluation", "INTEGER", BOOL),
     constant("permalink", None),
     given("workflows", "TEXT"),
-    column("labels", "TEXT", json=list, filter=False, sort=False),
+    given("labels", filter=False, sort=False),  # from `deployments_labels`
     constant("deployment_groups", [], filter=False),
     column(
         "installation_status",
@@ -198,7 +198,11 @@ DEPLOYMENTS = Table(
     constant("sub_services_status", None),
     constant("sub_environments_status", None),
     constant("has_sub_deployments", False),
-    constant("environment_type", ""),
+    given(  # the value of its `csys-env-type` label, or ""
+        "environment_type",
+        sql="COALESCE((SELECT value FROM deployments_labels WHERE deployment_pk = pk "
+        "AND key = 'csys-env-type' LIMIT 1), '')",
+    ),
     constant("drifted_instances", 0),
     constant("unavailable_instances", 0),
     column("latest_execution_id", name="latest_execution"),
@@ -208,6 +212,42 @@ DEPLOYMENTS = Table(
     constant("deployment_group_id", None, shown=False),
     stored("nodes", "TEXT"),
     constraints=("UNIQUE (tenant, id)",),
+)
+
+# A deployment's labels (see labels.py): one row per label, found by key and value
+# through `deployments_labels_by_key` when rules filter deployments by them.
+DEPLOYMENTS_LABELS = Table(
+    "deployments_labels",
+    stored("deployment_pk", "INTEGER NOT NULL"),
+    stored("key", "TEXT NOT NULL"),
+    stored("value", "TEXT NOT NULL"),
+    stored("created_at", "TEXT"),
+    stored("created_by", "TEXT"),
+    constraints=("UNIQUE (deployment_pk, key, value)",),
+)
+
+
+def _rules_of(kind: str) -> Render:
+    return lambda row: [rule for rule in loads(row["value"], []) if rule["type"] == kind]
+
+
+# A saved deployments filter (`/filters/deployments`, see filters.py): its rules as
+# JSON in `value`, shown again split by type. A system filter is global and can be
+# neither changed nor deleted.
+DEPLOYMENTS_FILTERS = Table(
+    "deployments_filters",
+    column("created_at", "TEXT"),
+    column("id", "TEXT NOT NULL"),
+    column("visibility", "TEXT NOT NULL"),
+    column("value", "TEXT", json=list),
+    column("updated_at", "TEXT"),
+    column("is_system_filter", "INTEGER NOT NULL DEFAULT 0", BOOL),
+    column("tenant_name", "TEXT NOT NULL", name="tenant"),
+    column("created_by", "TEXT"),
+    *_visibility(),
+    column("labels_filter_rules", sql="NULL", render=_rules_of("label"), sort=False),
+    column("attrs_filter_rules", sql="NULL", render=_rules_of("attribute"), sort=False),
+    constraints=("PRIMARY KEY (tenant, id)",),
 )
 
 NODE_INSTANCES = Table(
@@ -352,6 +392,10 @@ CREATE INDEX IF NOT EXISTS events_by_deployment ON events (tenant, deployment_id
 CREATE INDEX IF NOT EXISTS events_by_tenant_execution
     ON events (tenant, execution_id, reported_timestamp, timestamp, storage_id);
 CREATE INDEX IF NOT EXISTS secrets_by_key ON secrets (key);
+-- Label rules: the deployments with a key (and value), without reading any deployment.
+CREATE INDEX IF NOT EXISTS deployments_labels_by_key
+    ON deployments_labels (key, value, deployment_pk);
+CREATE INDEX IF NOT EXISTS deployments_filters_by_id ON deployments_filters (id);
 """
 
 # A deployment with its latest execution's columns, as the deployment shows them.
@@ -378,6 +422,8 @@ TABLES = (
     TOKENS,
     BLUEPRINTS,
     DEPLOYMENTS,
+    DEPLOYMENTS_LABELS,
+    DEPLOYMENTS_FILTERS,
     NODE_INSTANCES,
     EXECUTIONS,
     EVENTS,

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import sqlite3
 from typing import Any
 
 from starlette.datastructures import QueryParams
@@ -14,54 +13,12 @@ from starlette.routing import Route
 from tui.manager import deployments as deps
 from tui.manager import executions as execs
 from tui.manager.columns import loads
+from tui.manager.deployment_patch import patch_deployment
 from tui.manager.endpoint import API, Ctx, endpoint
 from tui.manager.errors import BadParameters, NotFound
-from tui.manager.listing import (
-    ListQuery,
-    Where,
-    envelope,
-    page,
-    parse_include,
-    parse_list_query,
-    query_bool,
-)
+from tui.manager.listing import parse_include, parse_list_query, query_bool
+from tui.manager.routes.searches import deployments_page
 from tui.manager.versions import emulation
-
-
-def _page(request: Request, ctx: Ctx, q: ListQuery) -> tuple[list[sqlite3.Row], int]:
-    """The deployments of a list query, with `_search` (in ids) and `_search_name`."""
-    filter_id = (q.flags.get("_filter_id") or [""])[-1]
-    if filter_id:  # this manager has no saved filters: the real lookup's 404
-        raise NotFound(f"Requested `DeploymentsFilter` with ID `{filter_id}` was not found")
-    fields = emulation(ctx.services.emulate).deployment_fields
-    where = Where().within("tenant", ctx.tenants(request)).filtered(fields, q.filters)
-    for flag, column in (("_search", "id"), ("_search_name", "display_name")):
-        for value in q.flags.get(flag, []):
-            where.add(f"instr(lower({column}), lower(?)) > 0", value)
-    tiebreak = ("created_at ASC", "pk ASC")
-    return page(ctx.services.store, q, "deployments_v", fields, where, tiebreak, key="pk")
-
-
-@endpoint("deployment_list")
-async def deployments_list(request: Request, ctx: Ctx) -> Any:
-    em = emulation(ctx.services.emulate)
-    q = parse_list_query(
-        request.query_params,
-        filterable=em.deployment_fields,
-        sortable=em.deployment_fields,
-        includable=em.deployment_includes,
-    )
-    rows, total = _page(request, ctx, q)
-    include = em.deployment_includes if q.include is None else q.include
-    rendered = "workflows" in include and not (
-        em.list_workflows_need_get_data and not query_bool(request.query_params, "_get_data")
-    )
-    states = deps.instance_states(ctx.services, [r["pk"] for r in rows]) if rendered else {}
-    items = [
-        deps.render_deployment(r, em, states.get(r["pk"]), include, rendered_workflows=rendered)
-        for r in rows
-    ]
-    return envelope(items, total, q)
 
 
 @endpoint("deployment_get")
@@ -70,7 +27,8 @@ async def deployment_get(request: Request, ctx: Ctx) -> Any:
     include = parse_include(request.query_params, em.deployment_includes)
     row = deps.get_deployment(ctx.services, ctx.tenant or "", request.path_params["dep_id"])
     states = deps.instance_states(ctx.services, [row["pk"]])[row["pk"]]
-    return deps.render_deployment(row, em, states, include)
+    labels = deps.deployment_labels(ctx.services, row["pk"])
+    return deps.render_deployment(row, em, states, include, labels=labels)
 
 
 def _create(ctx: Ctx, dep_id: str) -> tuple[int, str]:
@@ -133,8 +91,21 @@ async def deployment_create(request: Request, ctx: Ctx) -> Any:
     states = deps.instance_states(ctx.services, [pk])[pk]
     # master's PUT is marshalled without `_get_data` too
     rendered = not em.list_workflows_need_get_data
-    item = deps.render_deployment(row, em, states, rendered_workflows=rendered)
+    labels = deps.deployment_labels(ctx.services, pk)
+    item = deps.render_deployment(row, em, states, rendered_workflows=rendered, labels=labels)
     return JSONResponse(item, status_code=201)
+
+
+@endpoint("deployment_update", body=True)
+async def deployment_update(request: Request, ctx: Ctx) -> Any:
+    """`PATCH /deployments/<id>`: its labels (the whole set) and display name."""
+    dep_id = request.path_params["dep_id"]
+    patch_deployment(ctx.services, ctx.tenant or "", dep_id, ctx.body, ctx.identity.username)
+    row = deps.get_deployment(ctx.services, ctx.tenant or "", dep_id)
+    em = emulation(ctx.services.emulate)
+    states = deps.instance_states(ctx.services, [row["pk"]])[row["pk"]]
+    labels = deps.deployment_labels(ctx.services, row["pk"])
+    return deps.render_deployment(row, em, states, labels=labels)
 
 
 @endpoint("deployment_delete")
@@ -161,7 +132,7 @@ async def workflows_list(request: Request, ctx: Ctx) -> Any:
         QueryParams(kept), filterable=em.deployment_fields, sortable=(), includable=()
     )
     q.get_all = True
-    rows, _ = _page(request, ctx, q)
+    rows, _, _ = deployments_page(request, ctx, q)
     states = deps.instance_states(ctx.services, [r["pk"] for r in rows])
     seen: dict[str, dict[str, Any]] = {}
     for row in rows:
@@ -175,9 +146,9 @@ async def workflows_list(request: Request, ctx: Ctx) -> Any:
 
 
 ROUTES = [
-    Route(f"{API}/deployments", deployments_list, methods=["GET"]),
     Route(f"{API}/deployments/{{dep_id}}", deployment_get, methods=["GET"]),
     Route(f"{API}/deployments/{{dep_id}}", deployment_create, methods=["PUT"]),
+    Route(f"{API}/deployments/{{dep_id}}", deployment_update, methods=["PATCH"]),
     Route(f"{API}/deployments/{{dep_id}}", deployment_delete, methods=["DELETE"]),
     Route(f"{API}/workflows", workflows_list, methods=["GET"]),
 ]
