@@ -10,10 +10,11 @@ from urllib.parse import parse_qs
 
 import pytest
 from textual.pilot import Pilot
+from textual.widgets import Input
 
 from tests.hardening.conftest import LoggedManager, wire_manager
 from tests.ui.conftest import make_app, wait_until
-from tests.ui.helpers import main, palette_would_run, ready, select_deployment, table
+from tests.ui.helpers import http, main, palette_would_run, ready, select_deployment, table
 from tui.app import CfyTuiApp
 from tui.widgets.panes import BUILT_IN_PLUGIN
 
@@ -116,3 +117,72 @@ async def test_custom_workflows_come_before_the_built_in_ones(wire: LoggedManage
         built_in = [w.name for w in detail.workflows if w.plugin == BUILT_IN_PLUGIN]
         assert custom and built_in
         assert table(app, "workflows").keys == custom + built_in
+
+
+async def test_a_label_filter_is_the_manager_s_label_search(wire: LoggedManager) -> None:
+    app = make_app(wire)
+    async with app.run_test(size=(260, 40)) as pilot:  # wide enough for the labels
+        await select_deployment(pilot, app, "web-prod")
+        deployments = table(app, "deployments")
+        labels = {
+            d.id: {(label.key, label.value) for label in d.labels}
+            for d in main(app).snapshot.deployments
+        }
+        prod_web = sorted(
+            d for d, pairs in labels.items() if {("env", "prod"), ("team", "web")} <= pairs
+        )
+        assert prod_web and len(prod_web) < len(labels)
+        assert "env=prod" in deployments.get_cell("web-prod", "labels").plain
+        mark = wire.mark()
+        await pilot.press("slash", *"env=prod team=web")
+        await wait_until(pilot, lambda: deployments.keys == prod_web, what="prod web deployments")
+        searches = [
+            r for r in wire.requests_since(mark) if r["path"].startswith("/api/v3.1/searches/")
+        ]
+        assert searches and searches[-1]["method"] == "POST"
+        assert searches[-1]["body"] == {
+            "filter_rules": [
+                {"key": "env", "values": ["prod"], "operator": "any_of", "type": "label"},
+                {"key": "team", "values": ["web"], "operator": "any_of", "type": "label"},
+            ]
+        }
+        assert "matching “env=prod team=web”" in str(
+            main(app).query_one("#deployments-pane").border_title
+        )
+        # A status beside labels is not something the manager's search can do: said,
+        # and the list stays what it was.
+        field = main(app).query_one("#filter", Input)
+        field.insert_text_at_cursor(" status:failed")  # pasted: one change
+        await wait_until(
+            pilot,
+            lambda: (
+                "filter not applied" in str(main(app).query_one("#deployments-pane").border_title)
+            ),
+            what="the reason",
+        )
+        assert field.has_class("-invalid")
+        assert deployments.keys == prod_web
+
+
+async def test_a_saved_filter_from_the_palette(wire: LoggedManager) -> None:
+    app = make_app(wire)
+    async with app.run_test(size=(120, 36)) as pilot:
+        await ready(pilot, app)
+        deployments = table(app, "deployments")
+        with http(wire) as client:
+            saved = client.get("/filters/deployments/prod-eu").json()
+            expected = client.get(
+                "/deployments", params={"_filter_id": "prod-eu", "_include": "id", "_sort": "id"}
+            ).json()
+        wanted = [d["id"] for d in expected["items"]]
+        assert wanted and saved["id"] == "prod-eu"
+        await pilot.press("ctrl+p")
+        await pilot.press(*"prod-eu")
+        await wait_until(
+            pilot,
+            lambda: palette_would_run(app, "Filter deployments: prod-eu"),
+            what="the saved filter",
+        )
+        await pilot.press("enter")
+        await wait_until(pilot, lambda: deployments.keys == wanted, what="its deployments")
+        assert main(app).snapshot.search == "filter:prod-eu"

@@ -298,3 +298,47 @@ def test_watch_bar_with_a_pinned_execution(frozen_manager: ManagerProcess, snap:
 
     app = make_app(frozen_manager, frozen=True)
     assert snap(app, terminal_size=(120, 30), run_before=run_before)
+
+
+def shown(screen: str, ready: Callable[[Any], Any]) -> Callable[[Pilot[Any]], Any]:
+    """Wait for `screen` in front and `ready(screen)` truthy."""
+
+    async def wait(pilot: Pilot[Any]) -> None:
+        app = pilot.app
+        await wait_until(
+            pilot,
+            lambda: type(app.screen).__name__ == screen and ready(app.screen),
+            what=screen,
+        )
+
+    return wait
+
+
+def test_deployment_details(frozen_manager: ManagerProcess, snap: Snap) -> None:
+    async def run_before(pilot: Pilot[Any]) -> None:
+        await select_deployment(pilot, pilot.app, "web-prod")  # type: ignore[arg-type]
+        await pilot.press("d")
+        await shown("DeploymentScreen", lambda s: s.details is not None)(pilot)
+
+    app = make_app(frozen_manager, frozen=True)
+    assert snap(app, terminal_size=(120, 36), run_before=run_before)
+
+
+def test_node_instances_80x24(frozen_manager: ManagerProcess, snap: Snap) -> None:
+    async def run_before(pilot: Pilot[Any]) -> None:
+        await select_deployment(pilot, pilot.app, "web-canary")  # type: ignore[arg-type]
+        await pilot.press("n")
+        await shown("NodeInstancesScreen", lambda s: s.table.row_count > 0)(pilot)
+
+    app = make_app(frozen_manager, frozen=True)
+    assert snap(app, terminal_size=(80, 24), run_before=run_before)
+
+
+def test_execution_history(frozen_manager: ManagerProcess, snap: Snap) -> None:
+    async def run_before(pilot: Pilot[Any]) -> None:
+        await select_deployment(pilot, pilot.app, "web-prod")  # type: ignore[arg-type]
+        await pilot.press("X")
+        await shown("FleetScreen", lambda s: s.table.row_count > 0)(pilot)
+
+    app = make_app(frozen_manager, frozen=True)
+    assert snap(app, terminal_size=(120, 30), run_before=run_before)
