@@ -29,7 +29,14 @@ from tests.manager_process import PASSWORDS, ManagerProcess
 
 pytestmark = pytest.mark.slow
 
-DEFAULT_DEPLOYMENTS = {"web-prod", "web-staging", "db-main", "db-replica", "analytics"}
+DEFAULT_DEPLOYMENTS = {
+    "web-prod",
+    "web-staging",
+    "db-main",
+    "db-replica",
+    "analytics",
+    "web-canary",
+}
 EU_DEPLOYMENTS = {"web-eu", "db-eu"}
 END_STATES = {"terminated", "failed", "cancelled"}
 UUID = r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}"

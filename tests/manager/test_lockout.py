@@ -171,7 +171,7 @@ def test_an_old_data_directory_gains_the_count(tmp_path: Path) -> None:
         version = db.execute("SELECT value FROM meta WHERE key = 'schema_version'").fetchone()
     db.close()
     assert row == (2,)
-    assert version == ("2",)
+    assert version == ("3",)
 
 
 @pytest.mark.parametrize(
