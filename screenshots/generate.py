@@ -39,6 +39,8 @@ from tui.screens.confirm import ConfirmScreen  # noqa: E402
 
 OUT = Path(__file__).resolve().parent
 SIZE = (140, 38)
+# The demo deployment whose install failed half-way (tui/manager/seed.py).
+HALF_INSTALLED = "web-canary"
 Scene = Callable[[Any, CfyTuiApp, ManagerProcess], Awaitable[None]]
 
 
@@ -104,6 +106,37 @@ async def settings_view(pilot: Any, app: CfyTuiApp, manager: ManagerProcess) -> 
     await wait_until(pilot, lambda: type(app.screen).__name__ == "SettingsScreen", what="view")
 
 
+async def details_view(pilot: Any, app: CfyTuiApp, manager: ManagerProcess) -> None:
+    await select_deployment(pilot, app, "web-prod")
+    await pilot.press("d")
+    await wait_until(
+        pilot,
+        lambda: type(app.screen).__name__ == "DeploymentScreen" and app.screen.details,
+        what="the details",
+    )
+
+
+async def instances_view(pilot: Any, app: CfyTuiApp, manager: ManagerProcess) -> None:
+    await select_deployment(pilot, app, HALF_INSTALLED)
+    await pilot.press("n")
+    await wait_until(
+        pilot,
+        lambda: type(app.screen).__name__ == "NodeInstancesScreen" and app.screen.table.row_count,
+        what="the instances",
+    )
+
+
+async def fleet_view(pilot: Any, app: CfyTuiApp, manager: ManagerProcess) -> None:
+    await running_reindex(pilot, app, manager)
+    start_via_http(manager, "web-staging", "check_status")
+    await pilot.press("x")
+    await wait_until(
+        pilot,
+        lambda: type(app.screen).__name__ == "FleetScreen" and app.screen.table.row_count >= 2,
+        what="the running executions",
+    )
+
+
 SCENES: dict[str, Scene] = {
     "main": main_screen,
     "start-form": start_form,
@@ -111,6 +144,9 @@ SCENES: dict[str, Scene] = {
     "cancel-dialog": cancel_dialog,
     "execution": execution_screen,
     "settings": settings_view,
+    "details": details_view,
+    "instances": instances_view,
+    "fleet": fleet_view,
 }
 
 

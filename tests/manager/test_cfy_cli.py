@@ -29,7 +29,14 @@ from tests.manager_process import PASSWORDS, ManagerProcess
 
 pytestmark = pytest.mark.slow
 
-DEFAULT_DEPLOYMENTS = {"web-prod", "web-staging", "db-main", "db-replica", "analytics"}
+DEFAULT_DEPLOYMENTS = {
+    "web-prod",
+    "web-staging",
+    "db-main",
+    "db-replica",
+    "analytics",
+    "web-canary",
+}
 EU_DEPLOYMENTS = {"web-eu", "db-eu"}
 END_STATES = {"terminated", "failed", "cancelled"}
 UUID = r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}"
@@ -808,3 +815,52 @@ def test_a_locked_account_refuses_the_cli_token_until_the_right_password(
     again = by_token("deployments", "list")
     assert again.returncode == 0, str(again)
     assert {row["id"] for row in parse_table(again.lines)} == DEFAULT_DEPLOYMENTS
+
+
+# -- nodes, node instances, outputs, capabilities -------------------------------------------
+
+
+def test_node_instances_list_and_get(shared_cfy: Cfy) -> None:
+    result = shared_cfy("node-instances", "list", "-d", "web-canary")
+    assert result.returncode == 0, str(result)
+    rows = parse_table(result.lines)
+    assert {row["node_id"]: row["state"] for row in rows} == {
+        "vm": "started",
+        "nginx": "started",
+        "app": "creating",
+    }
+    vm = next(row for row in rows if row["node_id"] == "vm")
+    assert {row["host_id"] for row in rows} == {vm["id"]}
+    assert result.lines[-1] == "Showing 3 of 3 node-instances"
+    got = shared_cfy("node-instances", "get", vm["id"])
+    assert got.returncode == 0, str(got)
+    assert parse_table(got.lines)[0]["id"] == vm["id"]
+    assert "Instance runtime properties:" in got.lines, str(got)
+    assert any(re.fullmatch(r"\tip:\s+10\.0\.\d+\.\d+", line) for line in got.lines), str(got)
+    missing = shared_cfy("node-instances", "get", "nope_000000")
+    assert missing.returncode == 1
+    assert missing.lines[-1] == "Node instance nope_000000 not found"  # the CLI's words for a 404
+
+
+def test_nodes_list(shared_cfy: Cfy) -> None:
+    result = shared_cfy("nodes", "list", "-d", "web-canary")
+    assert result.returncode == 0, str(result)
+    rows = parse_table(result.lines)
+    assert [(row["id"], row["host_id"], row["number_of_instances"]) for row in rows] == [
+        ("vm", "vm", "1"),
+        ("nginx", "vm", "1"),
+        ("app", "vm", "1"),
+    ]
+    assert rows[0]["type"] == "cloudify.nodes.Compute"
+
+
+def test_deployment_outputs_and_capabilities(shared_cfy: Cfy) -> None:
+    outputs = shared_cfy("deployments", "outputs", "web-canary")
+    assert outputs.returncode == 0, str(outputs)
+    assert ' - "endpoint":' in outputs.lines
+    assert any(
+        re.fullmatch(r"\s+Value: http://10\.0\.\d+\.\d+:8080", line) for line in outputs.lines
+    )
+    capabilities = shared_cfy("deployments", "capabilities", "db-main")
+    assert capabilities.returncode == 0, str(capabilities)
+    assert ' - "port":' in capabilities.lines and "     Value: 5432" in capabilities.lines

@@ -57,14 +57,14 @@ def test_labels_list(shared_cfy: Cfy) -> None:
 def test_list_with_label_and_attribute_rules(shared_cfy: Cfy) -> None:
     ids, last = listed(shared_cfy, "-lr", "env=prod", "-lr", "region=[eu-west,eu-central]")
     assert ids == ["web-prod", "db-main", "db-replica"]
-    assert last == "Showing 3 of 3 deployments (2 hidden by filter)"
+    assert last == "Showing 3 of 3 deployments (3 hidden by filter)"
     assert listed(shared_cfy, "-lr", "team!=web")[0] == ["db-main", "db-replica", "analytics"]
     assert listed(shared_cfy, "-lr", "team is-not [web,data]")[0] == ["analytics"]
-    assert listed(shared_cfy, "-lr", "owner is null")[1] == "Showing 5 of 5 deployments"
+    assert listed(shared_cfy, "-lr", "owner is null")[1] == "Showing 6 of 6 deployments"
     assert listed(shared_cfy, "-lr", "owner is not null")[0] == []
     ids, last = listed(shared_cfy, "-ar", "blueprint_id starts-with web")
-    assert ids == ["web-prod", "web-staging"]
-    assert last == "Showing 2 of 2 deployments (3 hidden by filter)"
+    assert ids == ["web-prod", "web-staging", "web-canary"]
+    assert last == "Showing 3 of 3 deployments (3 hidden by filter)"
     assert listed(shared_cfy, "--filter-id", "prod-eu")[0] == ["web-prod", "db-main", "db-replica"]
 
 

@@ -34,7 +34,14 @@ from tests.polling import wait_for as wait_until
 
 T = TypeVar("T")
 END_STATES = {"terminated", "failed", "cancelled"}
-DEFAULT_DEPLOYMENTS = ["web-prod", "web-staging", "db-main", "db-replica", "analytics"]
+DEFAULT_DEPLOYMENTS = [
+    "web-prod",
+    "web-staging",
+    "db-main",
+    "db-replica",
+    "analytics",
+    "web-canary",
+]
 EU_DEPLOYMENTS = ["web-eu", "db-eu"]
 # Keys the `cfy` CLI reads from every event or log (reference 9.4).
 CLI_EVENT_KEYS = {
@@ -407,7 +414,7 @@ def test_deployments_list_filters_sort_include_and_paging(
     # Default order: created_at ascending (the order the seed created them in).
     assert [d.id for d in listed] == DEFAULT_DEPLOYMENTS
     pagination = listed.metadata.pagination
-    assert (pagination.total, pagination.size, pagination.offset) == (5, 1000, 0)
+    assert (pagination.total, pagination.size, pagination.offset) == (6, 1000, 0)
     assert listed.metadata["filtered"] is None
     web = next(d for d in listed if d.id == "web-prod")
     assert web.blueprint_id == "webapp"
@@ -424,12 +431,13 @@ def test_deployments_list_filters_sort_include_and_paging(
         DEFAULT_DEPLOYMENTS, reverse=True
     )
     projected = admin.deployments.list(_include=["id", "display_name"])
-    assert [set(d) for d in projected] == [{"id", "display_name"}] * 5
+    assert [set(d) for d in projected] == [{"id", "display_name"}] * 6
     assert projected[0].display_name == "Web shop (production)"
 
     assert [d.id for d in admin.deployments.list(blueprint_id="webapp")] == [
         "web-prod",
         "web-staging",
+        "web-canary",
     ]
     assert [d.id for d in admin.deployments.list(blueprint_id=["database", "analytics"])] == [
         "db-main",
@@ -438,13 +446,17 @@ def test_deployments_list_filters_sort_include_and_paging(
     ]
     assert [d.id for d in admin.deployments.list(_search="DB")] == ["db-main", "db-replica"]
     assert [d.id for d in admin.deployments.list(_search="web", sort="id")] == [
+        "web-canary",
         "web-prod",
         "web-staging",
     ]
-    assert [d.id for d in admin.deployments.list(installation_status="inactive")] == ["db-replica"]
+    assert [d.id for d in admin.deployments.list(installation_status="inactive")] == [
+        "db-replica",
+        "web-canary",
+    ]
     page = admin.deployments.list(sort="id", _size=2, _offset=1)
     assert [d.id for d in page] == sorted(DEFAULT_DEPLOYMENTS)[1:3]
-    assert (page.metadata.pagination.total, page.metadata.pagination.size) == (5, 2)
+    assert (page.metadata.pagination.total, page.metadata.pagination.size) == (6, 2)
     assert page.metadata.pagination.offset == 1
     assert list(admin.deployments.list(blueprint_id="nope")) == []
 
@@ -594,7 +606,10 @@ def test_executions_list(module_manager: ManagerProcess, admin: CloudifyClient) 
         "backup",
     ]
     failed = admin.executions.list(status="failed")
-    assert [(e.deployment_id, e.workflow_id) for e in failed] == [("db-main", "backup")]
+    assert [(e.deployment_id, e.workflow_id) for e in failed] == [
+        ("db-main", "backup"),
+        ("web-canary", "install"),
+    ]
     ended = admin.executions.list(status=["terminated", "failed"])
     assert len(ended) == len(listed)
     assert list(admin.executions.list(status=["queued", "pending"])) == []

@@ -172,7 +172,14 @@ def test_tenants_are_isolated(module_manager: ManagerProcess) -> None:
         d["id"]
         for d in httpx.get(api + "/deployments", headers=headers(tenant="team-eu")).json()["items"]
     }
-    assert default_ids == {"web-prod", "web-staging", "db-main", "db-replica", "analytics"}
+    assert default_ids == {
+        "web-prod",
+        "web-staging",
+        "db-main",
+        "db-replica",
+        "analytics",
+        "web-canary",
+    }
     assert eu_ids == {"web-eu", "db-eu"}
     assert_error(httpx.get(api + "/deployments/web-eu", headers=headers()), 404, "not_found_error")
     eu_exec = httpx.get(
@@ -285,16 +292,16 @@ def test_envelope_and_pagination(http: httpx.Client) -> None:
     body = http.get("/deployments", params={"_size": 2, "_offset": 1}).json()
     assert len(body["items"]) == 2
     assert body["metadata"] == {
-        "pagination": {"total": 5, "size": 2, "offset": 1},
+        "pagination": {"total": 6, "size": 2, "offset": 1},
         "filtered": None,
     }
     default = http.get("/deployments").json()["metadata"]["pagination"]
     assert default["size"] == 1000 and default["offset"] == 0
     everything = http.get("/deployments", params={"_size": 1, "_get_all_results": "true"}).json()
-    assert len(everything["items"]) == 5
+    assert len(everything["items"]) == 6
     assert everything["metadata"]["pagination"]["size"] == 1
     beyond = http.get("/deployments", params={"_offset": 50}).json()
-    assert beyond["items"] == [] and beyond["metadata"]["pagination"]["total"] == 5
+    assert beyond["items"] == [] and beyond["metadata"]["pagination"]["total"] == 6
 
 
 @pytest.mark.parametrize("value", ["-1", "abc"])
@@ -374,8 +381,8 @@ def test_filters_are_exact_and_repeated_keys_mean_in(http: httpx.Client) -> None
 
 def test_search_is_a_case_insensitive_substring_of_the_id(http: httpx.Client) -> None:
     found = http.get("/deployments", params={"_search": "WEB"}).json()
-    assert {d["id"] for d in found["items"]} == {"web-prod", "web-staging"}
-    assert found["metadata"]["pagination"]["total"] == 2
+    assert {d["id"] for d in found["items"]} == {"web-prod", "web-staging", "web-canary"}
+    assert found["metadata"]["pagination"]["total"] == 3
     named = http.get("/deployments", params={"_search_name": "database"}).json()["items"]
     assert {d["id"] for d in named} == {"db-main"}
 

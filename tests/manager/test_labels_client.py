@@ -32,7 +32,7 @@ def test_list_with_filter_rules_and_filter_id(admin: CloudifyClient) -> None:
     found = admin.deployments.list(filter_rules=[rule("env", ["prod"])], _include=["id"])
     assert [d.id for d in found] == ["web-prod", "db-main", "db-replica"]
     assert found.metadata.pagination.total == 3
-    assert found.metadata["filtered"] == 2
+    assert found.metadata["filtered"] == 3  # of the 6 in default_tenant
     by_saved = admin.deployments.list(filter_id="prod-eu", sort="id", is_descending=True)
     assert [d.id for d in by_saved] == ["web-prod", "db-replica", "db-main"]
     both = admin.deployments.list(
@@ -80,7 +80,8 @@ def test_label_keys_and_values(admin: CloudifyClient) -> None:
     keys = admin.deployments_labels.list_keys()
     assert list(keys) == ["env", "region", "team"]
     assert keys.metadata.pagination.total == 3
-    assert list(admin.deployments_labels.list_key_values("env")) == ["dev", "prod", "staging"]
+    values = list(admin.deployments_labels.list_key_values("env"))
+    assert values == ["canary", "dev", "prod", "staging"]
     reserved = admin.deployments_labels.get_reserved_labels_keys()
     assert "csys-obj-type" in reserved and len(reserved) == 11
 

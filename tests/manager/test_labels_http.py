@@ -24,7 +24,7 @@ from tests.conftest import admin_client
 from tests.manager.test_http_api import assert_error, headers
 from tests.manager_process import ManagerProcess
 
-DEFAULT = ["web-prod", "web-staging", "db-main", "db-replica", "analytics"]
+DEFAULT = ["web-prod", "web-staging", "db-main", "db-replica", "analytics", "web-canary"]
 
 
 def rule(key: str, values: list[str], operator: str = "any_of", kind: str = "label") -> dict:
@@ -177,8 +177,8 @@ def test_label_keys_and_values(http: httpx.Client) -> None:
     assert http.get("/labels/deployments/nosuch").json()["items"] == []
     assert http.get("/labels/deployments", params={"_search": "GI"}).json()["items"] == ["region"]
     paged = http.get("/labels/deployments/env", params={"_size": 1, "_offset": 1}).json()
-    assert paged["items"] == ["prod"]
-    assert paged["metadata"]["pagination"] == {"total": 3, "size": 1, "offset": 1}
+    assert paged["items"] == ["dev"]  # canary, dev, prod, staging
+    assert paged["metadata"]["pagination"] == {"total": 4, "size": 1, "offset": 1}
 
 
 def test_label_lists_are_scoped_to_the_tenant(module_manager: ManagerProcess) -> None:
@@ -208,7 +208,11 @@ def test_label_values_of_a_bad_key(http: httpx.Client) -> None:
 
 def test_label_operators(http: httpx.Client) -> None:
     assert ids(search(http, rule("env", ["prod"]))) == ["web-prod", "db-main", "db-replica"]
-    assert ids(search(http, rule("env", ["prod"], "not_any_of"))) == ["web-staging", "analytics"]
+    assert ids(search(http, rule("env", ["prod"], "not_any_of"))) == [
+        "web-staging",
+        "analytics",
+        "web-canary",
+    ]
     assert ids(search(http, rule("team", ["web", "data"], "is_not"))) == ["analytics"]
     assert ids(search(http, rule("env", [], "is_not_null"))) == DEFAULT
     assert ids(search(http, rule("env", [], "is_null"))) == []
@@ -219,7 +223,7 @@ def test_label_operators(http: httpx.Client) -> None:
     assert ids(both) == ["db-replica"]
     assert both["metadata"] == {
         "pagination": {"total": 1, "size": 1000, "offset": 0},
-        "filtered": 4,
+        "filtered": 5,
     }
 
 
@@ -231,24 +235,25 @@ def test_attribute_operators(http: httpx.Client) -> None:
         "web-prod",
         "web-staging",
         "analytics",
+        "web-canary",
     ]
     assert attr("blueprint_id", ["webapp"], "not_any_of") == ["db-main", "db-replica", "analytics"]
     assert attr("id", ["db"], "contains") == ["db-main", "db-replica"]
     assert attr("id", ["DB"], "contains") == []  # case-sensitive, as LIKE in PostgreSQL
     assert attr("id", ["db", "web"], "not_contains") == ["analytics"]
-    assert attr("display_name", ["WEB"], "starts_with") == ["web-prod", "web-staging"]
+    assert attr("display_name", ["WEB"], "starts_with") == ["web-prod", "web-staging", "web-canary"]
     assert attr("id", ["replica", "prod"], "ends_with") == ["web-prod", "db-replica"]
     assert attr("site_name", [], "is_not_empty") == ["web-prod"]
     assert attr("schedules", [], "is_not_empty") == []
     assert attr("tenant_name", ["default_tenant"], "any_of") == DEFAULT
-    assert attr("installation_status", ["inactive"], "any_of") == ["db-replica"]
+    assert attr("installation_status", ["inactive"], "any_of") == ["db-replica", "web-canary"]
 
 
 def test_search_with_query_arguments(http: httpx.Client) -> None:
     prod = rule("env", ["prod"])
     body = search(http, prod, _search="DB", _sort="-id", _size=1)
     assert ids(body) == ["db-replica"]
-    assert body["metadata"] == {"pagination": {"total": 2, "size": 1, "offset": 0}, "filtered": 3}
+    assert body["metadata"] == {"pagination": {"total": 2, "size": 1, "offset": 0}, "filtered": 4}
     # plain filter keys are ignored by the real endpoint, unknown ones too
     assert ids(search(http, prod, blueprint_id="webapp", nosuch="1")) == [
         "web-prod",
@@ -258,10 +263,24 @@ def test_search_with_query_arguments(http: httpx.Client) -> None:
     assert search(http)["metadata"]["filtered"] is None  # no rules: no count
     assert ids(search(http, prod, _filter_id="prod-eu")) == ["web-prod", "db-main", "db-replica"]
     by_label = http.get("/deployments", params={"_include": "id", "_sort": "-label:team"})
-    assert ids(by_label.json()) == ["web-prod", "web-staging", "db-main", "db-replica", "analytics"]
+    assert ids(by_label.json()) == [
+        "web-prod",
+        "web-staging",
+        "web-canary",
+        "db-main",
+        "db-replica",
+        "analytics",
+    ]
     # label sorts come after the others, whatever their place in the query
     by_id = http.get("/deployments", params={"_include": "id", "_sort": ["label:team", "-id"]})
-    assert ids(by_id.json()) == ["web-staging", "web-prod", "db-replica", "db-main", "analytics"]
+    assert ids(by_id.json()) == [
+        "web-staging",
+        "web-prod",
+        "web-canary",
+        "db-replica",
+        "db-main",
+        "analytics",
+    ]
 
 
 def test_duplicate_rules_count_once_and_keys_are_lowercased(http: httpx.Client) -> None:
@@ -350,7 +369,7 @@ def test_system_and_seeded_filters(http: httpx.Client) -> None:
         "db-replica",
     ]
     service = http.get("/deployments", params={"_filter_id": "csys-service-filter"}).json()
-    assert service["metadata"]["filtered"] == 0 and len(service["items"]) == 5
+    assert service["metadata"]["filtered"] == 0 and len(service["items"]) == len(DEFAULT)
     found = http.get("/filters/deployments", params={"_search": "AWS", "_include": "id"}).json()
     assert found["items"] == [{"id": "aws-deployments"}]
 

@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import sqlite3
-from collections.abc import Callable, Collection
+from collections.abc import Callable, Collection, Mapping, Sequence
 from typing import Any
 
-from tui.manager.blueprints import node_instance_id, workflow_is_available
+from tui.manager.blueprints import workflow_is_available
 from tui.manager.columns import dumps, loads
 from tui.manager.errors import (
     Conflict,
@@ -16,9 +16,10 @@ from tui.manager.errors import (
     UnknownInput,
 )
 from tui.manager.labels import add_labels, delete_labels, labels_list, labels_of
+from tui.manager.nodes import all_instances, new_instances, with_hosts
 from tui.manager.services import Services
 from tui.manager.statuses import ACTIVE_STATES, WAITING_STATES
-from tui.manager.store import marks
+from tui.manager.store import Store, marks
 from tui.manager.tables import DEPLOYMENTS
 from tui.manager.versions import Emulation, unrendered_workflows
 
@@ -203,7 +204,7 @@ def insert_deployment(
             "outputs": dumps(plan.get("outputs") or {}),
             "capabilities": dumps(plan.get("capabilities") or {}),
             "workflows": dumps(plan["workflows"]),
-            "nodes": dumps(plan["nodes"]),
+            "nodes": dumps(with_hosts(plan["nodes"])),
             "groups_": dumps(plan.get("groups") or {}),
             "scaling_groups": dumps({}),
             "policy_types": dumps({}),
@@ -216,19 +217,31 @@ def insert_deployment(
     )
     pk = cursor.lastrowid
     assert pk is not None
-    _insert_instances(services, pk, f"{tenant}/{dep_id}", plan["nodes"])
+    rows = new_instances(f"{tenant}/{dep_id}", plan["nodes"], all_instances(plan["nodes"]))
+    insert_instances(services.store, pk, rows)
     add_labels(services.store, pk, label_pairs, stamp, created_by)
     return pk
 
 
-def _insert_instances(services: Services, pk: int, key: str, nodes: list[dict[str, Any]]) -> None:
-    """The node instances of a new deployment (`key`: tenant/id), all `uninitialized`."""
-    services.store.executemany(
-        "INSERT INTO node_instances (deployment_pk, id, node_id, state, idx) VALUES (?,?,?,?,?)",
+def insert_instances(
+    store: Store, deployment_pk: int, rows: Sequence[Mapping[str, Any]], *, ignore: bool = False
+) -> None:
+    """Store new instances (`uninitialized`, no runtime properties, version 1)."""
+    verb = "INSERT OR IGNORE" if ignore else "INSERT"
+    store.executemany(
+        f"{verb} INTO node_instances (deployment_pk, id, node_id, state, idx, host_id, "
+        "relationships, runtime_properties, version) "
+        "VALUES (?, ?, ?, 'uninitialized', ?, ?, ?, '{}', 1)",
         [
-            (pk, node_instance_id(key, node["id"], index), node["id"], "uninitialized", index)
-            for node in nodes
-            for index in range(node["instances"])
+            (
+                deployment_pk,
+                r["id"],
+                r["node_id"],
+                r["idx"],
+                r["host_id"],
+                dumps(r["relationships"]),
+            )
+            for r in rows
         ],
     )
 

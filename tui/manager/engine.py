@@ -17,10 +17,11 @@ from collections.abc import Awaitable, Callable
 from typing import Any
 
 from tui.manager.blueprints import node_instance_id
-from tui.manager.columns import loads
-from tui.manager.deployments import recompute_status
+from tui.manager.columns import dumps, loads
+from tui.manager.deployments import insert_instances, recompute_status
 from tui.manager.events import event_row, insert_events
 from tui.manager.executions import set_status
+from tui.manager.nodes import new_instances
 from tui.manager.services import Services
 from tui.manager.statuses import END_STATES
 from tui.manager.workflow_plans import Op, PlanError, Planner
@@ -170,11 +171,7 @@ class Engine:
             await self._fail(exec_id, wf, plan_error or "workflow failed", None)
             return
         if plan.new_instances and not dry and not resume:
-            self.services.store.executemany(
-                "INSERT OR IGNORE INTO node_instances (deployment_pk, id, node_id, state, idx) "
-                "VALUES (?, ?, ?, 'uninitialized', ?)",
-                [(dep["pk"], iid, node, idx) for iid, node, idx in plan.new_instances],
-            )
+            self._add_instances(dep, plan.new_instances)
         start = (row["finished_operations"] or 0) if resume else 0
         if not await self._run_ops(exec_id, wf, dep["pk"], plan.ops, start, dry):
             return
@@ -182,6 +179,22 @@ class Engine:
             return
         self.emit(exec_id, "workflow_succeeded", f"'{wf}' workflow execution succeeded")
         set_status(self.services, self, exec_id, "terminated")
+
+    def _add_instances(self, dep: Any, new: list[tuple[str, str, int]]) -> None:
+        """The instances a scale out adds, related to the instances there are now."""
+        store = self.services.store
+        existing = [
+            dict(r)
+            for r in store.all(
+                "SELECT id, node_id, host_id FROM node_instances WHERE deployment_pk = ? "
+                "ORDER BY idx",
+                (dep["pk"],),
+            )
+        ]
+        key = f"{dep['tenant']}/{dep['id']}"
+        wanted = [(node, idx) for _, node, idx in new]
+        rows = new_instances(key, loads(dep["nodes"], []), wanted, existing)
+        insert_instances(store, dep["pk"], rows, ignore=True)
 
     def _begin(
         self,
@@ -283,11 +296,23 @@ class Engine:
         )
         return planner.build()
 
-    def _set_instance(self, dep_pk: int, instance: str, new_state: str) -> None:
-        self.services.store.execute(
-            "UPDATE node_instances SET state = ? WHERE deployment_pk = ? AND id = ?",
+    def _set_instance(
+        self, dep_pk: int, instance: str, new_state: str, runtime: dict[str, Any] | None = None
+    ) -> None:
+        """A state (and runtime properties) as a worker's update sets them: each update
+        moves the instance's version on, as the real optimistic locking does."""
+        store = self.services.store
+        store.execute(
+            "UPDATE node_instances SET state = ?, version = version + 1 "
+            "WHERE deployment_pk = ? AND id = ?",
             (new_state, dep_pk, instance),
         )
+        if runtime is not None:
+            store.execute(
+                "UPDATE node_instances SET runtime_properties = ?, version = version + 1 "
+                "WHERE deployment_pk = ? AND id = ?",
+                (dumps(runtime), dep_pk, instance),
+            )
         recompute_status(self.services, dep_pk)
 
     async def _run_op(self, exec_id: str, dep_pk: int, op: Op, dry: bool) -> bool:
@@ -333,7 +358,7 @@ class Engine:
                 )
                 recompute_status(self.services, dep_pk)
             elif op.post_state:
-                self._set_instance(dep_pk, op.instance, op.post_state)
+                self._set_instance(dep_pk, op.instance, op.post_state, op.runtime)
         return False
 
     async def _fail(self, exec_id: str, wf: str, message: str, op: Op | None) -> None:

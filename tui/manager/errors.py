@@ -60,6 +60,13 @@ MissingRequiredInput = _error(
 UnknownInput = _error("UnknownInput", "unknown_deployment_input_error", 400)
 DependentExists = _error("DependentExists", "dependent_exists_error", 400)
 FunctionsEvaluation = _error("FunctionsEvaluation", "functions_evaluation_error", 400)
+DeploymentOutputsEvaluation = _error(
+    "DeploymentOutputsEvaluation", "deployment_outputs_evaluation_error", 400
+)
+DeploymentCapabilitiesEvaluation = _error(
+    "DeploymentCapabilitiesEvaluation", "deployment_capabilities_evaluation_error", 400
+)
+OnlyDeploymentUpdate = _error("OnlyDeploymentUpdate", "only_deployment_update", 403)
 NotFound = _error("NotFound", "not_found_error", 404)
 Unauthorized = _error("Unauthorized", "unauthorized_error", 401)
 Forbidden = _error("Forbidden", "forbidden_error", 403)

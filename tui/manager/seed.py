@@ -15,14 +15,15 @@ from pathlib import Path
 from typing import Any
 
 from tui.manager.auth import DEFAULT_TENANT, SECOND_TENANT, Identity, add_membership, set_user
-from tui.manager.blueprints import node_instance_id, parse_blueprint
+from tui.manager.blueprints import parse_blueprint
 from tui.manager.clock import FrozenClock, format_timestamp
 from tui.manager.columns import dumps, loads
-from tui.manager.deployments import insert_deployment, recompute_status
+from tui.manager.deployments import insert_deployment, insert_instances, recompute_status
 from tui.manager.engine import Engine
 from tui.manager.events import event_row, insert_events
 from tui.manager.executions import execution_row, insert_execution
 from tui.manager.filters import create_filter, ensure_system_filters
+from tui.manager.nodes import all_instances, new_instances
 from tui.manager.services import Services
 
 DEMO_BLUEPRINTS = ("webapp", "database", "analytics")
@@ -145,10 +146,25 @@ def load_blueprint_dir(services: Services, directory: Path) -> list[str]:
 
 class _Replayer(Engine):
     """The engine on a virtual clock, running one execution to its end at a time:
-    it starts nothing by itself, so an execution the queue lets go stays `pending`."""
+    it starts nothing by itself, so an execution the queue lets go stays `pending`.
+    `failure` (node, operation, message) makes that operation fail in the next run,
+    for history that no blueprint's simulation section describes."""
+
+    failure: tuple[str, str, str] | None = None
 
     def launch(self, exec_id: str, resume: bool = False) -> None:
         pass
+
+    def _plan(self, row: Any, dep: Any, params: dict[str, Any]) -> Any:
+        plan = super()._plan(row, dep, params)
+        if self.failure is not None:
+            node, operation, message = self.failure
+            self.failure = None
+            for op in plan.ops:
+                if op.node == node and op.operation == operation:
+                    op.fail = message
+                    break
+        return plan
 
 
 class HistoryReplay:
@@ -188,8 +204,10 @@ class HistoryReplay:
         *,
         user: str = "admin",
         record_create: int | None = None,
+        failure: tuple[str, str, str] | None = None,
     ) -> str:
         services = self.services
+        self.engine.failure = failure
         dep = services.store.one(
             "SELECT * FROM deployments WHERE tenant = ? AND id = ?", (tenant, dep_id)
         )
@@ -318,6 +336,7 @@ def seed_demo(services: Services) -> None:
     replay.run(default, "web-prod", "rolling_restart", {"batch_size": 2})
     replay.run(default, "db-main", "backup", {"destination": "s3://backups/nightly"})
     replay.run(default, "web-staging", "check_status", {})
+    _half_installed(replay, default)
     _saved_filter(replay.services, default)
     services.store.set_meta("seed", "demo")
 
@@ -336,6 +355,30 @@ def scale_labels(i: int) -> list[tuple[str, str]]:
         ("region", SCALE_REGIONS[(i // 5) % 4]),
         ("team", SCALE_TEAMS[(i // 20) % 5]),
     ]
+
+
+def _half_installed(replay: HistoryReplay, tenant: str) -> None:
+    """The newest deployment: its install failed while creating the application, so
+    the machine and nginx are `started` and the application is left `creating`, ready
+    to be resumed or healed. It is created last, so it comes last in the lists."""
+    replay.deployment(
+        tenant,
+        "web-canary",
+        "webapp",
+        display_name="Web shop (canary)",
+        labels=_labels("canary", "eu-west", "web"),
+    )
+    replay.run(
+        tenant,
+        "web-canary",
+        "install",
+        {},
+        failure=(
+            "app",
+            "cloudify.interfaces.lifecycle.create",
+            "Could not fetch the application artifact: HTTP 503 from artifacts.example.com",
+        ),
+    )
 
 
 def seed_scale(services: Services, count: int) -> None:
@@ -410,15 +453,8 @@ def seed_scale(services: Services, count: int) -> None:
                 )
                 pk = cursor.lastrowid
                 key = f"{tenant}/{dep_id}"
-                store.executemany(
-                    "INSERT INTO node_instances (deployment_pk, id, node_id, state, idx) "
-                    "VALUES (?,?,?,?,?)",
-                    [
-                        (pk, node_instance_id(key, node["id"], k), node["id"], "uninitialized", k)
-                        for node in plan["nodes"]
-                        for k in range(node["instances"])
-                    ],
-                )
+                rows = new_instances(key, plan["nodes"], all_instances(plan["nodes"]))
+                insert_instances(store, pk, rows)
             created_deployments.append((pk, dep_id, blueprint, created))
         store.executemany(
             "INSERT INTO deployments_labels (deployment_pk, key, value, created_at, created_by) "

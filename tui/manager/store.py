@@ -17,6 +17,15 @@ from typing import Any
 from tui.manager.tables import SCHEMA
 
 SCHEMA_VERSION = "3"
+# The columns schema 3 added to node instances (older instances: no host, no
+# relationships, no runtime properties, version 1).
+NODE_INSTANCE_COLUMNS = (
+    ("host_id", "TEXT"),
+    ("relationships", "TEXT"),
+    ("runtime_properties", "TEXT"),
+    ("system_properties", "TEXT"),
+    ("version", "INTEGER NOT NULL DEFAULT 1"),
+)
 
 
 def marks(values: Sized) -> str:
@@ -45,6 +54,7 @@ class Store:
         IF NOT EXISTS` leaves an existing table as it was."""
         users = {row["name"] for row in self.all("PRAGMA table_info(users)")}
         deployments = {row["name"] for row in self.all("PRAGMA table_info(deployments)")}
+        instances = {row["name"] for row in self.all("PRAGMA table_info(node_instances)")}
         with self.tx():
             if "labels" in deployments:  # schema 2: labels as JSON in the deployment's row
                 self._move_labels()
@@ -53,6 +63,9 @@ class Store:
                     "ALTER TABLE users ADD COLUMN failed_logins_counter INTEGER NOT NULL DEFAULT 0"
                 )
                 self.execute("ALTER TABLE users ADD COLUMN last_failed_login_at TEXT")
+            for name, type in NODE_INSTANCE_COLUMNS:  # schema 2: states only
+                if name not in instances:
+                    self.execute(f"ALTER TABLE node_instances ADD COLUMN {name} {type}")
             if self.get_meta("schema_version") != SCHEMA_VERSION:
                 self.set_meta("schema_version", SCHEMA_VERSION)
 

@@ -26,6 +26,7 @@ from tui.manager.columns import (
     loads,
     stored,
 )
+from tui.manager.nodes import node_of, node_operations, node_relationships
 
 
 def _visibility() -> tuple[Column, ...]:
@@ -250,14 +251,91 @@ DEPLOYMENTS_FILTERS = Table(
     constraints=("PRIMARY KEY (tenant, id)",),
 )
 
+# A node instance (the real `models.NodeInstance`), read from `node_instances_v`, which
+# adds its deployment's id, tenant, creator and visibility. `idx` counts from 0 (the
+# instance ids are made from it); the real `index` counts from 1.
 NODE_INSTANCES = Table(
     "node_instances",
     stored("deployment_pk", "INTEGER NOT NULL"),
-    stored("id", "TEXT NOT NULL"),
-    stored("node_id", "TEXT NOT NULL"),
-    stored("state", "TEXT NOT NULL"),
+    column("id", "TEXT NOT NULL"),
+    column("visibility"),
+    column("host_id", "TEXT"),
+    column("index", kind=INT, sql="(idx + 1)", render=lambda row: row["idx"] + 1),
+    constant("relationships_p", None),
+    column("relationships", "TEXT", json=list),
+    constant("runtime_properties_p", None),
+    column("runtime_properties", "TEXT", json=dict),
+    column("system_properties", "TEXT", json=lambda: None),
+    constant("scaling_groups_p", None),
+    constant("scaling_groups", []),
+    column("state", "TEXT NOT NULL"),
+    column("version", "INTEGER NOT NULL DEFAULT 1", INT),
+    constant("has_configuration_drift", False),
+    constant("is_status_check_ok", False),
+    column("node_id", "TEXT NOT NULL"),
+    column("deployment_id"),
+    column("tenant_name", name="tenant"),
+    column("created_by"),
+    *_visibility(),
     stored("idx", "INTEGER NOT NULL"),
     constraints=("PRIMARY KEY (deployment_pk, id)",),
+)
+
+# A node (the real `models.Node`), read from `nodes_v`: one row per node of a
+# deployment's stored plan (`node` is that node's JSON), with its instances counted.
+# Filters and sorts stop at `private_resource`; `actual_planned_number_of_instances`
+# can only be included (the real one is 0 without scaling groups). No status check
+# runs here, so no instance's `is_status_check_ok` is true, and the real manager counts
+# every such instance as unavailable.
+NODES = Table(
+    "nodes_v",
+    column("id"),
+    column("visibility"),
+    column("deploy_number_of_instances", kind=INT),
+    column("host_id"),
+    constant("max_number_of_instances", -1),
+    constant("min_number_of_instances", 0),
+    column(
+        "number_of_instances",
+        kind=INT,
+        sql="actual_number_of_instances",
+        render=itemgetter("actual_number_of_instances"),
+    ),
+    column(
+        "planned_number_of_instances",
+        kind=INT,
+        sql="actual_number_of_instances",
+        render=itemgetter("actual_number_of_instances"),
+    ),
+    constant("plugins_p", None),
+    column("plugins", sql="node", render=lambda row: node_of(row).get("plugins", [])),
+    constant("plugins_to_install_p", None),
+    constant("plugins_to_install", None),
+    constant("properties_p", None),
+    column("properties", sql="node", render=lambda row: node_of(row)["properties"]),
+    constant("relationships_p", None),
+    column("relationships", sql="node", render=lambda row: node_relationships(node_of(row))),
+    constant("operations_p", None),
+    column("operations", sql="node", render=lambda row: node_operations(node_of(row))),
+    column("type"),
+    constant("type_hierarchy_p", None),
+    column("type_hierarchy", sql="node", render=lambda row: node_of(row)["type_hierarchy"]),
+    constant("drifted_instances", 0),
+    # instances whose last status check did not pass: here, every one (see above)
+    column(
+        "unavailable_instances",
+        kind=INT,
+        sql="actual_number_of_instances",
+        render=itemgetter("actual_number_of_instances"),
+    ),
+    column("actual_number_of_instances", kind=INT),
+    column("deployment_id"),
+    column("blueprint_id"),
+    column("deployment_display_name"),
+    column("tenant_name", name="tenant"),
+    column("created_by"),
+    *_visibility(),
+    constant("actual_planned_number_of_instances", 0, filter=False),
 )
 
 
@@ -412,6 +490,23 @@ CREATE VIEW IF NOT EXISTS deployments_v AS
             ELSE 'in_progress'
         END AS latest_execution_status
     FROM deployments d LEFT JOIN executions e ON e.id = d.latest_execution;
+CREATE VIEW IF NOT EXISTS node_instances_v AS
+    SELECT n.rowid AS storage_id, n.*, d.id AS deployment_id, d.tenant AS tenant,
+        d.created_by AS created_by, d.visibility AS visibility
+    FROM node_instances n JOIN deployments d ON d.pk = n.deployment_pk;
+-- The counts are correlated subqueries: SQLite runs them only for the rows it reads.
+CREATE VIEW IF NOT EXISTS nodes_v AS
+    SELECT d.pk AS deployment_pk, d.created_at AS deployment_created_at,
+        CAST(j.key AS INTEGER) AS position, j.value AS node,
+        json_extract(j.value, '$.id') AS id, json_extract(j.value, '$.type') AS type,
+        json_extract(j.value, '$.instances') AS deploy_number_of_instances,
+        json_extract(j.value, '$.host_id') AS host_id,
+        d.id AS deployment_id, d.blueprint_id AS blueprint_id,
+        d.display_name AS deployment_display_name, d.tenant AS tenant,
+        d.created_by AS created_by, d.visibility AS visibility,
+        (SELECT COUNT(*) FROM node_instances n WHERE n.deployment_pk = d.pk
+            AND n.node_id = json_extract(j.value, '$.id')) AS actual_number_of_instances
+    FROM deployments d, json_each(d.nodes) j;
 """
 
 TABLES = (

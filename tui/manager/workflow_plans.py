@@ -11,6 +11,8 @@ import hashlib
 from dataclasses import dataclass
 from typing import Any
 
+from tui.manager.nodes import created_properties
+
 LIFECYCLE = "cloudify.interfaces.lifecycle."
 DEFAULT_DURATIONS = {"create": 3.0, "configure": 2.0, "start": 2.0, "stop": 1.5, "delete": 2.0}
 # (operation, state while running, state after, node event before it)
@@ -53,6 +55,8 @@ class Op:
     pre_message: str | None = None
     fail: str | None = None
     remove_instance: bool = False
+    # the instance's runtime properties once the operation succeeded (None: unchanged)
+    runtime: dict[str, Any] | None = None
 
 
 @dataclass
@@ -152,17 +156,26 @@ class Planner:
         ops = []
         for inst in instances:
             for short, during, after, message in steps:
-                ops.append(
-                    self._op(
-                        inst,
-                        short,
-                        LIFECYCLE + short,
-                        pre_state=during,
-                        post_state=after,
-                        pre_message=message,
-                    )
+                op = self._op(
+                    inst,
+                    short,
+                    LIFECYCLE + short,
+                    pre_state=during,
+                    post_state=after,
+                    pre_message=message,
                 )
+                op.runtime = self._runtime_after(inst, short)
+                ops.append(op)
         return ops
+
+    def _runtime_after(self, inst: dict[str, Any], short: str) -> dict[str, Any] | None:
+        """A create gives a Compute its address; a delete leaves nothing behind (what
+        infrastructure plugins do to the instances they manage)."""
+        if short == "delete":
+            return {}
+        if short == "create":
+            return created_properties(self.node_by_id.get(inst["node_id"], {}), inst["id"])
+        return None
 
     def build(self) -> Plan:
         wf = self.workflow_id

@@ -17,6 +17,7 @@ from tui.manager.deployment_patch import patch_deployment
 from tui.manager.endpoint import API, Ctx, endpoint
 from tui.manager.errors import BadParameters, NotFound
 from tui.manager.listing import parse_include, parse_list_query, query_bool
+from tui.manager.outputs import evaluate
 from tui.manager.routes.searches import deployments_page
 from tui.manager.versions import emulation
 
@@ -145,10 +146,30 @@ async def workflows_list(request: Request, ctx: Ctx) -> Any:
     }
 
 
+async def _evaluated(request: Request, ctx: Ctx, outputs: bool) -> Any:
+    row = deps.get_deployment(ctx.services, ctx.tenant or "", request.path_params["dep_id"])
+    values = evaluate(ctx.services, row, ctx.identity.username, outputs=outputs)
+    return {"deployment_id": row["id"], "outputs" if outputs else "capabilities": values}
+
+
+@endpoint("deployment_modification_outputs")
+async def deployment_outputs(request: Request, ctx: Ctx) -> Any:
+    """The deployment's outputs, evaluated now (see `outputs.py`)."""
+    return await _evaluated(request, ctx, outputs=True)
+
+
+@endpoint("deployment_capabilities")
+async def deployment_capabilities(request: Request, ctx: Ctx) -> Any:
+    """The deployment's capabilities, evaluated now (see `outputs.py`)."""
+    return await _evaluated(request, ctx, outputs=False)
+
+
 ROUTES = [
     Route(f"{API}/deployments/{{dep_id}}", deployment_get, methods=["GET"]),
     Route(f"{API}/deployments/{{dep_id}}", deployment_create, methods=["PUT"]),
     Route(f"{API}/deployments/{{dep_id}}", deployment_update, methods=["PATCH"]),
     Route(f"{API}/deployments/{{dep_id}}", deployment_delete, methods=["DELETE"]),
+    Route(f"{API}/deployments/{{dep_id}}/outputs", deployment_outputs, methods=["GET"]),
+    Route(f"{API}/deployments/{{dep_id}}/capabilities", deployment_capabilities, methods=["GET"]),
     Route(f"{API}/workflows", workflows_list, methods=["GET"]),
 ]
