@@ -24,6 +24,10 @@ PASSWORDS = {"admin": "admin-pw", "viewer": "viewer-pw", "operator": "operator-p
 URL_RE = re.compile(r"listening on (http://\S+)")
 
 
+# The demo seed's deployments in `default_tenant`, by id (tui/manager/seed.py).
+DEMO_DEPLOYMENTS = ["analytics", "db-main", "db-replica", "web-canary", "web-prod", "web-staging"]
+
+
 def add_user(
     data: Path, username: str, password: str, tenant_role: str, tenant: str = "default_tenant"
 ) -> None:

@@ -11,6 +11,7 @@ import sys
 import httpx
 import pytest
 
+from tests.manager_process import DEMO_DEPLOYMENTS
 from tests.polling import wait_for
 from tui.cli import main, unicode_terminal
 from tui.config import ENVIRONMENT, SETTINGS
@@ -109,7 +110,7 @@ def test_demo_manager_serves_and_stops() -> None:
             timeout=30,
         )
         assert response.status_code == 200
-        assert response.json()["metadata"]["pagination"]["total"] == 5
+        assert response.json()["metadata"]["pagination"]["total"] == len(DEMO_DEPLOYMENTS)
         # The password reached the child through its environment, not its command line.
         assert demo.password not in " ".join(demo.process.args)
     finally:

@@ -12,6 +12,8 @@ from pathlib import Path
 import httpx
 import pytest
 
+from tests.manager_process import DEMO_DEPLOYMENTS
+
 ROOT = Path(__file__).resolve().parents[1]
 
 
@@ -98,7 +100,7 @@ def test_installed_wheel_runs(wheel: Path, tmp_path: Path) -> None:
             timeout=30,
         )
         assert response.status_code == 200
-        assert response.json()["metadata"]["pagination"]["total"] == 5
+        assert response.json()["metadata"]["pagination"]["total"] == len(DEMO_DEPLOYMENTS)
     finally:
         proc.terminate()
         proc.wait(30)

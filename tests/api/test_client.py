@@ -24,7 +24,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from tests.conftest import admin_client
-from tests.manager_process import PASSWORDS, ManagerProcess
+from tests.manager_process import DEMO_DEPLOYMENTS, PASSWORDS, ManagerProcess
 from tui.api import (
     BadParameters,
     BadResponse,
@@ -49,7 +49,7 @@ from tui.api import (
 
 T = TypeVar("T")
 
-DEFAULT_DEPLOYMENTS = ["analytics", "db-main", "db-replica", "web-prod", "web-staging"]
+DEFAULT_DEPLOYMENTS = DEMO_DEPLOYMENTS
 # The demo seed creates them in this order.
 CREATION_ORDER = ["web-prod", "web-staging", "db-main", "db-replica", "analytics"]
 END_STATES = {"terminated", "failed", "cancelled"}
@@ -268,7 +268,7 @@ async def test_list_deployments_paging_totals(shared: ManagerClient) -> None:
         seen += [d.id for d in page.items]
     assert seen == DEFAULT_DEPLOYMENTS
     beyond = await shared.list_deployments(size=2, offset=10)
-    assert beyond.items == () and beyond.total == 5
+    assert beyond.items == () and beyond.total == len(DEFAULT_DEPLOYMENTS)
 
 
 def spec(workflow: Workflow, name: str) -> ParameterSpec:

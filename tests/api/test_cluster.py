@@ -17,7 +17,7 @@ import pytest
 
 from tests.api.test_client import LocalServer, closed_port, http_answer
 from tests.conftest import admin_client
-from tests.manager_process import PASSWORDS, ManagerProcess
+from tests.manager_process import DEMO_DEPLOYMENTS, PASSWORDS, ManagerProcess
 from tui.api import (
     ConnectionRefused,
     ManagerClient,
@@ -29,7 +29,6 @@ from tui.api import (
 )
 from tui.api.hosts import Hosts
 
-DEMO_DEPLOYMENTS = ["analytics", "db-main", "db-replica", "web-prod", "web-staging"]
 # A deliberately short bound for "moves to the next host": a refused connection is
 # noticed at once; 5 s leaves room for a loaded CI machine.
 FAILOVER_BOUND = 5.0

@@ -21,6 +21,9 @@ from tui.api.models import Execution
 from tui.live.snapshot import Snapshot
 from tui.screens.flows import send_cancel, send_start
 
+# The demo deployments whose id holds "web" (the filter of the test below).
+WEB = {"web-prod", "web-staging", "web-canary"}
+
 FIRST = 0.25
 CAP = 2.0
 OUTAGES = 12
@@ -96,7 +99,7 @@ async def test_repeated_outages_with_a_start_and_a_cancel_in_flight(
         deployments = table(app, "deployments")
         await wait_until(
             pilot,
-            lambda: set(deployments.keys) == {"web-prod", "web-staging"},
+            lambda: set(deployments.keys) == WEB,
             what="filtered rows",
         )
         deployments.focus()
@@ -144,7 +147,7 @@ async def test_repeated_outages_with_a_start_and_a_cancel_in_flight(
             shown = status_line(app)
             assert "(stale)" in shown, shown
             # The last data stays on screen, the selection and the filter with it.
-            assert set(deployments.keys) == {"web-prod", "web-staging"}
+            assert set(deployments.keys) == WEB
             assert deployments.selected_key == "web-staging"
             assert main(app).snapshot.selected == "web-staging"
             assert main(app).snapshot.search == "web"
@@ -176,7 +179,7 @@ async def test_repeated_outages_with_a_start_and_a_cancel_in_flight(
             assert deployments.selected_key == "web-staging"
             assert main(app).snapshot.selected == "web-staging"
             assert main(app).snapshot.search == "web"
-            assert set(deployments.keys) == {"web-prod", "web-staging"}
+            assert set(deployments.keys) == WEB
             assert app._exception is None and app.is_running
 
             if in_flight is not None:

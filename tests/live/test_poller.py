@@ -18,7 +18,7 @@ from typing import Any
 import pytest
 
 from tests.conftest import admin_client
-from tests.manager_process import PASSWORDS, ManagerProcess
+from tests.manager_process import DEMO_DEPLOYMENTS, PASSWORDS, ManagerProcess
 from tui.api import Execution, ManagerClient
 from tui.live import Backoff, ConnectionState, Poller, Snapshot
 
@@ -154,7 +154,7 @@ async def test_first_snapshot_has_the_demo_deployments(manager: ManagerProcess) 
         first = h.snapshots[0]
         assert first.generation == 1
         assert set(ids(first.deployments)) == DEMO
-        assert first.deployments_total == 5
+        assert first.deployments_total == len(DEMO_DEPLOYMENTS)
         assert first.connection == ConnectionState(connected=True)
         assert first.updated_at is not None and not first.stale
         assert first.active == () and first.selected is None and first.detail is None
@@ -279,7 +279,10 @@ async def test_requests_per_tick_do_not_grow_with_deployments(manager: ManagerPr
 
     async with Harness(manager, deployments_interval=0.3) as h:
         h.poller.select("web-prod")
-        await h.until(lambda s: s.detail is not None and len(s.deployments) == 5, "web-prod")
+        await h.until(
+            lambda s: s.detail is not None and len(s.deployments) == len(DEMO_DEPLOYMENTS),
+            "web-prod",
+        )
         with_five = await costs(h, 12)
 
         def create(count: int) -> None:
@@ -291,8 +294,9 @@ async def test_requests_per_tick_do_not_grow_with_deployments(manager: ManagerPr
                     assert response.status_code == 201, response.text
 
         await asyncio.to_thread(create, 20)
-        await h.until(lambda s: s.deployments_total == 25, "25 deployments")
-        assert len(h.snap.deployments) == 25
+        more = len(DEMO_DEPLOYMENTS) + 20
+        await h.until(lambda s: s.deployments_total == more, "20 more deployments")
+        assert len(h.snap.deployments) == more
         with_25 = await costs(h, 12)
 
     # running + the selection's executions + one more: the list when due, else the
@@ -304,7 +308,7 @@ async def test_requests_per_tick_do_not_grow_with_deployments(manager: ManagerPr
 
 async def test_set_search_filters_on_the_server(manager: ManagerProcess) -> None:
     async with Harness(manager) as h:
-        await h.until(lambda s: len(s.deployments) == 5, "deployments")
+        await h.until(lambda s: len(s.deployments) == len(DEMO_DEPLOYMENTS), "deployments")
         mark = len(h.requests)
         h.poller.set_search("web")
         assert h.snap.search == ""  # the list on screen is still the unfiltered one
@@ -313,7 +317,9 @@ async def test_set_search_filters_on_the_server(manager: ManagerProcess) -> None
         assert snap.deployments_total == 2
         assert ("GET", "/api/v3.1/deployments", 200) in h.requests[mark:]
         h.poller.set_search("")
-        snap = await h.until(lambda s: s.search == "" and len(s.deployments) == 5, "all again")
+        snap = await h.until(
+            lambda s: s.search == "" and len(s.deployments) == len(DEMO_DEPLOYMENTS), "all again"
+        )
         assert set(ids(snap.deployments)) == DEMO
 
 
@@ -405,7 +411,7 @@ async def test_a_deployment_that_becomes_busy_is_reread_in_the_same_tick(
     """Its row's status and latest execution come from the tick that saw it start, not
     from a list up to `deployments_interval` old beside a fresh active list."""
     async with Harness(manager) as h, ops_client(manager) as ops:
-        await h.until(lambda s: len(s.deployments) == 5, "deployments")
+        await h.until(lambda s: len(s.deployments) == len(DEMO_DEPLOYMENTS), "deployments")
         started = await ops.start_execution("analytics", "reindex")
         snap = await h.until(lambda s: s.active_for("analytics"), "reindex in active")
         if snap.active_for("analytics").status == "pending":  # type: ignore[union-attr]

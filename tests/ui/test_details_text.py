@@ -136,3 +136,20 @@ def test_the_filter_and_the_passing_states() -> None:
     assert not matches(instance, "db")
     assert transitional("creating") and transitional("deleting")
     assert not transitional("started") and not transitional("created")
+
+
+def test_an_input_given_from_a_secret_hides_the_outputs_that_read_it() -> None:
+    inputs = {"port": {"get_secret": "db_port"}, "image": "ubuntu"}
+    shown = values_text(
+        {"url": "postgresql://10.0.0.1:5433/app", "image": "ubuntu"},
+        {
+            "url": {"concat": ["postgresql://", {"get_input": "port"}, "/app"]},
+            "image": {"get_input": "image"},
+        },
+        empty="",
+        ascii_only=False,
+        inputs=inputs,
+    ).plain
+    assert "5433" not in shown
+    assert "url: •••••••• (hidden: from secret db_port)" in shown
+    assert "image: ubuntu" in shown

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from tests.manager_process import ManagerProcess
+from tests.manager_process import DEMO_DEPLOYMENTS, ManagerProcess
 from tests.ui.conftest import make_app, wait_until
 from tests.ui.helpers import (
     captured_notes,
@@ -269,7 +269,9 @@ async def test_filter_on_the_server(manager: ManagerProcess) -> None:
         )
         await pilot.press("escape")
         await wait_until(
-            pilot, lambda: len(table(app, "deployments").keys) == 5, what="the filter to clear"
+            pilot,
+            lambda: len(table(app, "deployments").keys) == len(DEMO_DEPLOYMENTS),
+            what="the filter to clear",
         )
 
 
@@ -311,7 +313,7 @@ async def test_outage_marks_data_stale_and_recovers(manager: ManagerProcess) -> 
         )
         text = str(line.render())
         assert "retrying in" in text and "(stale)" in text
-        assert table(app, "deployments").row_count == 5
+        assert table(app, "deployments").row_count == len(DEMO_DEPLOYMENTS)
         assert table(app, "deployments").selected_key == "web-prod"
         manager.start()
         await wait_until(

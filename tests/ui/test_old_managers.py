@@ -13,7 +13,7 @@ import pytest
 
 from tests.api.old_manager import OldManager
 from tests.hardening.screen import screen_text
-from tests.manager_process import ManagerProcess
+from tests.manager_process import DEMO_DEPLOYMENTS, ManagerProcess
 from tests.ui.conftest import make_app, wait_until
 from tests.ui.helpers import cell, main, ready, screen_name, select_deployment, table
 
@@ -107,4 +107,4 @@ async def test_a_refused_request_does_not_cost_the_others_their_data(
         assert snapshot.connection.connected
         assert "deployment web-prod" in snapshot.connection.error
         assert main(app).query_one("#error-line").display
-        assert deployments.row_count == 5
+        assert deployments.row_count == len(DEMO_DEPLOYMENTS)

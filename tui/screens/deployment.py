@@ -118,21 +118,29 @@ class DeploymentScreen(Screen[None]):
         overview.append(f"\n{'Labels':<14}", style="bold")
         overview.append_text(labels_text(deployment.labels, ascii_only=ascii_only))
         overview.append(f"\n{'Instances':<14}", style="bold")
+        stalled = app.poller.snapshot.active_for(self.deployment_id) is None
         overview.append_text(
-            instances_summary(details.instances, palette=app.palette, ascii_only=ascii_only)
+            instances_summary(
+                details.instances, palette=app.palette, ascii_only=ascii_only, stalled=stalled
+            )
         )
         overview.append("  n lists them", style="dim")
         return {
             "overview": overview,
             "inputs": values_text(deployment.inputs, {}, empty="no inputs", ascii_only=ascii_only),
             "outputs": evaluated_text(
-                details.outputs, raw.get("outputs"), what="outputs", ascii_only=ascii_only
+                details.outputs,
+                raw.get("outputs"),
+                what="outputs",
+                ascii_only=ascii_only,
+                inputs=deployment.inputs,
             ),
             "capabilities": evaluated_text(
                 details.capabilities,
                 raw.get("capabilities"),
                 what="capabilities",
                 ascii_only=ascii_only,
+                inputs=deployment.inputs,
             ),
         }
 

@@ -15,7 +15,7 @@ from textual.widgets import Footer, Input, RichLog, Static
 
 from tui.api.models import MISSING, Execution, Workflow
 from tui.live.tail import ExecutionFollower, TailState
-from tui.live.trail import trails
+from tui.live.trail import Trail, trails
 from tui.messages import CredentialsChanged, TailUpdated
 from tui.screens import flows
 from tui.screens.host import Host
@@ -158,6 +158,8 @@ class ExecutionScreen(Screen[None]):
         self._note: Text | None = None  # the log's one line while filters hide all
         self._redrawing = False  # the log is being drawn again: its scrolling is ours
         self._follower: ExecutionFollower | None = None
+        self._trails: dict[str, Trail] = {}
+        self._trails_mark: tuple[int, Any] = (-1, None)
 
     @property
     def tui(self) -> Host:
@@ -490,13 +492,19 @@ class ExecutionScreen(Screen[None]):
         self.tracebacks = not self.tracebacks
         self._rerender()
 
+    def instance_trails(self) -> tuple[dict[str, Trail], bool]:
+        """What this run did to each node instance, from the events read so far (worked
+        out again only when more arrived), and whether older ones are not loaded."""
+        events = self.state.events
+        mark = (len(events), events[0].key if events else None)
+        if mark != self._trails_mark:
+            self._trails_mark, self._trails = mark, trails(events)
+        return self._trails, self.state.older > 0
+
     def action_instances(self) -> None:
         execution = self.execution
         screen = NodeInstancesScreen(
-            execution.deployment_id,
-            execution=execution,
-            trails=trails(self.state.events),
-            partial=self.state.older > 0,
+            execution.deployment_id, execution=execution, trails=self.instance_trails
         )
         self.app.push_screen(screen)
 

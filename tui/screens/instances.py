@@ -13,7 +13,7 @@ updates are paused.
 
 from __future__ import annotations
 
-from collections.abc import Coroutine, Mapping
+from collections.abc import Callable, Coroutine, Mapping
 from typing import Any, cast
 
 from rich.text import Text
@@ -42,6 +42,9 @@ from tui.widgets.keyed_table import KeyedTable
 from tui.widgets.safe import clean, safe
 
 IDLE_READ = 10.0
+# What an execution did to each instance so far, and whether its older events are
+# not loaded (from its screen: `ExecutionScreen.instance_trails`).
+TrailSource = Callable[[], tuple[Mapping[str, Trail], bool]]
 
 KEYS = KeyTable(
     [
@@ -81,21 +84,24 @@ class NodeInstancesScreen(Screen[None]):
         deployment_id: str,
         *,
         execution: Execution | None = None,
-        trails: Mapping[str, Trail] | None = None,
-        partial: bool = False,
+        trails: TrailSource | None = None,
     ) -> None:
-        """`execution` and its `trails`: the instances that run touched (`partial`:
-        its older events are not loaded, so it may have touched more)."""
+        """`execution` and `trails`: the instances that run touched, as its screen has
+        read its events so far, asked again every tick (and whether older events are
+        not loaded, so that it may have touched more)."""
         super().__init__(classes="instances-screen")
         self.deployment_id = deployment_id
         self.execution = execution
-        self.trails = dict(trails or {})
-        self.partial = partial
+        self._trail_source = trails
+        self.trails: dict[str, Trail] = {}
+        self.partial = False
+        self._follow_trails()
         self.instances = Instances()
         self._by_id: dict[str, NodeInstance] = {}
         self._read_at: float | None = None
         self._reading = False
         self._placed = False  # the cursor went to the first failure once
+        self._was_running = False
 
     @property
     def tui(self) -> Host:
@@ -122,12 +128,32 @@ class NodeInstancesScreen(Screen[None]):
         self.set_interval(1.0, self._tick, name="instances-clock")
         self.action_refresh()
 
+    def _follow_trails(self) -> None:
+        if self._trail_source is None:
+            return
+        trails, partial = self._trail_source()
+        if trails != self.trails or partial != self.partial:
+            self.trails, self.partial = dict(trails), partial
+            if self.is_mounted:
+                self._show()
+
     # -- reading ------------------------------------------------------------------------
+    def _deployment_runs(self) -> bool:
+        """An execution of the deployment runs (the poller's list of what runs)."""
+        return self.tui.poller.snapshot.active_for(self.deployment_id) is not None
+
     def _interval(self) -> float:
-        busy = any(transitional(i.state) for i in self.instances.items)
+        busy = self._deployment_runs() and any(transitional(i.state) for i in self.instances.items)
         return self.tui.fast_interval if busy else IDLE_READ
 
     def _tick(self) -> None:
+        self._follow_trails()
+        running = self._deployment_runs()
+        if running != self._was_running:
+            # A run began or ended: the states it left are read now, not in 10 s
+            # (an ended run's last `starting` is not drawn as stalled meanwhile).
+            self._was_running = running
+            self._read_at = None
         if self._reading or self.tui.poller.snapshot.paused:
             return
         if self._read_at is None or self.tui.clock() - self._read_at >= self._interval():
@@ -165,9 +191,15 @@ class NodeInstancesScreen(Screen[None]):
     def _show(self) -> None:
         app = self.tui
         rows = self._rows()
+        stalled = not self._deployment_runs()
         self.table.apply_rows(
             [
-                (i.id, instance_cells(i, self.trails.get(i.id), app.palette, app.ascii_only))
+                (
+                    i.id,
+                    instance_cells(
+                        i, self.trails.get(i.id), app.palette, app.ascii_only, stalled=stalled
+                    ),
+                )
                 for i in rows
             ]
         )
@@ -215,7 +247,11 @@ class NodeInstancesScreen(Screen[None]):
             line.append(between)
             line.append_text(safe(f"stale: {instances.error}", "bold", limit=200))
         elif self._read_at is not None:
-            pace = "every tick while one changes" if self._interval() < IDLE_READ else "every 10s"
+            pace = (
+                "every tick while a run changes them"
+                if self._interval() < IDLE_READ
+                else "every 10s"
+            )
             line.append(f"{between}read {pace}")
         self.query_one("#instances-status", Static).update(line)
 

@@ -90,6 +90,7 @@ def values_text(
     *,
     empty: str,
     ascii_only: bool,
+    inputs: dict[str, Any] | None = None,
 ) -> Text:
     """`name: value` per entry, sorted by name. A value read from a secret, or named
     like a credential, is shown as hidden with the reason; never in clear."""
@@ -102,7 +103,7 @@ def values_text(
             text.append("\n")
         text.append_text(safe(name, "bold", limit=100, ascii_only=ascii_only))
         text.append(": ")
-        why = hidden_because(str(name), definitions.get(name))
+        why = hidden_because(str(name), definitions.get(name), inputs)
         if why:
             text.append(f"{mask} ", style="bold")
             text.append_text(safe(f"(hidden: {why})", "dim", limit=200, ascii_only=ascii_only))
@@ -111,9 +112,17 @@ def values_text(
     return text
 
 
-def evaluated_text(part: Part, definitions: Any, *, what: str, ascii_only: bool) -> Text:
+def evaluated_text(
+    part: Part,
+    definitions: Any,
+    *,
+    what: str,
+    ascii_only: bool,
+    inputs: dict[str, Any] | None = None,
+) -> Text:
     """Outputs or capabilities as the manager evaluated them, or why they could not
-    be read (the definitions from the deployment say where each value comes from)."""
+    be read (the definitions from the deployment, and the inputs they read, say where
+    each value comes from)."""
     if not part.ok:
         text = Text(f"{what.capitalize()} could not be read: ", style="bold")
         return text.append_text(safe(part.error, limit=400, ascii_only=ascii_only))
@@ -123,11 +132,15 @@ def evaluated_text(part: Part, definitions: Any, *, what: str, ascii_only: bool)
         {name: d.get("value") if isinstance(d, dict) else d for name, d in declared.items()},
         empty=f"no {what}",
         ascii_only=ascii_only,
+        inputs=inputs,
     )
 
 
-def instances_summary(instances: Instances, *, palette: Palette, ascii_only: bool) -> Text:
-    """`✓ 3 started  ◐ 1 created  · 1 uninitialized  (5 node instances)`."""
+def instances_summary(
+    instances: Instances, *, palette: Palette, ascii_only: bool, stalled: bool = False
+) -> Text:
+    """`✓ 3 started  ◐ 1 created  · 1 uninitialized  (5 node instances)`; `stalled`:
+    no execution of the deployment runs (see `instance_state_text`)."""
     if instances.error:
         text = Text("Node instances could not be read: ", style="bold")
         return text.append_text(safe(instances.error, limit=400, ascii_only=ascii_only))
@@ -137,7 +150,7 @@ def instances_summary(instances: Instances, *, palette: Palette, ascii_only: boo
     for index, (state, count) in enumerate(instances.by_state()):
         if index:
             text.append("  ")
-        drawn = instance_state_text(state, palette=palette, ascii_only=ascii_only)
+        drawn = instance_state_text(state, palette=palette, ascii_only=ascii_only, stalled=stalled)
         mark, _, word = drawn.plain.partition(" ")
         text.append(f"{mark} {count} ", style=drawn.style)
         text.append(word, style=drawn.style)

@@ -17,7 +17,7 @@ from tui.widgets.status import Palette, instance_state_text, look
 class InstancesTable(KeyedTable):
     COLUMNS = (
         Column("id", "Instance", 22),
-        Column("state", "State", 16),
+        Column("state", "State", 22),
         Column("node", "Node", 16, priority=1),
         Column("host", "Host", 18, priority=3),
         Column("index", "#", 4, priority=2),
@@ -29,7 +29,7 @@ class RunInstancesTable(KeyedTable):
 
     COLUMNS = (
         Column("id", "Instance", 22),
-        Column("state", "State", 16),
+        Column("state", "State", 22),
         Column("node", "Node", 14, priority=2),
         Column("run", "In this run", 24),
     )
@@ -67,11 +67,16 @@ def instance_cells(
     trail: Trail | None,
     palette: Palette,
     ascii_only: bool,
+    *,
+    stalled: bool = False,
 ) -> Cells:
+    """`stalled`: no execution of the deployment runs (see `instance_state_text`)."""
     index = "" if instance.index is None else str(instance.index)
     cells: Cells = {
         "id": safe(instance.id, limit=100, ascii_only=ascii_only),
-        "state": instance_state_text(instance.state, palette=palette, ascii_only=ascii_only),
+        "state": instance_state_text(
+            instance.state, palette=palette, ascii_only=ascii_only, stalled=stalled
+        ),
         "node": safe(instance.node_id, limit=100, ascii_only=ascii_only),
         "host": safe(instance.host_id, limit=100, ascii_only=ascii_only),
         "index": Text(index),

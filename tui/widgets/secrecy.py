@@ -24,25 +24,31 @@ def secret_name(name: str) -> bool:
     return bool(_SECRET_NAME.search(name))
 
 
-def secrets_used(definition: Any) -> list[str]:
-    """The secret keys a definition reads (`{get_secret: key}` anywhere in it, a key
-    given as a list `[key, attribute, ...]` named by its first item)."""
+def secrets_used(definition: Any, inputs: dict[str, Any] | None = None) -> list[str]:
+    """The secret keys a definition reads: `{get_secret: key}` anywhere in it (a key
+    given as a list `[key, attribute, ...]` named by its first item), and in the value
+    of each input it reads with `get_input` (an input given as `{get_secret: ...}`
+    is evaluated to the secret's value in an output that reads it)."""
     found: list[str] = []
-    _walk(definition, found, depth=0)
+    _walk(definition, found, inputs or {}, depth=0)
     return list(dict.fromkeys(found))
 
 
-def _walk(value: Any, found: list[str], depth: int) -> None:
+def _walk(value: Any, found: list[str], inputs: dict[str, Any], depth: int) -> None:
     if depth > 50:  # server data: a deeply nested value is not walked to the end
         return
     if isinstance(value, dict):
         for key, item in value.items():
             if key == "get_secret":
                 found.append(_secret_key(item))
-            _walk(item, found, depth + 1)
+            elif key == "get_input":
+                name = _secret_key(item)
+                if name in inputs:
+                    _walk(inputs[name], found, {}, depth + 1)
+            _walk(item, found, inputs, depth + 1)
     elif isinstance(value, list):
         for item in value:
-            _walk(item, found, depth + 1)
+            _walk(item, found, inputs, depth + 1)
 
 
 def _secret_key(argument: Any) -> str:
@@ -51,9 +57,10 @@ def _secret_key(argument: Any) -> str:
     return argument if isinstance(argument, str) else "?"
 
 
-def hidden_because(name: str, definition: Any = None) -> str:
-    """Why the value of `name` is hidden ("" when it may be shown)."""
-    used = secrets_used(definition)
+def hidden_because(name: str, definition: Any = None, inputs: dict[str, Any] | None = None) -> str:
+    """Why the value of `name` is hidden ("" when it may be shown); `inputs`: the
+    deployment's, for the `get_input`s of `definition`."""
+    used = secrets_used(definition, inputs)
     if used:
         return "from secret " + ", ".join(used)
     if secret_name(name):

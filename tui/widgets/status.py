@@ -106,10 +106,21 @@ def status_text(
 
 
 def instance_state_text(
-    state: str | None, *, palette: Palette | None = None, ascii_only: bool = False
+    state: str | None,
+    *,
+    palette: Palette | None = None,
+    ascii_only: bool = False,
+    stalled: bool = False,
 ) -> Text:
-    """`✓ started`, `◐ created`, `⟳ creating`: a node instance's state."""
-    return _drawn(look(state, INSTANCE_STATES), palette, ascii_only)
+    """`✓ started`, `◐ created`, `⟳ creating`: a node instance's state. `stalled`: no
+    execution of its deployment runs, so a passing state (`creating`) is where a run
+    stopped, not progress: drawn as `◐ creating (stalled)`."""
+    shown = look(state, INSTANCE_STATES)
+    if stalled and shown.group in ("running", "stopping"):
+        text = _drawn(StatusLook("partial", shown.word), palette, ascii_only)
+        text.append(" (stalled)")
+        return text
+    return _drawn(shown, palette, ascii_only)
 
 
 def _drawn(shown: StatusLook, palette: Palette | None, ascii_only: bool) -> Text:
