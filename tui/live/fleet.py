@@ -20,31 +20,20 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
-from typing import TYPE_CHECKING, Literal
+from typing import Literal
 
+from tui.api.client import EXECUTION_FIELDS, ManagerClient
 from tui.api.errors import ApiError
 from tui.api.models import UNFINISHED_STATES, Execution, parse_time
 
-if TYPE_CHECKING:
-    from tui.api.client import ManagerClient
-
 View = Literal["running", "history"]
 PAGE = 50
+# What the executions pane reads, less the parameters (a page of fifty executions of
+# any workflow), plus what tells system runs and tenants apart.
 FLEET_FIELDS = (
-    "id",
-    "workflow_id",
-    "deployment_id",
-    "status",
-    "error",
-    "created_at",
-    "started_at",
-    "ended_at",
-    "created_by",
-    "is_dry_run",
+    *(f for f in EXECUTION_FIELDS if f != "parameters"),
     "is_system_workflow",
     "tenant_name",
-    "total_operations",
-    "finished_operations",
 )
 # A word of the filter -> the statuses it means.
 STATUS_WORDS: dict[str, tuple[str, ...]] = {

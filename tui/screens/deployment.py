@@ -6,18 +6,17 @@ requests, `tui/live/details.py`); the title says as of when."""
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from typing import Any, cast
+from typing import Any
 
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.containers import VerticalScroll
-from textual.screen import Screen
 from textual.widgets import Footer, Static
 
 from tui.live.details import Details, read_details
 from tui.screens import flows
-from tui.screens.host import Host
 from tui.screens.instances import NodeInstancesScreen
+from tui.screens.keyed import KeyedScreen
 from tui.screens.keys import Key, KeyTable
 from tui.widgets import fmt
 from tui.widgets.details import (
@@ -49,17 +48,15 @@ TITLES = {
 }
 
 
-class DeploymentScreen(Screen[None]):
+class DeploymentScreen(KeyedScreen):
+    KEYS = KEYS
     BINDINGS = KEYS.bindings()
+    WHERE = "deployment details"
 
     def __init__(self, deployment_id: str) -> None:
         super().__init__(classes="details-screen")
         self.deployment_id = deployment_id
         self.details: Details | None = None
-
-    @property
-    def tui(self) -> Host:
-        return cast("Host", self.app)
 
     def compose(self) -> ComposeResult:
         yield Static(id="details-title", classes="bar", markup=False)
@@ -144,13 +141,6 @@ class DeploymentScreen(Screen[None]):
             ),
         }
 
-    def help_rows(self) -> list[tuple[str, str, str]]:
-        return KEYS.help_rows(
-            read_only=self.tui.read_only,
-            display=self.tui.get_key_display,
-            default_where="deployment details",
-        )
-
     def action_back(self) -> None:
         self.dismiss()
 
@@ -160,10 +150,7 @@ class DeploymentScreen(Screen[None]):
     def action_raw(self) -> None:
         read = self.details.deployment if self.details is not None else None
         fallback: Any = read.raw if read is not None else {}
-        self.run_worker(
-            flows.show_raw_deployment(self.tui, self.deployment_id, fallback),
-            exit_on_error=False,
-        )
+        self.run_flow(flows.show_raw_deployment(self.tui, self.deployment_id, fallback))
 
     def action_copy_id(self) -> None:
         flows.copy_id(self.tui, self.deployment_id)

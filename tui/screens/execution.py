@@ -4,13 +4,12 @@ from __future__ import annotations
 
 import json
 from datetime import UTC, datetime
-from typing import Any, cast
+from typing import Any
 
 from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
 from textual.containers import Horizontal, Vertical
-from textual.screen import Screen
 from textual.widgets import Footer, Input, RichLog, Static
 
 from tui.api.models import MISSING, Execution, Workflow
@@ -20,6 +19,7 @@ from tui.messages import CredentialsChanged, TailUpdated
 from tui.screens import flows
 from tui.screens.host import Host
 from tui.screens.instances import NodeInstancesScreen
+from tui.screens.keyed import KeyedScreen
 from tui.screens.keys import Key, KeyTable
 from tui.widgets import fmt, refusals
 from tui.widgets.event_lines import (
@@ -139,8 +139,10 @@ def parameters_text(
     return text
 
 
-class ExecutionScreen(Screen[None]):
+class ExecutionScreen(KeyedScreen):
+    KEYS = KEYS
     BINDINGS = KEYS.bindings()
+    WHERE = "execution screen"
 
     def __init__(self, execution: Execution) -> None:
         super().__init__(classes="execution-screen")
@@ -160,10 +162,6 @@ class ExecutionScreen(Screen[None]):
         self._follower: ExecutionFollower | None = None
         self._trails: dict[str, Trail] = {}
         self._trails_mark: tuple[int, Any] = (-1, None)
-
-    @property
-    def tui(self) -> Host:
-        return cast("Host", self.app)
 
     def compose(self) -> ComposeResult:
         with Vertical(id="exec-top", classes="pane -summary"):
@@ -385,35 +383,13 @@ class ExecutionScreen(Screen[None]):
         line.append(between + fmt.zone_label(self.tui.now(), self.tui.utc))
         self.query_one("#tail-status", Static).update(line)
 
-    def help_rows(self) -> list[tuple[str, str, str]]:
-        return KEYS.help_rows(
-            read_only=self.tui.read_only,
-            display=self.tui.get_key_display,
-            default_where="execution screen",
-        )
-
     # -- actions --------------------------------------------------------------------------
-    def refusal(self, action: str) -> str | None:
-        """Why `action` cannot run now, in words; None when it can."""
-        if action in KEYS.mutating and self.tui.read_only:
-            return refusals.read_only(action)
+    def why_not(self, action: str) -> str | None:
         if action == "cancel_execution":
             return refusals.nothing_to_cancel(self.execution)
         if action == "resume_execution":
             return refusals.not_resumable(self.execution)
         return None
-
-    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
-        if action == "refused":
-            return True
-        if action in KEYS.refusable:
-            return self.refusal(action) is None
-        return True
-
-    def action_refused(self, action: str) -> None:
-        reason = self.refusal(action)
-        if reason is not None:
-            self.notify(reason, severity="warning")
 
     def action_back(self) -> None:
         field = self.query_one("#event-filter", Input)
@@ -427,13 +403,13 @@ class ExecutionScreen(Screen[None]):
         self.dismiss()
 
     def action_cancel_execution(self) -> None:
-        self.run_worker(flows.cancel_flow(self.tui, self.execution), exit_on_error=False)
+        self.run_flow(flows.cancel_flow(self.tui, self.execution))
 
     def action_resume_execution(self) -> None:
-        self.run_worker(flows.resume_flow(self.tui, self.execution), exit_on_error=False)
+        self.run_flow(flows.resume_flow(self.tui, self.execution))
 
     def action_rerun(self) -> None:
-        self.run_worker(flows.rerun_flow(self.tui, self.execution), exit_on_error=False)
+        self.run_flow(flows.rerun_flow(self.tui, self.execution))
 
     def action_toggle_follow(self) -> None:
         self.follow = not self.follow

@@ -10,21 +10,18 @@ updates are paused. `enter` opens an execution, `c` cancels, `u` resumes, `m` pi
 
 from __future__ import annotations
 
-from collections.abc import Coroutine
 from dataclasses import replace
 from datetime import UTC, datetime
-from typing import Any, cast
 
 from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
-from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Input, Static
 
 from tui.api.models import Execution
 from tui.live.fleet import FilterError, FleetPage, FleetQuery, View, parse_filter, read_fleet
 from tui.screens import flows
-from tui.screens.host import Host
+from tui.screens.keyed import KeyedScreen
 from tui.screens.keys import Key, KeyTable
 from tui.widgets import fmt, refusals
 from tui.widgets.fleet import FleetTable, fleet_cells
@@ -56,8 +53,10 @@ NEEDS_EXECUTION = frozenset(
 )
 
 
-class FleetScreen(Screen[None]):
+class FleetScreen(KeyedScreen):
+    KEYS = KEYS
     BINDINGS = KEYS.bindings()
+    WHERE = "executions everywhere"
 
     def __init__(self, view: View = "running") -> None:
         super().__init__(classes="fleet-screen")
@@ -69,10 +68,7 @@ class FleetScreen(Screen[None]):
         self._reading = False
         self._filter_error = ""
         self._by_id: dict[str, Execution] = {}
-
-    @property
-    def tui(self) -> Host:
-        return cast("Host", self.app)
+        self.reads = 0  # reads made (each one request), for tests and benchmarks
 
     @property
     def table(self) -> FleetTable:
@@ -114,6 +110,7 @@ class FleetScreen(Screen[None]):
 
     async def _read(self) -> None:
         query, offset = self.query_state, self._offset
+        self.reads += 1
         try:
             page = await read_fleet(self.tui.client, query, offset)
         finally:
@@ -219,9 +216,7 @@ class FleetScreen(Screen[None]):
         key = self.table.selected_key
         return self._by_id.get(key) if key else None
 
-    def refusal(self, action: str) -> str | None:
-        if action in KEYS.mutating and self.tui.read_only:
-            return refusals.read_only(action)
+    def why_not(self, action: str) -> str | None:
         if action in NEEDS_EXECUTION:
             execution = self.selected
             if execution is None:
@@ -231,28 +226,6 @@ class FleetScreen(Screen[None]):
             if action == "resume_execution":
                 return refusals.not_resumable(execution)
         return None
-
-    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
-        if action == "refused":
-            return True
-        if action in KEYS.refusable:
-            return self.refusal(action) is None
-        return True
-
-    def action_refused(self, action: str) -> None:
-        reason = self.refusal(action)
-        if reason is not None:
-            self.notify(reason, severity="warning")
-
-    def help_rows(self) -> list[tuple[str, str, str]]:
-        return KEYS.help_rows(
-            read_only=self.tui.read_only,
-            display=self.tui.get_key_display,
-            default_where="executions everywhere",
-        )
-
-    def _run(self, flow: Coroutine[Any, Any, None]) -> None:
-        self.run_worker(flow, group="flows", exit_on_error=False)
 
     def action_back(self) -> None:
         field = self.query_one("#fleet-filter", Input)
@@ -313,12 +286,12 @@ class FleetScreen(Screen[None]):
     def action_cancel_execution(self) -> None:
         execution = self.selected
         if execution is not None and self.refusal("cancel_execution") is None:
-            self._run(flows.cancel_flow(self.tui, execution))
+            self.run_flow(flows.cancel_flow(self.tui, execution))
 
     def action_resume_execution(self) -> None:
         execution = self.selected
         if execution is not None and self.refusal("resume_execution") is None:
-            self._run(flows.resume_flow(self.tui, execution))
+            self.run_flow(flows.resume_flow(self.tui, execution))
 
     def action_pin(self) -> None:
         execution = self.selected

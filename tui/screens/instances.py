@@ -13,22 +13,20 @@ updates are paused.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Coroutine, Mapping
-from typing import Any, cast
+from collections.abc import Callable, Mapping
 
 from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
-from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Input, Static
 
 from tui.api.models import Execution, NodeInstance
 from tui.live.details import Instances, read_instances
 from tui.live.trail import Trail
 from tui.screens import flows
-from tui.screens.host import Host
+from tui.screens.keyed import KeyedScreen
 from tui.screens.keys import Key, KeyTable
-from tui.widgets import fmt, refusals
+from tui.widgets import fmt
 from tui.widgets.glyphs import glyph, sep
 from tui.widgets.instances import (
     InstancesTable,
@@ -76,8 +74,10 @@ KEYS = KeyTable(
 NEEDS_INSTANCE = frozenset({"show_instance", "heal", "execute_operation", "raw", "copy_id"})
 
 
-class NodeInstancesScreen(Screen[None]):
+class NodeInstancesScreen(KeyedScreen):
+    KEYS = KEYS
     BINDINGS = KEYS.bindings()
+    WHERE = "node instances"
 
     def __init__(
         self,
@@ -102,10 +102,6 @@ class NodeInstancesScreen(Screen[None]):
         self._reading = False
         self._placed = False  # the cursor went to the first failure once
         self._was_running = False
-
-    @property
-    def tui(self) -> Host:
-        return cast("Host", self.app)
 
     @property
     def table(self) -> KeyedTable:
@@ -263,31 +259,10 @@ class NodeInstancesScreen(Screen[None]):
             return None
         return self._by_id.get(key) or NodeInstance(key, deployment_id=self.deployment_id)
 
-    def refusal(self, action: str) -> str | None:
-        if action in KEYS.mutating and self.tui.read_only:
-            return refusals.read_only(action)
+    def why_not(self, action: str) -> str | None:
         if action in NEEDS_INSTANCE and self.selected is None:
             return "No node instance selected."
         return None
-
-    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
-        if action == "refused":
-            return True
-        if action in KEYS.refusable:
-            return self.refusal(action) is None
-        return True
-
-    def action_refused(self, action: str) -> None:
-        reason = self.refusal(action)
-        if reason is not None:
-            self.notify(reason, severity="warning")
-
-    def help_rows(self) -> list[tuple[str, str, str]]:
-        return KEYS.help_rows(
-            read_only=self.tui.read_only,
-            display=self.tui.get_key_display,
-            default_where="node instances",
-        )
 
     def action_back(self) -> None:
         field = self.query_one("#instances-filter", Input)
@@ -316,19 +291,15 @@ class NodeInstancesScreen(Screen[None]):
     def _row_chosen(self, event: DataTable.RowSelected) -> None:
         self.action_show_instance()
 
-    def _run(self, flow: Coroutine[Any, Any, None]) -> None:
-        """A flow in a worker of this screen: it ends with the screen."""
-        self.run_worker(flow, group="flows", exit_on_error=False)
-
     def action_show_instance(self) -> None:
         instance = self.selected
         if instance is not None:
-            self._run(flows.show_instance(self.tui, instance.id, masked=True))
+            self.run_flow(flows.show_instance(self.tui, instance.id, masked=True))
 
     def action_raw(self) -> None:
         instance = self.selected
         if instance is not None:
-            self._run(flows.show_instance(self.tui, instance.id, masked=False))
+            self.run_flow(flows.show_instance(self.tui, instance.id, masked=False))
 
     def action_copy_id(self) -> None:
         instance = self.selected
@@ -339,7 +310,7 @@ class NodeInstancesScreen(Screen[None]):
         instance = self.selected
         if instance is not None and self.refusal("heal") is None:
             values = {"node_instance_id": instance.id}
-            self._run(flows.scoped_start_flow(self.tui, self.deployment_id, "heal", values))
+            self.run_flow(flows.scoped_start_flow(self.tui, self.deployment_id, "heal", values))
 
     def action_execute_operation(self) -> None:
         instance = self.selected
@@ -348,4 +319,4 @@ class NodeInstancesScreen(Screen[None]):
             flow = flows.scoped_start_flow(
                 self.tui, self.deployment_id, "execute_operation", values
             )
-            self._run(flow)
+            self.run_flow(flow)

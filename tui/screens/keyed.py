@@ -1,0 +1,61 @@
+"""A screen whose keys are one `KeyTable` (`tui/screens/keys.py`): what a key may do,
+why it may not, its help rows and the worker its flow runs in, written once.
+
+A subclass declares `KEYS`, `BINDINGS = KEYS.bindings()` and `WHERE` (the help's
+place name), and says in `why_not` why an action cannot run now; read-only mode is
+checked here for every mutating key.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Coroutine
+from typing import Any, ClassVar, cast
+
+from textual.screen import Screen
+
+from tui.screens.host import Host
+from tui.screens.keys import KeyTable
+from tui.widgets import refusals
+
+
+class KeyedScreen(Screen[None]):
+    KEYS: ClassVar[KeyTable]
+    WHERE: ClassVar[str] = ""
+
+    @property
+    def tui(self) -> Host:
+        return cast("Host", self.app)
+
+    def why_not(self, action: str) -> str | None:
+        """Why `action` cannot run now, in words; None when it can."""
+        return None
+
+    def refusal(self, action: str) -> str | None:
+        if action in self.KEYS.mutating and self.tui.read_only:
+            return refusals.read_only(action)
+        return self.why_not(action)
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action == "refused":
+            return True
+        if action in self.KEYS.refusable:
+            return self.refusal(action) is None
+        return True
+
+    def action_refused(self, action: str) -> None:
+        """The fallback of a key whose action cannot run: say why, do nothing else."""
+        reason = self.refusal(action)
+        if reason is not None:
+            self.notify(reason, severity="warning")
+
+    def help_rows(self) -> list[tuple[str, str, str]]:
+        return self.KEYS.help_rows(
+            read_only=self.tui.read_only,
+            display=self.tui.get_key_display,
+            default_where=self.WHERE,
+        )
+
+    def run_flow(self, flow: Coroutine[Any, Any, None]) -> None:
+        """A flow in a worker of this screen: it ends with the screen, and an error in
+        it is logged and shown, never fatal to the app."""
+        self.run_worker(flow, group="flows", exit_on_error=False)
