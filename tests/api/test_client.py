@@ -51,7 +51,7 @@ T = TypeVar("T")
 
 DEFAULT_DEPLOYMENTS = DEMO_DEPLOYMENTS
 # The demo seed creates them in this order.
-CREATION_ORDER = ["web-prod", "web-staging", "db-main", "db-replica", "analytics"]
+CREATION_ORDER = ["web-prod", "web-staging", "db-main", "db-replica", "analytics", "web-canary"]
 END_STATES = {"terminated", "failed", "cancelled"}
 
 
@@ -210,7 +210,7 @@ async def test_version(shared: ManagerClient, module_manager: ManagerProcess) ->
 async def test_list_deployments_with_the_default_fields(shared: ManagerClient) -> None:
     page = await shared.list_deployments()
     assert [d.id for d in page.items] == DEFAULT_DEPLOYMENTS
-    assert (page.total, page.size, page.offset) == (5, 1000, 0)
+    assert (page.total, page.size, page.offset) == (len(DEFAULT_DEPLOYMENTS), 1000, 0)
     prod = next(d for d in page.items if d.id == "web-prod")
     assert prod.display_name == "Web shop (production)"
     assert prod.blueprint_id == "webapp"
@@ -240,8 +240,8 @@ async def test_list_deployments_search_is_a_case_insensitive_substring(
     shared: ManagerClient,
 ) -> None:
     web = await shared.list_deployments(search="web")
-    assert [d.id for d in web.items] == ["web-prod", "web-staging"]
-    assert web.total == 2
+    assert [d.id for d in web.items] == ["web-canary", "web-prod", "web-staging"]
+    assert web.total == 3
     assert [d.id for d in (await shared.list_deployments(search="DB-")).items] == [
         "db-main",
         "db-replica",
@@ -261,10 +261,11 @@ async def test_list_deployments_sort(shared: ManagerClient) -> None:
 
 async def test_list_deployments_paging_totals(shared: ManagerClient) -> None:
     seen: list[str] = []
-    for offset in (0, 2, 4):
-        page = await shared.list_deployments(size=2, offset=offset)
-        assert (page.total, page.size, page.offset) == (5, 2, offset)
-        assert len(page.items) == min(2, 5 - offset)
+    total = len(DEFAULT_DEPLOYMENTS)
+    for offset in (0, 4):  # the second page is a short one
+        page = await shared.list_deployments(size=4, offset=offset)
+        assert (page.total, page.size, page.offset) == (total, 4, offset)
+        assert len(page.items) == min(4, total - offset)
         seen += [d.id for d in page.items]
     assert seen == DEFAULT_DEPLOYMENTS
     beyond = await shared.list_deployments(size=2, offset=10)

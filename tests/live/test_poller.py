@@ -22,7 +22,7 @@ from tests.manager_process import DEMO_DEPLOYMENTS, PASSWORDS, ManagerProcess
 from tui.api import Execution, ManagerClient
 from tui.live import Backoff, ConnectionState, Poller, Snapshot
 
-DEMO = {"analytics", "db-main", "db-replica", "web-prod", "web-staging"}
+DEMO = set(DEMO_DEPLOYMENTS)
 FAST, SLOW = 0.05, 0.2
 
 
@@ -313,8 +313,8 @@ async def test_set_search_filters_on_the_server(manager: ManagerProcess) -> None
         h.poller.set_search("web")
         assert h.snap.search == ""  # the list on screen is still the unfiltered one
         snap = await h.until(lambda s: s.search == "web", "the filtered list")
-        assert ids(snap.deployments) == ["web-prod", "web-staging"]
-        assert snap.deployments_total == 2
+        assert ids(snap.deployments) == ["web-canary", "web-prod", "web-staging"]
+        assert snap.deployments_total == 3
         assert ("GET", "/api/v3.1/deployments", 200) in h.requests[mark:]
         h.poller.set_search("")
         snap = await h.until(
