@@ -186,3 +186,20 @@ async def test_a_saved_filter_from_the_palette(wire: LoggedManager) -> None:
         await pilot.press("enter")
         await wait_until(pilot, lambda: deployments.keys == wanted, what="its deployments")
         assert main(app).snapshot.search == "filter:prod-eu"
+
+
+@pytest.mark.parametrize("key", ["d", "n", "x"])
+async def test_a_screen_key_pressed_as_the_app_quits_is_harmless(
+    wire: LoggedManager, key: str
+) -> None:
+    """`q` then a key that opens a screen: the screen is pushed as the app closes, and
+    Textual mounts none of its children; it must not fail looking for them."""
+    app = make_app(wire)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await select_deployment(pilot, app, "web-prod")
+        app.exit()  # as `q` does; the key arrives while the app closes
+        await app.main_screen.run_action(
+            {"d": "details", "n": "instances", "x": "running_everywhere"}[key]
+        )
+    assert app._exception is None, app._exception
+    assert app.return_code in (None, 0)

@@ -66,6 +66,8 @@ class DeploymentScreen(KeyedScreen):
         yield Footer()
 
     def on_mount(self) -> None:
+        if self.gone:
+            return
         for section in SECTIONS:
             self.query_one(f"#details-{section}").border_title = TITLES[section]
         self.query_one("#details-body").focus()

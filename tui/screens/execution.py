@@ -186,7 +186,7 @@ class ExecutionScreen(KeyedScreen):
         yield Footer()
 
     def on_mount(self) -> None:
-        if self not in self.app.screen_stack:
+        if self.gone:
             return  # replaced by another execution's screen before it was shown
         self.query_one("#event-filter", Input).display = False
         self.query_one("#exec-top").border_title = "Execution"

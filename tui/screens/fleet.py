@@ -86,6 +86,8 @@ class FleetScreen(KeyedScreen):
         yield Footer()
 
     def on_mount(self) -> None:
+        if self.gone:
+            return
         self.query_one("#fleet-filter", Input).display = False
         self.table.focus()
         self._show()

@@ -118,6 +118,8 @@ class NodeInstancesScreen(KeyedScreen):
         yield Footer()
 
     def on_mount(self) -> None:
+        if self.gone:
+            return
         self.query_one("#instances-filter", Input).display = False
         self.table.focus()
         self._show()

@@ -26,6 +26,13 @@ class KeyedScreen(Screen[None]):
     def tui(self) -> Host:
         return cast("Host", self.app)
 
+    @property
+    def gone(self) -> bool:
+        """Off the stack before it mounted (replaced by another), or pushed as the app
+        quits (Textual then mounts none of its children): its `on_mount` has nothing
+        to set up."""
+        return self not in self.app.screen_stack or not self.children
+
     def why_not(self, action: str) -> str | None:
         """Why `action` cannot run now, in words; None when it can."""
         return None

@@ -150,6 +150,7 @@ KEYS = KeyTable(
             "Running now",
             "main.running",
             "Every unfinished execution, across deployments",
+            show=False,  # the footer is full at 80 columns; help and palette have it
         ),
         Key(
             "X",
