@@ -54,6 +54,7 @@ KEYS = KeyTable(
             "Instances",
             "execution.instances",
             "The node instances this run touched, failed first",
+            show=False,  # the footer keeps Raw and Help; help and palette list it
         ),
         # Not in the footer: the status line says "N older (o)" when there are some.
         Key("o", "load_older", "Older events", "execution.older", show=False),

@@ -143,6 +143,7 @@ KEYS = KeyTable(
             "main.instances",
             "The deployment's node instances, live",
             explained=True,
+            show=False,  # d shows them counted, and says n lists them
         ),
         Key(
             "x",

@@ -18,10 +18,10 @@ COLUMNS = (
     Column("id", "Id", 8),
     Column("deployment", "Deployment", 14),
     Column("workflow", "Workflow", 16),
-    Column("status", "Status", 18),
+    Column("status", "Status", 16),
     Column("started", "Started", 12, priority=2),
     Column("duration", "Duration", 8, priority=1),
-    Column("error", "Error", 30, priority=4),
+    Column("error", "Error", 28, priority=4),
 )
 TENANT = Column("tenant", "Tenant", 14, priority=3)
 
