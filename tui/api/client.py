@@ -356,16 +356,18 @@ class ManagerClient:
         rules make it a `POST /searches/deployments`, see `tui/api/queries.py`)."""
         params = [("_size", str(size)), ("_offset", str(offset))]
         params += [("_sort", s) for s in sort]
-        params += [("id", i) for i in ids]
+        ids = list(ids)
         body = None
         if where is not None:
             search = " ".join(t for t in (search, where.text) if t) or None
             if where.saved:
                 params.append(("_filter_id", where.saved))
-            if where.searches:
-                body = {"filter_rules": where.rules()}
+            if where.searches:  # a search ignores plain filters: ids are a rule too
+                body = {"filter_rules": where.rules(ids)}
+                ids = []
             else:
                 params += list(where.params)
+        params += [("id", i) for i in ids]
         if search:
             params.append(("_search", search))
         try:

@@ -32,13 +32,17 @@ class DeploymentQuery:
         """Needs `POST /searches/deployments` (label rules)."""
         return bool(self.labels)
 
-    def rules(self) -> list[dict[str, Any]]:
+    def rules(self, ids: list[str] | None = None) -> list[dict[str, Any]]:
         """Every filter rule: the labels', then each plain filter as an attribute rule
-        (the caller made sure each has one: `unruled` is empty)."""
+        (the caller made sure each has one: `unruled` is empty), and `ids` as one."""
         attributes = [
             {"key": key, "values": [value], "operator": "any_of", "type": "attribute"}
             for key, value in self.params
         ]
+        if ids:
+            attributes.append(
+                {"key": "id", "values": list(ids), "operator": "any_of", "type": "attribute"}
+            )
         return [*self.labels, *attributes]
 
     def unruled(self) -> list[str]:

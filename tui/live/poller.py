@@ -639,8 +639,15 @@ class Poller:
         """The offset of the page (of `deployments_page` rows) that holds
         `deployment_id` in the list filtered by `search`; None when it is not there.
 
-        Reads ids only, in the list's own order, so the page boundaries are the ones
-        that paging uses."""
+        Asks first whether the list holds it at all (one request), then reads ids only,
+        in the list's own order, so the page boundaries are the ones that paging uses."""
+        member = await self._call(
+            self._client.list_deployments(
+                size=1, ids=[deployment_id], where=where(search), include=("id",)
+            )
+        )
+        if not member.items:
+            return None
         position = 0
         for _ in range(LOCATE_PAGES):
             page = await self._call(
