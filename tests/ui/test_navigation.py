@@ -162,6 +162,11 @@ async def test_a_label_filter_is_the_manager_s_label_search(wire: LoggedManager)
         )
         assert field.has_class("-invalid")
         assert deployments.keys == prod_web
+        error_line = main(app).query_one("#error-line")
+        assert error_line.display
+        assert "filter not applied: labels cannot be combined" in str(error_line.render())
+        await pilot.press("escape")  # cleared, and the reason with it
+        await wait_until(pilot, lambda: not error_line.display, what="the line to go")
 
 
 async def test_a_saved_filter_from_the_palette(wire: LoggedManager) -> None:

@@ -152,6 +152,7 @@ class FleetScreen(KeyedScreen):
         )
         self._show_title()
         self._show_status()
+        self.sync_keys()
 
     def _show_title(self) -> None:
         ascii_only = self.tui.ascii_only
@@ -275,6 +276,10 @@ class FleetScreen(KeyedScreen):
     @on(Input.Submitted, "#fleet-filter")
     def _filter_done(self, event: Input.Submitted) -> None:
         self.table.focus()
+
+    @on(DataTable.RowHighlighted, "#fleet")
+    def _row_highlighted(self, event: DataTable.RowHighlighted) -> None:
+        self.sync_keys()
 
     @on(DataTable.RowSelected, "#fleet")
     def _row_chosen(self, event: DataTable.RowSelected) -> None:

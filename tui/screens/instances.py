@@ -208,6 +208,7 @@ class NodeInstancesScreen(KeyedScreen):
             self._placed = True
         self._show_title(len(rows))
         self._show_status()
+        self.sync_keys()
 
     def _show_title(self, shown: int) -> None:
         ascii_only = self.tui.ascii_only
@@ -288,6 +289,10 @@ class NodeInstancesScreen(KeyedScreen):
     @on(Input.Submitted, "#instances-filter")
     def _filter_done(self, event: Input.Submitted) -> None:
         self.table.focus()
+
+    @on(DataTable.RowHighlighted, "#instances")
+    def _row_highlighted(self, event: DataTable.RowHighlighted) -> None:
+        self.sync_keys()
 
     @on(DataTable.RowSelected, "#instances")
     def _row_chosen(self, event: DataTable.RowSelected) -> None:

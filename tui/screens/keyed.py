@@ -21,6 +21,8 @@ from tui.widgets import refusals
 class KeyedScreen(Screen[None]):
     KEYS: ClassVar[KeyTable]
     WHERE: ClassVar[str] = ""
+    # What each refusable key could do when the footer was last drawn.
+    _key_states: tuple[bool, ...] | None = None
 
     @property
     def tui(self) -> Host:
@@ -61,6 +63,14 @@ class KeyedScreen(Screen[None]):
             display=self.tui.get_key_display,
             default_where=self.WHERE,
         )
+
+    def sync_keys(self) -> None:
+        """Redraw the footer when what the keys can do has changed (a row selected, the
+        list emptied), and only then: every redraw is written to the terminal."""
+        states = tuple(self.refusal(action) is None for action in self.KEYS.refusable)
+        if states != self._key_states:
+            self._key_states = states
+            self.refresh_bindings()
 
     def run_flow(self, flow: Coroutine[Any, Any, None]) -> None:
         """A flow in a worker of this screen: it ends with the screen, and an error in

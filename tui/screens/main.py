@@ -14,6 +14,7 @@ from collections.abc import Coroutine
 from datetime import UTC, datetime
 from typing import Any, cast
 
+from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
 from textual.containers import Horizontal, Vertical
@@ -45,7 +46,7 @@ from tui.widgets.panes import (
     unavailable_message,
     workflow_cells,
 )
-from tui.widgets.safe import clean
+from tui.widgets.safe import clean, safe
 from tui.widgets.status_line import ErrorLine, StatusLine, error_line_text
 from tui.widgets.watch_bar import WatchBar
 
@@ -367,8 +368,18 @@ class MainScreen(Screen[None]):
         self.query_one(StatusLine).show_status(
             snapshot, app.shown_identity, app.manager_version, app.clock(), ascii_only
         )
-        self.query_one(ErrorLine).show_error(error_line_text(snapshot, app.clock(), ascii_only))
+        self._show_error_line()
         self._sync_selection()
+
+    def _show_error_line(self) -> None:
+        """The last failed request's error, else why the filter as typed is not applied
+        (the whole width: a pane's title is too narrow for the reason)."""
+        app = self.tui
+        line = error_line_text(self.snapshot, app.clock(), app.ascii_only)
+        if line is None and self._filter_problem:
+            line = Text(f"{glyph('problem', app.ascii_only)} filter not applied: ", style="bold")
+            line.append_text(safe(self._filter_problem, limit=400, ascii_only=app.ascii_only))
+        self.query_one(ErrorLine).show_error(line)
 
     def _after_page(self, snapshot: Snapshot, deployments: DeploymentsTable) -> None:
         first = snapshot.deployments_offset
@@ -404,7 +415,7 @@ class MainScreen(Screen[None]):
         if snapshot.stale:
             title += " (stale)"
         if self._filter_problem:
-            title += f" (filter not applied: {clean(self._filter_problem, limit=200)})"
+            title += " (filter not applied)"  # why: on the error line
         self._set_title("#deployments-pane", title)
 
     def _show_target(self, snapshot: Snapshot, target: str | None) -> None:
@@ -756,6 +767,7 @@ class MainScreen(Screen[None]):
         self._show_deployments_title(
             self.snapshot, self.query_one("#deployments", DeploymentsTable)
         )
+        self._show_error_line()
 
     @on(Input.Submitted, "#filter")
     def _filter_submitted(self, event: Input.Submitted) -> None:
@@ -785,6 +797,7 @@ class MainScreen(Screen[None]):
         field = self.query_one("#filter", Input)
         self._filter_problem = ""
         field.remove_class("-invalid")
+        self._show_error_line()
         field.value = ""
         field.display = False
         self.tui.poller.set_search("", self._cursor_deployment())
