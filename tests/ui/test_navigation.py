@@ -208,3 +208,13 @@ async def test_a_screen_key_pressed_as_the_app_quits_is_harmless(
         )
     assert app._exception is None, app._exception
     assert app.return_code in (None, 0)
+
+
+async def test_fast_presses_of_o_each_go_one_column_further(wire: LoggedManager) -> None:
+    """`o` pressed again before the sorted page arrived counts from the order asked
+    for, not from the one still shown."""
+    app = make_app(wire)
+    async with app.run_test(size=(120, 36)) as pilot:
+        await ready(pilot, app)
+        await pilot.press("p", "o", "o", "o", "p")  # paused: nothing arrives meanwhile
+        await sorted_by(pilot, app, ("latest_execution_status", "id"))

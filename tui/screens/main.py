@@ -254,6 +254,8 @@ class MainScreen(Screen[None]):
         self._page_target: int | None = None
         self._page_offset_seen = 0
         self._key_states: tuple[bool, ...] = ()
+        # The order last asked for (column, descending), None until a sort key.
+        self._sort_asked: tuple[str, bool] | None = None
         # Why the filter as typed is not applied ("" when it is).
         self._filter_problem = ""
         # A deployment to put the cursor on once a list holds it (a palette jump).
@@ -301,6 +303,9 @@ class MainScreen(Screen[None]):
         self._cursor_after_page = None
         self._page_target = None
         self._page_offset_seen = 0
+        self._sort_asked = None
+        self._filter_problem = ""
+        field.remove_class("-invalid")
         self.apply_snapshot(Snapshot())
         self.query_one("#deployments", DeploymentsTable).focus()
 
@@ -655,6 +660,7 @@ class MainScreen(Screen[None]):
     def _sort_by(self, column: str, descending: bool) -> None:
         """Ask the manager for the deployments in this order (the cursor's deployment
         kept on screen); the header and title follow when the sorted page arrives."""
+        self._sort_asked = (column, descending)
         field = SORTS[column]
         keys = (f"-{field}" if descending else field,)
         if field != "id":
@@ -668,13 +674,18 @@ class MainScreen(Screen[None]):
         column = next((c for c, f in SORTS.items() if f == field), "id")
         return column, first.startswith("-")
 
+    def _sort_base(self) -> tuple[str, bool]:
+        """The order the next `o`/`O` starts from: the last one asked for (a page on its
+        way does not make fast presses repeat one column), else the one shown."""
+        return self._sort_asked or self._sorted()
+
     def action_sort_next(self) -> None:
-        column, _ = self._sorted()
+        column, _ = self._sort_base()
         order = list(SORTS)
         self._sort_by(order[(order.index(column) + 1) % len(order)], descending=False)
 
     def action_sort_reverse(self) -> None:
-        column, descending = self._sorted()
+        column, descending = self._sort_base()
         self._sort_by(column, not descending)
 
     @on(DataTable.HeaderSelected, "#deployments")
@@ -683,7 +694,7 @@ class MainScreen(Screen[None]):
         column = str(event.column_key.value)
         if column not in SORTS:
             return
-        current, descending = self._sorted()
+        current, descending = self._sort_base()
         self._sort_by(column, not descending if column == current else False)
 
     def action_running_everywhere(self) -> None:
