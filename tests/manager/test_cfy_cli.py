@@ -864,3 +864,29 @@ def test_deployment_outputs_and_capabilities(shared_cfy: Cfy) -> None:
     capabilities = shared_cfy("deployments", "capabilities", "db-main")
     assert capabilities.returncode == 0, str(capabilities)
     assert ' - "port":' in capabilities.lines and "     Value: 5432" in capabilities.lines
+
+
+def test_executions_resume_of_a_failed_install(admin_cfy: Cfy, api: httpx.Client) -> None:
+    """`cfy executions resume` on the demo's half-installed web-canary: the failed
+    operation runs again, the install ends, every node instance is started."""
+    (failed,) = [e for e in executions_of(api, "web-canary") if e["workflow_id"] == "install"]
+    assert failed["status"] == "failed", failed
+    exec_id = failed["id"]
+    result = admin_cfy("executions", "resume", exec_id)
+    assert result.returncode == 0, str(result)
+    assert result.lines == [
+        f"Resuming execution {exec_id}",
+        f"A resume request for execution {exec_id} has been sent. To track the execution's "
+        "status, use:",
+        f"cfy executions get {exec_id}",
+    ], str(result)
+    ended = wait_for_end(api, exec_id, 60)
+    assert ended["status"] == "terminated", ended
+    instances = api.get("/node-instances", params={"deployment_id": "web-canary"}).json()
+    assert {i["state"] for i in instances["items"]} == {"started"}
+    again = admin_cfy("executions", "resume", exec_id)
+    assert again.returncode == 1, str(again)
+    assert again.lines[-1] == (
+        f"An error occurred on the server: 409: Cannot resume execution: `{exec_id}` "
+        "in state: `terminated`"
+    ), str(again)
