@@ -148,3 +148,7 @@ async def test_from_an_execution_the_instances_it_touched_failed_first(
         assert screen.table.get_cell(first, "run").plain == "✗ failed in create"
         status = text_of(app, "#instances-status")
         assert "3 instances touched, 1 failed" in status
+        # `e`: back to the run, its events filtered to that instance.
+        await pilot.press("e")
+        await wait_until(pilot, lambda: screen_name(app) == "ExecutionScreen", what="the run")
+        assert app.screen.needle == first  # type: ignore[attr-defined]

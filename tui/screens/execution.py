@@ -469,6 +469,14 @@ class ExecutionScreen(KeyedScreen):
         self.tracebacks = not self.tracebacks
         self._rerender()
 
+    def show_events_of(self, instance_id: str) -> None:
+        """Back from its node instances: the tail filtered to one instance's events
+        (the filter bar shows it; esc clears it)."""
+        field = self.query_one("#event-filter", Input)
+        field.display = True
+        field.value = instance_id  # Input.Changed filters
+        self.query_one("#events", RichLog).focus()
+
     def instance_trails(self) -> tuple[dict[str, Trail], bool]:
         """What this run did to each node instance, from the events read so far (worked
         out again only when more arrived), and whether older ones are not loaded."""
@@ -481,7 +489,10 @@ class ExecutionScreen(KeyedScreen):
     def action_instances(self) -> None:
         execution = self.execution
         screen = NodeInstancesScreen(
-            execution.deployment_id, execution=execution, trails=self.instance_trails
+            execution.deployment_id,
+            execution=execution,
+            trails=self.instance_trails,
+            on_events=self.show_events_of,
         )
         self.app.push_screen(screen)
 

@@ -57,6 +57,14 @@ KEYS = KeyTable(
             "Start execute_operation on this instance",
             mutating=True,
         ),
+        Key(
+            "e",
+            "events",
+            "Its events",
+            "instances.events",
+            "The run's events of this instance (opened from an execution)",
+            explained=True,
+        ),
         Key("slash", "filter", "Filter", "instances.filter", "Filter by id, node, state, host"),
         Key("r", "refresh", "Refresh", "instances.refresh", "Read the instances now"),
         Key(
@@ -71,7 +79,9 @@ KEYS = KeyTable(
         Key("question_mark", "app.show_help", "Help", "instances.help", palette=False),
     ]
 )
-NEEDS_INSTANCE = frozenset({"show_instance", "heal", "execute_operation", "raw", "copy_id"})
+NEEDS_INSTANCE = frozenset(
+    {"show_instance", "heal", "execute_operation", "raw", "copy_id", "events"}
+)
 
 
 class NodeInstancesScreen(KeyedScreen):
@@ -85,11 +95,14 @@ class NodeInstancesScreen(KeyedScreen):
         *,
         execution: Execution | None = None,
         trails: TrailSource | None = None,
+        on_events: Callable[[str], None] | None = None,
     ) -> None:
         """`execution` and `trails`: the instances that run touched, as its screen has
         read its events so far, asked again every tick (and whether older events are
-        not loaded, so that it may have touched more)."""
+        not loaded, so that it may have touched more); `on_events(instance_id)`: show
+        that instance's events on the execution's screen (`e`)."""
         super().__init__(classes="instances-screen")
+        self._on_events = on_events
         self.deployment_id = deployment_id
         self.execution = execution
         self._trail_source = trails
@@ -263,6 +276,8 @@ class NodeInstancesScreen(KeyedScreen):
         return self._by_id.get(key) or NodeInstance(key, deployment_id=self.deployment_id)
 
     def why_not(self, action: str) -> str | None:
+        if action == "events" and self._on_events is None:
+            return "Open the node instances from an execution (n there) to see its events."
         if action in NEEDS_INSTANCE and self.selected is None:
             return "No node instance selected."
         return None
@@ -302,6 +317,12 @@ class NodeInstancesScreen(KeyedScreen):
         instance = self.selected
         if instance is not None:
             self.run_flow(flows.show_instance(self.tui, instance.id, masked=True))
+
+    def action_events(self) -> None:
+        instance = self.selected
+        if instance is not None and self._on_events is not None:
+            self.dismiss()
+            self._on_events(instance.id)
 
     def action_raw(self) -> None:
         instance = self.selected
