@@ -223,6 +223,38 @@ async def test_every_screen_draws_only_ascii(frozen_manager: ManagerProcess) -> 
         await tour.check(pilot, "command palette with matches")
         await _back_to(pilot, app, "MainScreen")
 
+        await select_deployment(pilot, app, "web-canary")
+        await pilot.press("d")
+        await wait_until(
+            pilot,
+            lambda: screen_name(app) == "DeploymentScreen" and app.screen.details,  # type: ignore[attr-defined]
+            what="the details",
+        )
+        text = await tour.check(pilot, "deployment details")
+        assert "~ 1 creating (stalled)" in text
+        await pilot.press("n")
+        await wait_until(
+            pilot,
+            lambda: screen_name(app) == "NodeInstancesScreen" and app.screen.table.row_count,  # type: ignore[attr-defined]
+            what="the node instances",
+        )
+        text = await tour.check(pilot, "node instances")
+        assert "ok started" in text
+        await _back_to(pilot, app, "DeploymentScreen")
+        await _back_to(pilot, app, "MainScreen")
+        for key, view in (("x", "running now"), ("X", "history")):
+            await pilot.press(key)
+            await wait_until(
+                pilot,
+                lambda: screen_name(app) == "FleetScreen" and app.screen.table.row_count,  # type: ignore[attr-defined]
+                what=view,
+            )
+            await tour.check(pilot, f"executions everywhere, {view}")
+            await _back_to(pilot, app, "MainScreen")
+        await pilot.press("o")  # sorted: the header's arrow
+        await wait_until(pilot, lambda: main(app).snapshot.sort[0] == "display_name", what="sort")
+        await tour.check(pilot, "deployments sorted by name")
+
         app.push_screen(PromptScreen("Password of admin", password=True))
         await wait_until(pilot, lambda: screen_name(app) == "PromptScreen", what="prompt")
         await pilot.press(*"secret")
