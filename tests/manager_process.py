@@ -24,8 +24,17 @@ PASSWORDS = {"admin": "admin-pw", "viewer": "viewer-pw", "operator": "operator-p
 URL_RE = re.compile(r"listening on (http://\S+)")
 
 
-# The demo seed's deployments in `default_tenant`, by id (tui/manager/seed.py).
-DEMO_DEPLOYMENTS = ["analytics", "db-main", "db-replica", "web-canary", "web-prod", "web-staging"]
+# The demo seed's deployments in `default_tenant` (tui/manager/seed.py), in the order
+# they were created (a list's default order), and by id.
+DEMO_CREATION_ORDER = [
+    "web-prod",
+    "web-staging",
+    "db-main",
+    "db-replica",
+    "analytics",
+    "web-canary",
+]
+DEMO_DEPLOYMENTS = sorted(DEMO_CREATION_ORDER)
 
 
 def add_user(

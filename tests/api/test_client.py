@@ -24,7 +24,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from tests.conftest import admin_client
-from tests.manager_process import DEMO_DEPLOYMENTS, PASSWORDS, ManagerProcess
+from tests.manager_process import DEMO_CREATION_ORDER, DEMO_DEPLOYMENTS, PASSWORDS, ManagerProcess
 from tui.api import (
     BadParameters,
     BadResponse,
@@ -51,7 +51,7 @@ T = TypeVar("T")
 
 DEFAULT_DEPLOYMENTS = DEMO_DEPLOYMENTS
 # The demo seed creates them in this order.
-CREATION_ORDER = ["web-prod", "web-staging", "db-main", "db-replica", "analytics", "web-canary"]
+CREATION_ORDER = DEMO_CREATION_ORDER
 END_STATES = {"terminated", "failed", "cancelled"}
 
 

@@ -25,18 +25,11 @@ from tests.cfy_cli import (
     wait_until,
 )
 from tests.conftest import admin_client
-from tests.manager_process import PASSWORDS, ManagerProcess
+from tests.manager_process import DEMO_DEPLOYMENTS, PASSWORDS, ManagerProcess
 
 pytestmark = pytest.mark.slow
 
-DEFAULT_DEPLOYMENTS = {
-    "web-prod",
-    "web-staging",
-    "db-main",
-    "db-replica",
-    "analytics",
-    "web-canary",
-}
+DEFAULT_DEPLOYMENTS = set(DEMO_DEPLOYMENTS)
 EU_DEPLOYMENTS = {"web-eu", "db-eu"}
 END_STATES = {"terminated", "failed", "cancelled"}
 UUID = r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}"

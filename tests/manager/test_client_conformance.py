@@ -29,19 +29,12 @@ from cloudify_rest_client.exceptions import (
 )
 from cloudify_rest_client.executions import Execution
 
-from tests.manager_process import PASSWORDS, ManagerProcess
+from tests.manager_process import DEMO_CREATION_ORDER, PASSWORDS, ManagerProcess
 from tests.polling import wait_for as wait_until
 
 T = TypeVar("T")
 END_STATES = {"terminated", "failed", "cancelled"}
-DEFAULT_DEPLOYMENTS = [
-    "web-prod",
-    "web-staging",
-    "db-main",
-    "db-replica",
-    "analytics",
-    "web-canary",
-]
+DEFAULT_DEPLOYMENTS = DEMO_CREATION_ORDER
 EU_DEPLOYMENTS = ["web-eu", "db-eu"]
 # Keys the `cfy` CLI reads from every event or log (reference 9.4).
 CLI_EVENT_KEYS = {

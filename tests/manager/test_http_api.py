@@ -10,7 +10,7 @@ import httpx
 import pytest
 
 from tests.conftest import admin_client
-from tests.manager_process import PASSWORDS, ManagerProcess
+from tests.manager_process import DEMO_DEPLOYMENTS, PASSWORDS, ManagerProcess
 
 
 def basic(user: str, password: str) -> str:
@@ -172,14 +172,7 @@ def test_tenants_are_isolated(module_manager: ManagerProcess) -> None:
         d["id"]
         for d in httpx.get(api + "/deployments", headers=headers(tenant="team-eu")).json()["items"]
     }
-    assert default_ids == {
-        "web-prod",
-        "web-staging",
-        "db-main",
-        "db-replica",
-        "analytics",
-        "web-canary",
-    }
+    assert default_ids == set(DEMO_DEPLOYMENTS)
     assert eu_ids == {"web-eu", "db-eu"}
     assert_error(httpx.get(api + "/deployments/web-eu", headers=headers()), 404, "not_found_error")
     eu_exec = httpx.get(

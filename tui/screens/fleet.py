@@ -21,8 +21,8 @@ from textual.widgets import DataTable, Footer, Input, Static
 from tui.api.models import Execution
 from tui.live.fleet import FilterError, FleetPage, FleetQuery, View, parse_filter, read_fleet
 from tui.screens import flows
-from tui.screens.keyed import KeyedScreen
 from tui.screens.keys import Key, KeyTable
+from tui.screens.table_screen import TableScreen
 from tui.widgets import fmt, refusals
 from tui.widgets.fleet import FleetTable, fleet_cells
 from tui.widgets.glyphs import glyph, sep
@@ -53,10 +53,12 @@ NEEDS_EXECUTION = frozenset(
 )
 
 
-class FleetScreen(KeyedScreen):
+class FleetScreen(TableScreen):
     KEYS = KEYS
     BINDINGS = KEYS.bindings()
     WHERE = "executions everywhere"
+    TABLE = "fleet"
+    FILTER = "fleet-filter"
 
     def __init__(self, view: View = "running") -> None:
         super().__init__(classes="fleet-screen")
@@ -88,7 +90,7 @@ class FleetScreen(KeyedScreen):
     def on_mount(self) -> None:
         if self.gone:
             return
-        self.query_one("#fleet-filter", Input).display = False
+        self.filter_bar.display = False
         self.table.focus()
         self._show()
         self.set_interval(1.0, self._tick, name="fleet-clock")
@@ -161,7 +163,7 @@ class FleetScreen(KeyedScreen):
         title.append(
             " (all tenants)" if query.all_tenants else f" (tenant {self.tui.identity.tenant})"
         )
-        typed = self.query_one("#fleet-filter", Input).value.strip()
+        typed = self.filter_bar.value.strip()
         if typed and not self._filter_error:
             opening, closing = glyph("open_quote", ascii_only), glyph("close_quote", ascii_only)
             title.append(f" matching {opening}{clean(typed, limit=60)}{closing}")
@@ -230,15 +232,6 @@ class FleetScreen(KeyedScreen):
                 return refusals.not_resumable(execution)
         return None
 
-    def action_back(self) -> None:
-        field = self.query_one("#fleet-filter", Input)
-        if field.display:
-            field.value = ""
-            field.display = False
-            self.table.focus()
-            return
-        self.dismiss()
-
     def action_switch_view(self) -> None:
         view: View = "history" if self.query_state.view == "running" else "running"
         self.query_state = replace(self.query_state, view=view)
@@ -254,11 +247,6 @@ class FleetScreen(KeyedScreen):
         self._ask()
         self._show()
 
-    def action_filter(self) -> None:
-        field = self.query_one("#fleet-filter", Input)
-        field.display = True
-        field.focus()
-
     @on(Input.Changed, "#fleet-filter")
     def _filter_changed(self, event: Input.Changed) -> None:
         try:
@@ -272,14 +260,6 @@ class FleetScreen(KeyedScreen):
             self.query_state = query
             self._ask()
         self._show()
-
-    @on(Input.Submitted, "#fleet-filter")
-    def _filter_done(self, event: Input.Submitted) -> None:
-        self.table.focus()
-
-    @on(DataTable.RowHighlighted, "#fleet")
-    def _row_highlighted(self, event: DataTable.RowHighlighted) -> None:
-        self.sync_keys()
 
     @on(DataTable.RowSelected, "#fleet")
     def _row_chosen(self, event: DataTable.RowSelected) -> None:

@@ -24,8 +24,8 @@ from tui.api.models import Execution, NodeInstance
 from tui.live.details import Instances, read_instances
 from tui.live.trail import Trail
 from tui.screens import flows
-from tui.screens.keyed import KeyedScreen
 from tui.screens.keys import Key, KeyTable
+from tui.screens.table_screen import TableScreen
 from tui.widgets import fmt
 from tui.widgets.glyphs import glyph, sep
 from tui.widgets.instances import (
@@ -36,7 +36,6 @@ from tui.widgets.instances import (
     sort_key,
     transitional,
 )
-from tui.widgets.keyed_table import KeyedTable
 from tui.widgets.safe import clean, safe
 
 IDLE_READ = 10.0
@@ -84,10 +83,12 @@ NEEDS_INSTANCE = frozenset(
 )
 
 
-class NodeInstancesScreen(KeyedScreen):
+class NodeInstancesScreen(TableScreen):
     KEYS = KEYS
     BINDINGS = KEYS.bindings()
     WHERE = "node instances"
+    TABLE = "instances"
+    FILTER = "instances-filter"
 
     def __init__(
         self,
@@ -116,10 +117,6 @@ class NodeInstancesScreen(KeyedScreen):
         self._placed = False  # the cursor went to the first failure once
         self._was_running = False
 
-    @property
-    def table(self) -> KeyedTable:
-        return self.query_one("#instances", KeyedTable)
-
     def compose(self) -> ComposeResult:
         yield Static(id="instances-title", classes="bar", markup=False)
         yield Input(
@@ -133,7 +130,7 @@ class NodeInstancesScreen(KeyedScreen):
     def on_mount(self) -> None:
         if self.gone:
             return
-        self.query_one("#instances-filter", Input).display = False
+        self.filter_bar.display = False
         self.table.focus()
         self._show()
         self.set_interval(1.0, self._tick, name="instances-clock")
@@ -190,7 +187,7 @@ class NodeInstancesScreen(KeyedScreen):
 
     # -- showing ------------------------------------------------------------------------
     def _rows(self) -> list[NodeInstance]:
-        needle = self.query_one("#instances-filter", Input).value.strip()
+        needle = self.filter_bar.value.strip()
         if self.execution is None:
             chosen = sorted(self.instances.items, key=sort_key)
         else:  # touched by the run: failed first, then in the order the run reached them
@@ -231,7 +228,7 @@ class NodeInstancesScreen(KeyedScreen):
             title.append(" touched by ")
             title.append_text(safe(self.execution.workflow_id, limit=60, ascii_only=ascii_only))
             title.append(f" {fmt.short_id(self.execution.id)}")
-        needle = self.query_one("#instances-filter", Input).value.strip()
+        needle = self.filter_bar.value.strip()
         if needle:
             opening, closing = glyph("open_quote", ascii_only), glyph("close_quote", ascii_only)
             title.append(f" matching {opening}{clean(needle, limit=40)}{closing}")
@@ -282,32 +279,9 @@ class NodeInstancesScreen(KeyedScreen):
             return "No node instance selected."
         return None
 
-    def action_back(self) -> None:
-        field = self.query_one("#instances-filter", Input)
-        if field.display:
-            field.value = ""
-            field.display = False
-            self.table.focus()
-            self._show()
-            return
-        self.dismiss()
-
-    def action_filter(self) -> None:
-        field = self.query_one("#instances-filter", Input)
-        field.display = True
-        field.focus()
-
     @on(Input.Changed, "#instances-filter")
     def _filter_changed(self, event: Input.Changed) -> None:
         self._show()
-
-    @on(Input.Submitted, "#instances-filter")
-    def _filter_done(self, event: Input.Submitted) -> None:
-        self.table.focus()
-
-    @on(DataTable.RowHighlighted, "#instances")
-    def _row_highlighted(self, event: DataTable.RowHighlighted) -> None:
-        self.sync_keys()
 
     @on(DataTable.RowSelected, "#instances")
     def _row_chosen(self, event: DataTable.RowSelected) -> None:
