@@ -93,7 +93,9 @@ def test_no_escape_sequence_from_the_server_reaches_the_terminal(tmp_path: Path)
             (After("Execution "), b"\x1b"),
             (After("Events and logs"), b"\x1b"),  # back to the main screen
             (After("Deployment"), b"\t"),  # the executions pane, the new one selected
-            (After("Executions"), b"c"),  # cancel the selected execution: the dialog
+            # The footer offers Cancel once the executions pane has the focus and an
+            # execution that can be cancelled is selected: then c opens the dialog.
+            (After("Cancel"), b"c"),
             (After("Back"), b"\t"),  # the dialog (its Back button has the focus)
             (After("Back"), b"\r"),  # Back redrawn without the focus: the next choice
         ]

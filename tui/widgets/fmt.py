@@ -79,12 +79,16 @@ def elapsed(start: str | None, end: str | None, now: datetime) -> str:
 
 
 def age(seconds: float | None) -> str:
-    """`updated 2s ago` style ages."""
+    """How old the data is, in steps coarse enough that an idle screen does not change
+    every second (each change is written to the terminal): `just now` under 10 s,
+    then `10s ago`, `20s ago`, ..., `3 min ago`, `2 h ago`; `never` when unknown."""
     if seconds is None:
         return "never"
     seconds = max(0.0, seconds)
+    if seconds < 10:
+        return "just now"
     if seconds < 60:
-        return f"{int(seconds)}s"
+        return f"{int(seconds // 10) * 10}s ago"
     if seconds < 3600:
-        return f"{int(seconds // 60)}m"
-    return f"{int(seconds // 3600)}h"
+        return f"{int(seconds // 60)} min ago"
+    return f"{int(seconds // 3600)} h ago"

@@ -17,6 +17,7 @@ from rich.text import Text
 from textual import events
 from textual.binding import Binding
 from textual.widgets import DataTable
+from textual.widgets.data_table import ColumnKey, RowKey
 
 Cells = dict[str, Text]
 
@@ -144,12 +145,7 @@ class KeyedTable(DataTable[Text]):
                     new = cells.get(column.key, Text(""))
                     moved = column.key == first and old_rank.get(key) != rank
                     if not _same(previous.get(column.key), new) or moved:
-                        self.update_cell(
-                            key,
-                            column.key,
-                            self._cell(cells, column.key, rank, first),
-                            update_width=False,
-                        )
+                        self._set_cell(key, column.key, self._cell(cells, column.key, rank, first))
             if [k for k, _ in rows] != [k for k in self._ordered_keys()]:
                 self.sort(first, key=lambda cell: getattr(cell, "rank", 0))
         self._rows = list(rows)
@@ -157,6 +153,16 @@ class KeyedTable(DataTable[Text]):
             self.move_cursor(row=self.get_row_index(anchor), animate=False, scroll=False)
         elif self.row_count:
             self.move_cursor(row=min(anchor_index, self.row_count - 1), animate=False)
+
+    def _set_cell(self, key: str, column: str, value: Text) -> None:
+        """`update_cell`, but only the row is drawn again: DataTable's own repaints the
+        whole table, and a running duration changes a cell every second (each repaint
+        is written to the terminal; tests/benchmarks/bench_tui_quiet.py). Reads
+        DataTable's `_data` and `_update_count` (the version is pinned)."""
+        row_key, column_key = RowKey(key), ColumnKey(column)
+        self._data[row_key][column_key] = value
+        self._update_count += 1  # the rendered rows are cached by this count
+        self.refresh_row(self.get_row_index(row_key))
 
     def _ordered_keys(self) -> list[str]:
         return [str(row.key.value) for row in self.ordered_rows]

@@ -174,7 +174,7 @@ def _age(line: Text, snapshot: Snapshot, now: float, dot: str, form: dict[str, b
         age = snapshot.age(now)
         if age is not None:
             shown = fmt.age(age)
-            line.append(dot + (f"updated {shown} ago" if form["age_words"] else f"{shown} ago"))
+            line.append(dot + (f"updated {shown}" if form["age_words"] else shown))
 
 
 def _retry(snapshot: Snapshot, now: float) -> str:
@@ -218,6 +218,7 @@ class StatusLine(Static):
     """One line at the bottom, rebuilt for its width; updated by the screen."""
 
     _parts: tuple[Snapshot, Identity, str | None, float, bool] | None = None
+    _shown: Text = Text()  # what the line says now
 
     def show_status(
         self,
@@ -238,9 +239,15 @@ class StatusLine(Static):
             return
         snapshot, identity, version, now, ascii_only = self._parts
         width = self.content_size.width or None
-        self.update(
-            status_line_text(snapshot, identity, version, now, width=width, ascii_only=ascii_only)
+        text = status_line_text(
+            snapshot, identity, version, now, width=width, ascii_only=ascii_only
         )
+        if text == self._shown and text.style == self._shown.style:
+            return  # unchanged: nothing to write to the terminal (this runs every second)
+        self._shown = text
+        # One line, whatever it says: no layout pass (a layout of the screen repaints
+        # every scrollbar on it).
+        self.update(text, layout=False)
 
     def on_resize(self, event: events.Resize) -> None:
         self._render_parts()
@@ -252,4 +259,4 @@ class ErrorLine(Static):
     def show_error(self, text: Text | None) -> None:
         self.display = text is not None
         if text is not None:
-            self.update(text)
+            self.update(text, layout=False)  # one line: no layout pass

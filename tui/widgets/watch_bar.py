@@ -39,4 +39,4 @@ class WatchBar(Static):
     def show(self, text: Text | None) -> None:
         self.display = text is not None
         if text is not None:
-            self.update(text)
+            self.update(text, layout=False)  # one line: no layout pass
