@@ -22,6 +22,7 @@ import pytest
 from tests.conftest import admin_client
 from tests.manager.test_http_api import assert_error
 from tests.manager_process import ManagerProcess
+from tui.manager.store import Store
 
 DEFAULT = ["web-prod", "web-staging", "db-main", "db-replica", "analytics", "web-canary"]
 RUNNABLE = [d for d in DEFAULT if d != "db-replica"]
@@ -174,6 +175,19 @@ def test_membership_by_ids_filters_and_rules(http: httpx.Client) -> None:
     assert ok(http.get("/deployment-groups/h"))["deployment_ids"] == ["web-staging"]
 
 
+def test_an_older_data_directory_gains_group_events(tmp_path: Path) -> None:
+    """Events of a data directory from before execution groups get the column."""
+    path = tmp_path / "manager.sqlite3"
+    store = Store(path)
+    store.execute("DROP INDEX events_by_group")
+    store.execute("ALTER TABLE events DROP COLUMN execution_group_id")
+    store.close()
+    store = Store(path)
+    columns = {row["name"] for row in store.all("PRAGMA table_info(events)")}
+    store.close()
+    assert "execution_group_id" in columns
+
+
 def test_deployment_group_errors(http: httpx.Client) -> None:
     missing = http.put("/deployment-groups/g", json={"deployment_ids": ["nope"]})
     assert_error(missing, 404, "not_found_error", "Requested `Deployment` with ID `nope` was")
@@ -204,13 +218,19 @@ def test_deployment_group_errors(http: httpx.Client) -> None:
 
 
 def test_delete_a_group_keeps_its_deployments(http: httpx.Client) -> None:
+    """Its execution groups go with it (with their events), their executions stay."""
     put_group(http, "g", deployment_ids=["web-prod"])
+    body = {"deployment_group_id": "g", "workflow_id": "check_status", "concurrency": 0}
+    started = ok(http.post("/execution-groups", json=body))
     refused = http.delete("/deployment-groups/g", params={"delete_deployments": "true"})
     assert_error(refused, 400, "bad_parameters_error", "not supported by this manager")
     assert http.delete("/deployment-groups/g").status_code == 204
     assert_error(http.get("/deployment-groups/g"), 404, "not_found_error")
     dep = ok(http.get("/deployments/web-prod", params={"_include": "deployment_groups"}))
     assert dep == {"deployment_groups": []}
+    assert_error(http.get(f"/execution-groups/{started['id']}"), 404, "not_found_error")
+    (member,) = started["execution_ids"]
+    assert ok(http.get(f"/executions/{member}"))["status"] == "queued"
 
 
 # -- execution groups --------------------------------------------------------------------

@@ -324,7 +324,9 @@ def patch_group(
 
 def delete_group(services: Services, tenant: str, group_id: str, delete_deployments: bool) -> None:
     """`DELETE /deployment-groups/<id>`: the group, its labels and its membership rows
-    (its members' labels stay, as on the real manager)."""
+    (its members' labels stay), and, as the real foreign keys cascade, the execution
+    groups started on it with their own events; their executions stay (a queued one
+    is then an ordinary queued execution)."""
     if delete_deployments:
         raise BadParameters(
             "Deleting a group's deployments with it (delete_deployments) is not supported by "
@@ -335,4 +337,18 @@ def delete_group(services: Services, tenant: str, group_id: str, delete_deployme
         group = get_group(store, tenant, group_id)
         for table in ("deployment_group_members", "deployment_groups_labels"):
             store.execute(f"DELETE FROM {table} WHERE group_pk = ?", (group["pk"],))
+        started = "SELECT {} FROM execution_groups WHERE tenant = ? AND deployment_group_id = ?"
+        ids = started.format("id")
+        store.execute(
+            f"DELETE FROM events WHERE tenant = ? AND execution_group_id IN ({ids})",
+            (tenant, tenant, group_id),
+        )
+        store.execute(
+            f"DELETE FROM execution_group_members WHERE group_pk IN ({started.format('pk')})",
+            (tenant, group_id),
+        )
+        store.execute(
+            "DELETE FROM execution_groups WHERE tenant = ? AND deployment_group_id = ?",
+            (tenant, group_id),
+        )
         store.execute("DELETE FROM deployment_groups WHERE pk = ?", (group["pk"],))
