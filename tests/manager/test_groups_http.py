@@ -123,6 +123,8 @@ def test_put_get_list_a_deployment_group(http: httpx.Client) -> None:
         ("tier", "gold", "admin")
     ]
     assert ok(http.get("/deployment-groups/prod")) == group
+    one = ok(http.get("/deployment-groups/prod", params={"_include": "id,labels"}))
+    assert one == {"id": "prod", "labels": group["labels"]}
     listed = ok(http.get("/deployment-groups", params={"_include": "id,deployment_ids"}))
     assert listed["items"] == [{"id": "prod", "deployment_ids": ["web-prod", "db-main"]}]
     assert listed["metadata"] == {
@@ -209,6 +211,25 @@ def test_deployment_group_errors(http: httpx.Client) -> None:
         "no_such_include_field_error",
         "'private_resource', 'deployment_ids', 'labels']",
     )
+    assert_error(
+        http.put("/deployment-groups/g", json={"visibility": "bogus"}),
+        409,
+        "storage_error",
+        'invalid input value for enum visibility_states: "bogus"',
+    )
+    assert_error(
+        http.put("/deployment-groups/g", json={"filter_id": "nosuch"}),
+        404,
+        "not_found_error",
+        "Requested `DeploymentsFilter` with ID `nosuch` was not found",
+    )
+    assert_error(
+        http.put("/deployment-groups/g", json={"labels": "x"}),
+        400,
+        "bad_parameters_error",
+        "Labels must be a list of 1-entry dictionaries",
+    )
+    assert_error(http.get("/deployment-groups/g"), 404, "not_found_error")
     assert_error(
         http.patch("/deployment-groups/nope", json={"add": {"deployment_ids": ["web-prod"]}}),
         404,
@@ -336,6 +357,12 @@ def test_execution_group_errors(http: httpx.Client) -> None:
         400,
         "bad_parameters_error",
         "Missing deployment_group_id in json request body",
+    )
+    assert_error(
+        start(workflow_id="check_status", concurrency=True),
+        409,
+        "storage_error",
+        'column "concurrency" is of type integer but expression is of type boolean',
     )
     for bad in ("x", -1):
         assert_error(

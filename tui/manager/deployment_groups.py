@@ -20,7 +20,7 @@ from typing import Any
 from tui.manager import filters
 from tui.manager.auth import Identity
 from tui.manager.columns import dumps
-from tui.manager.errors import BadParameters, NotFound
+from tui.manager.errors import BadParameters, NotFound, StorageError
 from tui.manager.filter_rules import apply_rules, filter_rules
 from tui.manager.labels import add_labels, labels_list
 from tui.manager.listing import Where
@@ -160,10 +160,9 @@ def _set_attributes(services: Services, tenant: str, pk: int, body: dict[str, An
     sets: dict[str, Any] = {}
     visibility = body.get("visibility")
     if visibility is not None:
-        if visibility not in VISIBILITIES:
-            raise BadParameters(
-                f"Invalid visibility: `{visibility}`. Valid visibility's values are: "
-                f"{list(VISIBILITIES)}"
+        if visibility not in VISIBILITIES:  # the real one leaves it to PostgreSQL
+            raise StorageError(
+                f'SQL Storage error: invalid input value for enum visibility_states: "{visibility}"'
             )
         sets["visibility"] = visibility
     if body.get("default_inputs") is not None:

@@ -43,6 +43,7 @@ from tui.manager.errors import (
     IllegalAction,
     NonexistentWorkflow,
     NotFound,
+    StorageError,
     UnavailableWorkflow,
 )
 from tui.manager.functions import Evaluator
@@ -110,6 +111,11 @@ def render_groups(
 
 def _concurrency(body: dict[str, Any]) -> int:
     value = body.get("concurrency", DEFAULT_CONCURRENCY)
+    if isinstance(value, bool):  # an int to the real check, refused by PostgreSQL
+        raise StorageError(
+            'SQL Storage error: column "concurrency" is of type integer but expression is '
+            "of type boolean"
+        )
     if not isinstance(value, int) or value < 0:
         raise BadParameters(f"concurrency must be a nonnegative number, but got: {value}")
     return value

@@ -11,7 +11,14 @@ from starlette.routing import Route
 
 from tui.manager import deployment_groups as groups
 from tui.manager.endpoint import API, Ctx, endpoint
-from tui.manager.listing import Where, envelope, page, parse_list_query, query_bool
+from tui.manager.listing import (
+    Where,
+    envelope,
+    page,
+    parse_include,
+    parse_list_query,
+    query_bool,
+)
 from tui.manager.tables import DEPLOYMENT_GROUPS
 
 
@@ -37,8 +44,9 @@ def _one(ctx: Ctx, group_id: str) -> dict[str, Any]:
 
 @endpoint("deployment_group_get")
 async def group_get(request: Request, ctx: Ctx) -> Any:
-    """A single group; like the real one, it takes no `_include`."""
-    return _one(ctx, request.path_params["group_id"])
+    include = parse_include(request.query_params, DEPLOYMENT_GROUPS.keys)
+    row = groups.get_group(ctx.services.store, ctx.tenant or "", request.path_params["group_id"])
+    return groups.render_groups(ctx.services.store, [row], include)[0]
 
 
 @endpoint("deployment_group_create", body=True)
