@@ -317,6 +317,6 @@ def _resume(
         )
         # The real manager admits every pending member again; here only the resumed
         # ones (the others were admitted when they became pending).
-        launch = admit(services, group, ids, check_available=False)
+        launch = admit(services, group, ids, check_available=True)
     for exec_id in launch:
         runner.launch(exec_id)
