@@ -416,3 +416,22 @@ def test_paused_group_and_resume(http: httpx.Client) -> None:
     assert [e["status"] for e in members(http, group["id"])] == ["cancelled", "cancelled"]
     ok(http.post(f"/execution-groups/{group['id']}", json={"action": "resume"}))
     assert [e["status"] for e in members(http, group["id"])] == ["queued", "queued"]
+
+
+def test_workers_post_events_of_a_group(http: httpx.Client) -> None:
+    put_group(http, "g", deployment_ids=["web-prod"])
+    body = {"deployment_group_id": "g", "workflow_id": "check_status", "concurrency": 0}
+    gid = ok(http.post("/execution-groups", json=body))["id"]
+    posted = {
+        "execution_group_id": gid,
+        "events": [{"event_type": "workflow_started", "message": {"text": "to the group"}}],
+        "logs": [{"logger": "x", "level": "info", "message": {"text": "a log"}, "context": {}}],
+    }
+    assert http.post("/events", json=posted).status_code == 201
+    items = ok(http.get("/events", params={"execution_group_id": gid}))["items"]
+    assert [(e["message"], e["execution_id"], e["deployment_id"]) for e in items] == [
+        ("to the group", None, None),
+        ("a log", None, None),
+    ]
+    missing = http.post("/events", json={**posted, "execution_group_id": "nope"})
+    assert_error(missing, 404, "not_found_error", "Requested `ExecutionGroup` with ID `nope`")
