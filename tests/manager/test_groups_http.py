@@ -275,6 +275,8 @@ def test_execution_group_queues_beyond_its_concurrency(crawling: httpx.Client) -
     assert [e["status"] for e in execs] == ["pending", "pending", "queued", "queued", "queued"]
     # the group's id is no key of its executions
     assert "execution_group_id" not in ok(http.get(f"/executions/{execs[0]['id']}"))
+    by_key = ok(http.get("/executions", params={"execution_group_id": group["id"]}))
+    assert [e["id"] for e in by_key["items"]] == group["execution_ids"]
     # a list shows no executions and no status without `_get_data`
     listed = ok(http.get("/execution-groups"))["items"]
     assert (listed[0]["execution_ids"], listed[0]["status"]) == (None, None)

@@ -374,8 +374,15 @@ EXECUTIONS = Table(
     column("total_operations", "INTEGER", INT, render=_operations("total_operations")),
     column("finished_operations", "INTEGER", INT, render=_operations("finished_operations")),
     constant("parameters_p", None),
-    # membership of an execution group (`execution_group_members`): `_group_id` filters
-    constant("execution_group_id", None, shown=False),
+    # Its execution group (`execution_group_members`): it filters and sorts (as does
+    # `_group_id`), but is never shown, as on the real manager.
+    column(
+        "execution_group_id",
+        sql="(SELECT g.id FROM execution_group_members m JOIN execution_groups g "
+        "ON g.pk = m.group_pk WHERE m.execution_id = executions.id)",
+        render=lambda row: None,
+        shown=False,
+    ),
     stored("wait_after_fail", "INTEGER"),
 )
 
