@@ -137,6 +137,12 @@ def test_put_get_list_a_deployment_group(http: httpx.Client) -> None:
     assert [d["id"] for d in found["items"]] == ["web-prod", "db-main"]
     none = ok(http.get("/deployments", params={"_group_id": "nope", "_include": "id"}))
     assert none["items"] == []
+    params = {"deployment_group_id": ["prod", "nope"], "_include": "id", "_sort": "-id"}
+    found = ok(http.get("/deployments", params=params))
+    assert [d["id"] for d in found["items"]] == ["web-prod", "db-main"]
+    params = {"_include": "id", "_sort": "deployment_group_id"}
+    found = ok(http.get("/deployments", params=params))
+    assert [d["id"] for d in found["items"]][-2:] == ["web-prod", "db-main"]  # nulls first
 
 
 def test_group_labels_reach_members_as_the_real_manager_adds_them(http: httpx.Client) -> None:

@@ -210,7 +210,15 @@ DEPLOYMENTS = Table(
     constant("workdir_zip", None, filter=False),
     constant("schedules", [], filter=False, shown=False),  # a key of 6.x only (versions.py)
     *(constant(legacy, None) for legacy in LEGACY_FIELDS),
-    constant("deployment_group_id", None, shown=False),
+    # Its deployment groups (`deployment_group_members`): a filter by it means
+    # membership (see routes/searches.py); it sorts by the first group's id.
+    column(
+        "deployment_group_id",
+        sql="(SELECT MIN(g.id) FROM deployment_group_members m JOIN deployment_groups g "
+        "ON g.pk = m.group_pk WHERE m.deployment_pk = deployments_v.pk)",
+        render=lambda row: None,
+        shown=False,
+    ),
     stored("nodes", "TEXT"),
     constraints=("UNIQUE (tenant, id)",),
 )

@@ -77,18 +77,15 @@ def deployments_page(
     em = emulation(ctx.services.emulate)
     fields = {**em.deployment_fields, **_label_sorts(request.query_params)}
     tenants = ctx.tenants(request)
-    where = Where().within("tenant", tenants).filtered(fields, q.filters)
+    plain = {k: v for k, v in q.filters.items() if k != "deployment_group_id"}
+    where = Where().within("tenant", tenants).filtered(fields, plain)
     for flag, column in (("_search", "id"), ("_search_name", "display_name")):
         for value in q.flags.get(flag, []):
             where.add(f"instr(lower({column}), lower(?)) > 0", value)
-    for group_id in q.flags.get("_group_id", []):
-        where.add(
-            "pk IN (SELECT m.deployment_pk FROM deployment_group_members m JOIN "
-            f"deployment_groups g ON g.pk = m.group_pk WHERE g.id = ? AND g.tenant IN "
-            f"({marks(tenants)}))",
-            group_id,
-            *tenants,
-        )
+    for group_ids in ([g] for g in q.flags.get("_group_id", [])):
+        _in_groups(where, group_ids, tenants)
+    if "deployment_group_id" in q.filters:
+        _in_groups(where, q.filters["deployment_group_id"], tenants)
     apply_rules(where, rules)
     tiebreak = ("created_at ASC", "pk ASC")
     rows, total = page(ctx.services.store, q, "deployments_v", fields, where, tiebreak, key="pk")
@@ -98,6 +95,18 @@ def deployments_page(
         f"SELECT COUNT(*) AS n FROM deployments WHERE tenant IN ({marks(tenants)})", tenants
     )
     return rows, total, scope["n"] - total
+
+
+def _in_groups(where: Where, group_ids: list[str], tenants: list[str]) -> None:
+    """Members of one of the deployment groups `group_ids` (`_group_id`, or the
+    `deployment_group_id` filter key)."""
+    where.add(
+        "pk IN (SELECT m.deployment_pk FROM deployment_group_members m JOIN "
+        f"deployment_groups g ON g.pk = m.group_pk WHERE g.id IN ({marks(group_ids)}) AND "
+        f"g.tenant IN ({marks(tenants)}))",
+        *group_ids,
+        *tenants,
+    )
 
 
 def _listing(request: Request, ctx: Ctx, q: ListQuery, rules: list[dict[str, Any]]) -> Any:
