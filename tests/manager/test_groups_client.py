@@ -103,6 +103,9 @@ def test_execution_groups(manager: ManagerProcess) -> None:
     assert {e.status for e in c.executions.list(_group_id=paused.id)} == {"cancelled"}
     c.execution_groups.resume(paused.id)
     assert {e.status for e in c.executions.list(_group_id=paused.id)} == {"queued"}
+    # unpaused, it runs to the end
+    assert c.execution_groups.set_concurrency(paused.id, 2).concurrency == 2
+    assert wait_group(c, paused.id) == "terminated"
 
 
 def test_group_cancel_of_running_members(crawling: ManagerProcess) -> None:

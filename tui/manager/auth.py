@@ -42,6 +42,7 @@ PERMISSION_ROLES: dict[str, frozenset[str]] = {
     "execution_group_get": EVERY_TENANT_ROLE,
     "execution_group_create": ALL_BUT_VIEWER,
     "execution_group_cancel": ALL_BUT_VIEWER,
+    "execution_group_update": ALL_BUT_VIEWER,
     "filter_list": EVERY_TENANT_ROLE,
     "filter_get": EVERY_TENANT_ROLE,
     "filter_create": ALL_BUT_VIEWER,

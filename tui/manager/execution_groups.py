@@ -18,6 +18,7 @@ Follows the real `ExecutionGroups` / `ExecutionGroupsId` and `ExecutionGroup` (7
 - cancel / force-cancel / kill set queued members to `cancelled` directly and cancel
   the others that have not ended, as one cancel of them all: a member that may not be
   cancelled so refuses the rest, and a group with none left is a 404.
+- PATCH sets a new concurrency (a group paused at 0 starts what it may at once).
 - resume / force-resume make failed and cancelled members `pending` again and admit
   them as a start does (the real code sets an attribute that does not exist instead of
   `resume`, so they run from the start and show `resume: false`).
@@ -48,6 +49,7 @@ from tui.manager.errors import (
 )
 from tui.manager.functions import Evaluator
 from tui.manager.group_events import group_event
+from tui.manager.queue import dequeue
 from tui.manager.runner import Runner
 from tui.manager.services import Services
 from tui.manager.statuses import END_STATES, WAITING_STATES
@@ -320,3 +322,24 @@ def _resume(
         launch = admit(services, group, ids, check_available=True)
     for exec_id in launch:
         runner.launch(exec_id)
+
+
+def update_group(
+    services: Services, runner: Runner, tenants: list[str], group_id: str, body: dict[str, Any]
+) -> sqlite3.Row:
+    """`PATCH /execution-groups/<id>`: a new `concurrency`; a paused group (0) that may
+    run again starts what it may at once. Target groups for the members that succeed
+    or fail are not kept here."""
+    if body.get("success_group_id") or body.get("failure_group_id"):
+        raise BadParameters("Success and failure groups are not supported by this manager")
+    group = get_group(services.store, tenants, group_id)
+    if body.get("concurrency") is None:
+        return group
+    concurrency = _concurrency(body)
+    with services.store.tx():
+        services.store.execute(
+            "UPDATE execution_groups SET concurrency = ? WHERE pk = ?", (concurrency, group["pk"])
+        )
+    if group["concurrency"] == 0 and concurrency > 0:
+        dequeue(services, runner)
+    return get_group(services.store, tenants, group_id)

@@ -1,4 +1,4 @@
-"""`/execution-groups`: list, read, start and act on execution groups (the rules are
+"""`/execution-groups`: list, read, start, act on and update execution groups (the rules are
 `execution_groups.py`)."""
 
 from __future__ import annotations
@@ -64,9 +64,19 @@ async def group_action(request: Request, ctx: Ctx) -> Any:
     return groups.render_groups(ctx.services.store, [row], None, data=False)[0]
 
 
+@endpoint("execution_group_update", body=True)
+async def group_update(request: Request, ctx: Ctx) -> Any:
+    """A new concurrency; shown without executions and status, as the real answer."""
+    row = groups.update_group(
+        ctx.services, ctx.engine, [ctx.tenant or ""], request.path_params["group_id"], ctx.body
+    )
+    return groups.render_groups(ctx.services.store, [row], None, data=False)[0]
+
+
 ROUTES = [
     Route(f"{API}/execution-groups", groups_list, methods=["GET"]),
     Route(f"{API}/execution-groups", group_start, methods=["POST"]),
     Route(f"{API}/execution-groups/{{group_id}}", group_get, methods=["GET"]),
     Route(f"{API}/execution-groups/{{group_id}}", group_action, methods=["POST"]),
+    Route(f"{API}/execution-groups/{{group_id}}", group_update, methods=["PATCH"]),
 ]
