@@ -443,3 +443,38 @@ def test_workers_post_events_of_a_group(http: httpx.Client) -> None:
     ]
     missing = http.post("/events", json={**posted, "execution_group_id": "nope"})
     assert_error(missing, 404, "not_found_error", "Requested `ExecutionGroup` with ID `nope`")
+
+
+@pytest.fixture
+def fleet(tmp_path: Path) -> Iterator[httpx.Client]:
+    """The scale seed with 2,600 deployments (1,040 of them env=prod)."""
+    proc = ManagerProcess(data=tmp_path / "fleet", seed="scale:2600").start(timeout=300)
+    try:
+        with admin_client(proc) as client:
+            yield client
+    finally:
+        proc.stop()
+
+
+@pytest.mark.slow
+def test_a_group_of_a_thousand_runs_twenty_at_a_time(fleet: httpx.Client) -> None:
+    http = fleet
+    prod = {"key": "env", "values": ["prod"], "operator": "any_of", "type": "label"}
+    group = put_group(http, "prod", filter_rules=[prod])
+    assert len(group["deployment_ids"]) == 1040
+    body = {"deployment_group_id": "prod", "workflow_id": "check_status", "concurrency": 20}
+    started = time.monotonic()
+    gid = ok(http.post("/execution-groups", json=body))["id"]
+    assert time.monotonic() - started < 5
+
+    def running() -> int:
+        params = {"_group_id": gid, "status": list(ACTIVE), "_size": 0}
+        return int(ok(http.get("/executions", params=params))["metadata"]["pagination"]["total"])
+
+    most = 0
+    deadline = time.monotonic() + 120
+    while ok(http.get(f"/execution-groups/{gid}"))["status"] not in ENDED:
+        assert time.monotonic() < deadline
+        most = max(most, running())
+    assert 0 < most <= 20
+    assert ok(http.get(f"/execution-groups/{gid}"))["status"] == "terminated"
