@@ -25,7 +25,7 @@ from tui.manager.errors import (
 from tui.manager.executions import insert_execution
 from tui.manager.functions import Evaluator
 from tui.manager.listing import parse_bool
-from tui.manager.params import DeploymentFacts, merge_parameters
+from tui.manager.params import OBJECT_TYPES, DeploymentFacts, merge_parameters
 from tui.manager.runner import Runner
 from tui.manager.services import Services
 from tui.manager.statuses import ACTIVE_STATES
@@ -73,10 +73,10 @@ def start_execution(
     _check_environment(services, dep)
     workflows = loads(dep["workflows"], {})
     evaluator = Evaluator(services, tenant, dep, username)
-    merged = _merged_parameters(services, dep, workflows, start, evaluator)
-    unavailable = not start.force and _unavailable(services, dep, workflows, start.workflow_id)
+    merged = merged_parameters(services, dep, workflows, start, evaluator)
+    unavailable = not start.force and is_unavailable(services, dep, workflows, start.workflow_id)
     with services.store.tx():
-        status = _admission(services, tenant, dep["id"], force=start.force, queue=start.queue)
+        status = admission_status(services, tenant, dep["id"], force=start.force, queue=start.queue)
         if unavailable and status == "pending":
             # The real `prepare_executions` checks availability after concurrency and marks
             # the new row failed, but inside the request's transaction: the raised error
@@ -185,7 +185,7 @@ def _check_environment(services: Services, dep: sqlite3.Row) -> None:
     )
 
 
-def _merged_parameters(
+def merged_parameters(
     services: Services,
     dep: sqlite3.Row,
     workflows: dict[str, Any],
@@ -200,12 +200,19 @@ def _merged_parameters(
         raise NonexistentWorkflow(
             f"Workflow {workflow_id} does not exist in the deployment {dep['id']}"
         )
+    declared = workflows.get(workflow_id, {}).get("parameters", {})
+    # The facts (every deployment and blueprint of the tenant, ...) are read only when
+    # a declared parameter has an object type to check: an execution group starts
+    # one execution per member, and must not read the whole tenant for each.
+    typed = any(
+        isinstance(spec, dict) and spec.get("type") in OBJECT_TYPES for spec in declared.values()
+    )
     return merge_parameters(
         workflow_id,
-        workflows.get(workflow_id, {}).get("parameters", {}),
+        declared,
         start.parameters,
         start.allow_custom or is_system_name,
-        _deployment_facts(services, dep),
+        _deployment_facts(services, dep) if typed else None,
         evaluator.parameters,
     )
 
@@ -257,7 +264,7 @@ def _deployment_facts(services: Services, dep: sqlite3.Row) -> DeploymentFacts:
     )
 
 
-def _unavailable(
+def is_unavailable(
     services: Services, dep: sqlite3.Row, workflows: dict[str, Any], workflow_id: Any
 ) -> bool:
     """Whether the deployment's workflow is unavailable in the state its nodes are in."""
@@ -268,12 +275,22 @@ def _unavailable(
     return not workflow_is_available(workflows[workflow_id], states, node_types)
 
 
-def _admission(services: Services, tenant: str, dep_id: str, *, force: bool, queue: bool) -> str:
+def admission_status(
+    services: Services,
+    tenant: str,
+    dep_id: str,
+    *,
+    force: bool,
+    queue: bool,
+    exclude: str = "",
+) -> str:
     """The status a new execution of `dep_id` gets: `pending`, or `queued` when something
     runs (or waits) there and `queue` was asked for.
 
     Raises `ExistingRunningExecution` otherwise. It only reads, so a caller can decide
     everything before it stores the execution: a refused start must leave nothing behind.
+    `exclude` is an execution already stored (an execution group's member), which does
+    not block itself.
     """
     system = services.store.one(
         "SELECT 1 FROM executions WHERE is_system_workflow = 1 AND "
@@ -287,10 +304,10 @@ def _admission(services: Services, tenant: str, dep_id: str, *, force: bool, que
     if force:
         return "pending"
     blockers = services.store.all(
-        "SELECT * FROM executions WHERE tenant = ? AND deployment_id = ? AND "
+        "SELECT * FROM executions WHERE tenant = ? AND deployment_id = ? AND id != ? AND "
         f"status IN ({marks(ACTIVE_STATES)}, 'queued') "
         "ORDER BY created_at",
-        (tenant, dep_id, *ACTIVE_STATES),
+        (tenant, dep_id, exclude, *ACTIVE_STATES),
     )
     if not blockers:
         return "pending"

@@ -22,8 +22,10 @@ from tui.manager.engine import Engine
 from tui.manager.recovery import recover_interrupted
 from tui.manager.routes import (
     blueprints,
+    deployment_groups,
     deployments,
     events,
+    execution_groups,
     executions,
     filters,
     labels,
@@ -74,10 +76,12 @@ def routes() -> list[Route]:
         *blueprints.ROUTES,
         *searches.ROUTES,
         *deployments.ROUTES,
+        *deployment_groups.ROUTES,
         *labels.ROUTES,
         *filters.ROUTES,
         *nodes.ROUTES,
         *executions.ROUTES,
+        *execution_groups.ROUTES,
         *snapshots.ROUTES,
         *events.ROUTES,
         *secrets.ROUTES,

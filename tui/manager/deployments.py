@@ -8,6 +8,7 @@ from typing import Any
 
 from tui.manager.blueprints import workflow_is_available
 from tui.manager.columns import dumps, loads
+from tui.manager.deployment_groups import groups_of
 from tui.manager.errors import (
     Conflict,
     DependentExists,
@@ -77,12 +78,13 @@ def render_deployment(
     *,
     rendered_workflows: bool = True,
     labels: Callable[[], list[dict[str, Any]]],
+    groups: Callable[[], list[str]],
 ) -> dict[str, Any]:
     """A deployment with the keys (and workflows) of the emulated version, or those of
     `include`. `states` are its node instances' states, which decide whether each
     workflow is available; without `rendered_workflows`, master's stored form. `labels`
     gives its labels, called only when they (or the `environment_type` they make) are
-    shown (`deployment_labels`)."""
+    shown (`deployment_labels`), `groups` its deployment groups' ids, likewise."""
 
     def workflows() -> Any:
         if not rendered_workflows:
@@ -95,13 +97,23 @@ def render_deployment(
         return next((lb["value"] for lb in labels() if lb["key"] == "csys-env-type"), "")
 
     return DEPLOYMENTS.render(
-        row, keys, workflows=workflows, labels=labels, environment_type=environment_type
+        row,
+        keys,
+        workflows=workflows,
+        labels=labels,
+        environment_type=environment_type,
+        deployment_groups=groups,
     )
 
 
 def deployment_labels(services: Services, pk: int) -> Callable[[], list[dict[str, Any]]]:
     """The `labels` of one deployment for `render_deployment`, read when shown."""
     return lambda: labels_of(services.store, [pk])[pk]
+
+
+def deployment_groups(services: Services, pk: int) -> Callable[[], list[str]]:
+    """The `deployment_groups` of one deployment for `render_deployment`, read when shown."""
+    return lambda: groups_of(services.store, [pk])[pk]
 
 
 def create_environment_parameters(
@@ -291,4 +303,7 @@ def delete_deployment(services: Services, tenant: str, dep_id: str, force: bool)
         )
         services.store.execute("DELETE FROM node_instances WHERE deployment_pk = ?", (row["pk"],))
         delete_labels(services.store, row["pk"])
+        services.store.execute(
+            "DELETE FROM deployment_group_members WHERE deployment_pk = ?", (row["pk"],)
+        )
         services.store.execute("DELETE FROM deployments WHERE pk = ?", (row["pk"],))

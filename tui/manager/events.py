@@ -70,6 +70,11 @@ def _about(execution: sqlite3.Row | Mapping[str, Any]) -> dict[str, Any]:
     return {
         "tenant": execution["tenant"],
         "execution_id": execution["id"],
+        "execution_group_id": (
+            execution["execution_group_id"]
+            if "execution_group_id" in execution.keys()  # noqa: SIM118  (a Row: `in` reads values)
+            else None
+        ),
         "deployment_id": execution["deployment_id"],
         "deployment_display_name": execution["deployment_display_name"],
         "workflow_id": execution["workflow_id"],
@@ -227,14 +232,29 @@ def create_events(
     return len(rows)
 
 
-def _execution_of(services: Services, tenants: list[str], body: dict[str, Any]) -> sqlite3.Row:
-    """The execution the events belong to (execution groups are not kept here)."""
+def _execution_of(
+    services: Services, tenants: list[str], body: dict[str, Any]
+) -> sqlite3.Row | Mapping[str, Any]:
+    """The execution the events belong to, or the execution group (events of the group
+    itself: no execution, no deployment)."""
     exec_id = body.get("execution_id")
     if exec_id and body.get("execution_group_id"):
         raise Conflict("Cannot provide both execution_id and execution_group_id.")
     if body.get("execution_group_id"):
-        group = body["execution_group_id"]
-        raise NotFound(f"Requested `ExecutionGroup` with ID `{group}` was not found")
+        group_id = body["execution_group_id"]
+        group = services.store.one(
+            f"SELECT tenant FROM execution_groups WHERE id = ? AND tenant IN ({marks(tenants)})",
+            (group_id, *tenants),
+        )
+        if group is None:
+            raise NotFound(f"Requested `ExecutionGroup` with ID `{group_id}` was not found")
+        return {
+            "tenant": group["tenant"],
+            "id": None,
+            "execution_group_id": group_id,
+            **dict.fromkeys(("deployment_id", "deployment_display_name", "workflow_id")),
+            "blueprint_id": None,
+        }
     if not exec_id:
         raise Conflict("No execution passed, and not authenticated by an execution token")
     execution = services.store.one(
@@ -250,7 +270,7 @@ def _without_times(item: dict[str, Any]) -> dict[str, Any]:
     return {k: v for k, v in item.items() if k not in ("timestamp", "reported_timestamp")}
 
 
-def _node_names(services: Services, execution: sqlite3.Row) -> dict[str, str]:
+def _node_names(services: Services, execution: sqlite3.Row | Mapping[str, Any]) -> dict[str, str]:
     """Node instance id -> node name, in the execution's deployment."""
     return {
         r["id"]: r["node_id"]
@@ -263,7 +283,7 @@ def _node_names(services: Services, execution: sqlite3.Row) -> dict[str, str]:
 
 
 def _posted_row(
-    execution: sqlite3.Row,
+    execution: sqlite3.Row | Mapping[str, Any],
     body: dict[str, Any],
     is_event: bool,
     item: dict[str, Any],

@@ -20,6 +20,7 @@ from tui.manager.errors import (
     NotFound,
     StorageError,
 )
+from tui.manager.group_events import member_changed
 from tui.manager.listing import Where
 from tui.manager.queue import dequeue
 from tui.manager.runner import Runner
@@ -143,6 +144,7 @@ def set_status(
                     )
                 recompute_status(services, dep["pk"])
         updated = store.one("SELECT * FROM executions WHERE id = ?", (exec_id,))
+        member_changed(services, updated)
     if status in END_STATES and row["status"] not in END_STATES:
         dequeue(services, runner)
     return updated

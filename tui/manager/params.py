@@ -15,6 +15,17 @@ from typing import Any
 
 from tui.manager.errors import IllegalExecutionParameters, crash
 
+# The parameter types checked against `DeploymentFacts` (its `values`).
+OBJECT_TYPES = (
+    "node_id",
+    "node_type",
+    "node_instance",
+    "operation_name",
+    "deployment_id",
+    "blueprint_id",
+    "scaling_group",
+)
+
 
 class DeploymentFacts:
     """What object-typed parameters are checked against."""

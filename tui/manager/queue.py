@@ -1,14 +1,15 @@
-"""Leaving the queue: which queued executions start when something ends, and the
-checks they pass again on the way out.
+"""Leaving the queue: which queued executions start when something ends, and the checks
+they pass again on the way out.
 
 The real manager (`ResourceManager.start_queued_executions`, 7.0.4) takes a queued
 system execution first and alone; otherwise the oldest queued execution of each
-deployment that has nothing running, up to `max_concurrent_workflows` running in
-all. Each one is checked again as if it were started now: a deployment whose
-environment creation failed, parameters that no longer validate, or a workflow that
-is no longer available fail it with "Error dequeueing execution: ...", and the next
-one is tried. A failed re-check sets only the status and the error: no end time,
-and the deployment's latest execution does not move.
+deployment that has nothing running, up to `max_concurrent_workflows` running in all,
+and never more running members of an execution group than its `concurrency`. Each one is
+checked again as if it were started now: a deployment whose environment creation failed,
+parameters that no longer validate, or a workflow that is no longer available fail it
+with "Error dequeueing execution: ...", and the next one is tried. A failed re-check
+sets only the status and the error: no end time, and the deployment's latest execution
+does not move.
 """
 
 from __future__ import annotations
@@ -49,24 +50,18 @@ def dequeue(services: Services, runner: Runner) -> None:
     running = store.one(
         f"SELECT COUNT(*) AS n FROM executions WHERE status IN ({ACTIVE_MARKS})", ACTIVE_STATES
     )["n"]
+    room = _group_room(services)
     seen: set[tuple[str, str]] = set()
-    for row in store.all(
-        "SELECT * FROM executions WHERE status = 'queued' ORDER BY created_at, rowid"
-    ):
+    for row in _candidates(services, [pk for pk, left in room.items() if left <= 0]):
         if running >= services.max_concurrent_workflows:
             return
         key = (row["tenant"], row["deployment_id"])
-        if key in seen:
+        group = row["group_pk"]
+        if key in seen or (group is not None and room.get(group, row["concurrency"]) <= 0):
             continue
         seen.add(key)
-        busy = store.one(
-            "SELECT 1 FROM executions WHERE tenant = ? AND deployment_id = ? AND "
-            f"status IN ({ACTIVE_MARKS}) LIMIT 1",
-            (row["tenant"], row["deployment_id"], *ACTIVE_STATES),
-        )
-        if busy is not None:
-            continue
-        error = recheck(services, row)
+        full = store.one("SELECT * FROM executions WHERE id = ?", (row["id"],))
+        error = recheck(services, full)
         if error is not None:
             with store.tx():
                 store.execute(
@@ -76,6 +71,42 @@ def dequeue(services: Services, runner: Runner) -> None:
             continue
         _launch(services, runner, row["id"])
         running += 1
+        if group is not None:
+            room[group] = room.get(group, row["concurrency"]) - 1
+
+
+def _group_room(services: Services) -> dict[int, int]:
+    """How many more members each execution group with running members may start
+    (its concurrency less its running members)."""
+    return {
+        row["group_pk"]: row["concurrency"] - row["n"]
+        for row in services.store.all(
+            "SELECT m.group_pk, g.concurrency, COUNT(*) AS n FROM executions e "
+            "JOIN execution_group_members m ON m.execution_id = e.id "
+            "JOIN execution_groups g ON g.pk = m.group_pk "
+            f"WHERE e.status IN ({ACTIVE_MARKS}) GROUP BY m.group_pk",
+            ACTIVE_STATES,
+        )
+    }
+
+
+def _candidates(services: Services, full: list[int]) -> list[sqlite3.Row]:
+    """The queued executions that might start now, oldest first, as light rows: none of
+    a full group (nor of a group that may run none), none of a deployment where
+    something runs. Each is one lookup in an index, so a tick costs what is queued
+    outside full groups, not what the manager ever ran."""
+    return services.store.all(
+        "SELECT e.id, e.tenant, e.deployment_id, m.group_pk, g.concurrency "
+        "FROM executions e INDEXED BY executions_by_state "
+        "LEFT JOIN execution_group_members m ON m.execution_id = e.id "
+        "LEFT JOIN execution_groups g ON g.pk = m.group_pk "
+        "WHERE e.status = 'queued' AND e.is_system_workflow = 0 "
+        f"AND (m.group_pk IS NULL OR (g.concurrency > 0 AND m.group_pk NOT IN ({marks(full)}))) "
+        "AND NOT EXISTS (SELECT 1 FROM executions b WHERE b.tenant = e.tenant AND "
+        f"b.deployment_id = e.deployment_id AND b.status IN ({ACTIVE_MARKS})) "
+        "ORDER BY e.created_at, e.rowid",
+        (*full, *ACTIVE_STATES),
+    )
 
 
 def recheck(services: Services, row: sqlite3.Row) -> str | None:

@@ -16,7 +16,7 @@ from typing import Any
 
 from tui.manager.tables import SCHEMA
 
-SCHEMA_VERSION = "3"
+SCHEMA_VERSION = "4"
 # The columns schema 3 added to node instances (older instances: no host, no
 # relationships, no runtime properties, version 1).
 NODE_INSTANCE_COLUMNS = (
@@ -55,6 +55,7 @@ class Store:
         users = {row["name"] for row in self.all("PRAGMA table_info(users)")}
         deployments = {row["name"] for row in self.all("PRAGMA table_info(deployments)")}
         instances = {row["name"] for row in self.all("PRAGMA table_info(node_instances)")}
+        events = {row["name"] for row in self.all("PRAGMA table_info(events)")}
         with self.tx():
             if "labels" in deployments:  # schema 2: labels as JSON in the deployment's row
                 self._move_labels()
@@ -66,6 +67,12 @@ class Store:
             for name, type in NODE_INSTANCE_COLUMNS:  # schema 2: states only
                 if name not in instances:
                     self.execute(f"ALTER TABLE node_instances ADD COLUMN {name} {type}")
+            if "execution_group_id" not in events:  # schema 3: no execution groups
+                self.execute("ALTER TABLE events ADD COLUMN execution_group_id TEXT")
+            self.execute(
+                "CREATE INDEX IF NOT EXISTS events_by_group ON events (execution_group_id) "
+                "WHERE execution_group_id IS NOT NULL"
+            )
             if self.get_meta("schema_version") != SCHEMA_VERSION:
                 self.set_meta("schema_version", SCHEMA_VERSION)
 

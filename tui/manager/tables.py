@@ -181,7 +181,7 @@ DEPLOYMENTS = Table(
     constant("permalink", None),
     given("workflows", "TEXT"),
     given("labels", filter=False, sort=False),  # from `deployments_labels`
-    constant("deployment_groups", [], filter=False),
+    given("deployment_groups", filter=False, sort=False),  # see deployment_groups.py
     column(
         "installation_status",
         "TEXT",
@@ -210,7 +210,15 @@ DEPLOYMENTS = Table(
     constant("workdir_zip", None, filter=False),
     constant("schedules", [], filter=False, shown=False),  # a key of 6.x only (versions.py)
     *(constant(legacy, None) for legacy in LEGACY_FIELDS),
-    constant("deployment_group_id", None, shown=False),
+    # Its deployment groups (`deployment_group_members`): a filter by it means
+    # membership (see routes/searches.py); it sorts by the first group's id.
+    column(
+        "deployment_group_id",
+        sql="(SELECT MIN(g.id) FROM deployment_group_members m JOIN deployment_groups g "
+        "ON g.pk = m.group_pk WHERE m.deployment_pk = deployments_v.pk)",
+        render=lambda row: None,
+        shown=False,
+    ),
     stored("nodes", "TEXT"),
     constraints=("UNIQUE (tenant, id)",),
 )
@@ -374,8 +382,83 @@ EXECUTIONS = Table(
     column("total_operations", "INTEGER", INT, render=_operations("total_operations")),
     column("finished_operations", "INTEGER", INT, render=_operations("finished_operations")),
     constant("parameters_p", None),
-    constant("execution_group_id", None, shown=False),
+    # Its execution group (`execution_group_members`): it filters and sorts (as does
+    # `_group_id`), but is never shown, as on the real manager.
+    column(
+        "execution_group_id",
+        sql="(SELECT g.id FROM execution_group_members m JOIN execution_groups g "
+        "ON g.pk = m.group_pk WHERE m.execution_id = executions.id)",
+        render=lambda row: None,
+        shown=False,
+    ),
     stored("wait_after_fail", "INTEGER"),
+)
+
+
+# A deployment group (the real `models.DeploymentGroup`): its members are rows of
+# `deployment_group_members`, its labels rows of `deployment_groups_labels`; both are
+# given by the caller (see deployment_groups.py). Filters and sorts stop at
+# `private_resource`, as the real ones do.
+DEPLOYMENT_GROUPS = Table(
+    "deployment_groups",
+    stored("pk", "INTEGER PRIMARY KEY"),
+    column("created_at", "TEXT"),
+    column("id", "TEXT NOT NULL"),
+    column("visibility", "TEXT NOT NULL"),
+    column("description", "TEXT"),
+    column("default_inputs", "TEXT", json=lambda: None),
+    column("creation_counter", "INTEGER NOT NULL DEFAULT 0", INT),
+    column("default_blueprint_id", "TEXT"),
+    column("tenant_name", "TEXT NOT NULL", name="tenant"),
+    column("created_by", "TEXT"),
+    *_visibility(),
+    given("deployment_ids", filter=False, sort=False),
+    given("labels", filter=False, sort=False),
+    constraints=("UNIQUE (tenant, id)",),
+)
+
+DEPLOYMENT_GROUP_MEMBERS = Table(
+    "deployment_group_members",
+    stored("group_pk", "INTEGER NOT NULL"),
+    stored("deployment_pk", "INTEGER NOT NULL"),
+    constraints=("PRIMARY KEY (group_pk, deployment_pk)",),
+)
+
+DEPLOYMENT_GROUPS_LABELS = Table(
+    "deployment_groups_labels",
+    stored("group_pk", "INTEGER NOT NULL"),
+    stored("key", "TEXT NOT NULL"),
+    stored("value", "TEXT NOT NULL"),
+    stored("created_at", "TEXT"),
+    stored("created_by", "TEXT"),
+    constraints=("UNIQUE (group_pk, key, value)",),
+)
+
+# An execution group (the real `models.ExecutionGroup`): `execution_ids` and `status`
+# (computed from the members, see execution_groups.py) are given, and shown only where
+# the real manager renders "data" (a single group, a new one, `_get_data` lists).
+EXECUTION_GROUPS = Table(
+    "execution_groups",
+    stored("pk", "INTEGER PRIMARY KEY"),
+    column("created_at", "TEXT"),
+    column("id", "TEXT NOT NULL"),
+    column("visibility", "TEXT NOT NULL"),
+    column("workflow_id", "TEXT NOT NULL"),
+    column("concurrency", "INTEGER NOT NULL", INT),
+    column("deployment_group_id", "TEXT"),
+    column("tenant_name", "TEXT NOT NULL", name="tenant"),
+    column("created_by", "TEXT"),
+    *_visibility(),
+    given("execution_ids", filter=False, sort=False),
+    given("status", filter=False, sort=False),
+    constraints=("UNIQUE (tenant, id)",),
+)
+
+# The executions of a group, in the order they were made; an execution is in one group.
+EXECUTION_GROUP_MEMBERS = Table(
+    "execution_group_members",
+    stored("group_pk", "INTEGER NOT NULL"),
+    stored("execution_id", "TEXT NOT NULL PRIMARY KEY"),
 )
 
 
@@ -402,7 +485,10 @@ EVENTS = Table(
     column("deployment_display_name", "TEXT", filter=False, sort=False),
     column("workflow_id", "TEXT", filter=False),
     column("execution_id", "TEXT"),
-    constant("execution_group_id", None, sort=False),
+    # set on the logs and events of an execution group itself, not on its members'
+    # (the real `/events` joins it from the event's own group); the column is added to
+    # older data directories by `Store._migrate`, which also indexes it
+    column("execution_group_id", "TEXT", sort=False),
     column("message", "TEXT"),
     column("error_causes", "TEXT", json=lambda: None, filter=False, sort=False),
     column("operation", "TEXT"),
@@ -474,6 +560,12 @@ CREATE INDEX IF NOT EXISTS secrets_by_key ON secrets (key);
 CREATE INDEX IF NOT EXISTS deployments_labels_by_key
     ON deployments_labels (key, value, deployment_pk);
 CREATE INDEX IF NOT EXISTS deployments_filters_by_id ON deployments_filters (id);
+-- A deployment's groups, and a group's executions in order (the queue counts the
+-- running members of each group through it).
+CREATE INDEX IF NOT EXISTS deployment_group_members_by_deployment
+    ON deployment_group_members (deployment_pk, group_pk);
+CREATE INDEX IF NOT EXISTS execution_group_members_by_group
+    ON execution_group_members (group_pk, execution_id);
 """
 
 # A deployment with its latest execution's columns, as the deployment shows them.
@@ -519,6 +611,11 @@ TABLES = (
     DEPLOYMENTS,
     DEPLOYMENTS_LABELS,
     DEPLOYMENTS_FILTERS,
+    DEPLOYMENT_GROUPS,
+    DEPLOYMENT_GROUP_MEMBERS,
+    DEPLOYMENT_GROUPS_LABELS,
+    EXECUTION_GROUPS,
+    EXECUTION_GROUP_MEMBERS,
     NODE_INSTANCES,
     EXECUTIONS,
     EVENTS,

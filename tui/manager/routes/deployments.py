@@ -29,7 +29,8 @@ async def deployment_get(request: Request, ctx: Ctx) -> Any:
     row = deps.get_deployment(ctx.services, ctx.tenant or "", request.path_params["dep_id"])
     states = deps.instance_states(ctx.services, [row["pk"]])[row["pk"]]
     labels = deps.deployment_labels(ctx.services, row["pk"])
-    return deps.render_deployment(row, em, states, include, labels=labels)
+    groups = deps.deployment_groups(ctx.services, row["pk"])
+    return deps.render_deployment(row, em, states, include, labels=labels, groups=groups)
 
 
 def _create(ctx: Ctx, dep_id: str) -> tuple[int, str]:
@@ -93,7 +94,10 @@ async def deployment_create(request: Request, ctx: Ctx) -> Any:
     # master's PUT is marshalled without `_get_data` too
     rendered = not em.list_workflows_need_get_data
     labels = deps.deployment_labels(ctx.services, pk)
-    item = deps.render_deployment(row, em, states, rendered_workflows=rendered, labels=labels)
+    groups = deps.deployment_groups(ctx.services, pk)
+    item = deps.render_deployment(
+        row, em, states, rendered_workflows=rendered, labels=labels, groups=groups
+    )
     return JSONResponse(item, status_code=201)
 
 
@@ -106,7 +110,8 @@ async def deployment_update(request: Request, ctx: Ctx) -> Any:
     em = emulation(ctx.services.emulate)
     states = deps.instance_states(ctx.services, [row["pk"]])[row["pk"]]
     labels = deps.deployment_labels(ctx.services, row["pk"])
-    return deps.render_deployment(row, em, states, labels=labels)
+    groups = deps.deployment_groups(ctx.services, row["pk"])
+    return deps.render_deployment(row, em, states, labels=labels, groups=groups)
 
 
 @endpoint("deployment_delete")

@@ -41,6 +41,12 @@ async def executions_list(request: Request, ctx: Ctx) -> Any:
     )
     if not include_system and "is_system_workflow" not in q.filters:
         where.add("is_system_workflow = 0")
+    for group_id in q.flags.get("_group_id", []):
+        where.add(
+            "id IN (SELECT m.execution_id FROM execution_group_members m JOIN execution_groups g "
+            "ON g.pk = m.group_pk WHERE g.id = ? AND g.tenant = tenant)",
+            group_id,
+        )
     # Executions that have not ended are few: find them by status and sort them, rather
     # than let SQLite walk every execution in created_at order to avoid that sort.
     statuses = q.filters.get("status")

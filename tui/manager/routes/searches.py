@@ -1,10 +1,11 @@
 """Lists of deployments: `GET /deployments` and `POST /searches/deployments`.
 
 Both go through one pipeline: the list query (with `_sort=label:<key>`), the tenant
-scope, plain filters (GET only), `_search` / `_search_name`, the rules of a saved
-filter (`_filter_id`) and of the body (`filter_rules`, searches only), and `filtered`,
-the number of the scope's deployments the rules hid (null without rules), as the real
-storage manager counts it. `/workflows` reads its deployments through it too.
+scope, plain filters (GET only), `_search` / `_search_name`, the rules of a saved filter
+(`_filter_id`) and of the body (`filter_rules`, searches only), and `filtered`, the
+number of the scope's deployments the rules hid (null without rules), as the real
+storage manager counts it, and `_group_id` (members of a deployment group). `/workflows`
+reads its deployments through it too.
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ from tui.manager import deployments as deps
 from tui.manager import filters
 from tui.manager.bodies import param
 from tui.manager.columns import Field
+from tui.manager.deployment_groups import groups_of
 from tui.manager.endpoint import API, Ctx, endpoint
 from tui.manager.errors import BadParameters, crash
 from tui.manager.filter_rules import apply_rules, filter_rules, merge_rules
@@ -75,10 +77,15 @@ def deployments_page(
     em = emulation(ctx.services.emulate)
     fields = {**em.deployment_fields, **_label_sorts(request.query_params)}
     tenants = ctx.tenants(request)
-    where = Where().within("tenant", tenants).filtered(fields, q.filters)
+    plain = {k: v for k, v in q.filters.items() if k != "deployment_group_id"}
+    where = Where().within("tenant", tenants).filtered(fields, plain)
     for flag, column in (("_search", "id"), ("_search_name", "display_name")):
         for value in q.flags.get(flag, []):
             where.add(f"instr(lower({column}), lower(?)) > 0", value)
+    for group_ids in ([g] for g in q.flags.get("_group_id", [])):
+        _in_groups(where, group_ids, tenants)
+    if "deployment_group_id" in q.filters:
+        _in_groups(where, q.filters["deployment_group_id"], tenants)
     apply_rules(where, rules)
     tiebreak = ("created_at ASC", "pk ASC")
     rows, total = page(ctx.services.store, q, "deployments_v", fields, where, tiebreak, key="pk")
@@ -88,6 +95,18 @@ def deployments_page(
         f"SELECT COUNT(*) AS n FROM deployments WHERE tenant IN ({marks(tenants)})", tenants
     )
     return rows, total, scope["n"] - total
+
+
+def _in_groups(where: Where, group_ids: list[str], tenants: list[str]) -> None:
+    """Members of one of the deployment groups `group_ids` (`_group_id`, or the
+    `deployment_group_id` filter key)."""
+    where.add(
+        "pk IN (SELECT m.deployment_pk FROM deployment_group_members m JOIN "
+        f"deployment_groups g ON g.pk = m.group_pk WHERE g.id IN ({marks(group_ids)}) AND "
+        f"g.tenant IN ({marks(tenants)}))",
+        *group_ids,
+        *tenants,
+    )
 
 
 def _listing(request: Request, ctx: Ctx, q: ListQuery, rules: list[dict[str, Any]]) -> Any:
@@ -102,6 +121,7 @@ def _listing(request: Request, ctx: Ctx, q: ListQuery, rules: list[dict[str, Any
     states = deps.instance_states(ctx.services, pks) if rendered else {}
     wanted = "labels" in include or "environment_type" in include
     labels = labels_of(ctx.services.store, pks) if wanted else {}
+    groups = groups_of(ctx.services.store, pks) if "deployment_groups" in include else {}
     items = [
         deps.render_deployment(
             r,
@@ -110,6 +130,7 @@ def _listing(request: Request, ctx: Ctx, q: ListQuery, rules: list[dict[str, Any
             include,
             rendered_workflows=rendered,
             labels=lambda pk=r["pk"]: labels.get(pk, []),
+            groups=lambda pk=r["pk"]: groups.get(pk, []),
         )
         for r in rows
     ]
