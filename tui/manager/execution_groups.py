@@ -258,11 +258,7 @@ def group_action(
     services: Services, runner: Runner, tenants: list[str], group_id: str, body: dict[str, Any]
 ) -> sqlite3.Row:
     """`POST /execution-groups/<id>` (see the module)."""
-    if "action" not in body:
-        raise BadParameters("Missing action in json request body")
-    action = body["action"]
-    if action not in VALID_ACTIONS:
-        raise BadParameters(f"Invalid action: {action}, Valid action values are: {VALID_ACTIONS}")
+    action = execs.action_of(body, VALID_ACTIONS)
     group = get_group(services.store, tenants, group_id)
     members = services.store.all(
         "SELECT e.* FROM execution_group_members m JOIN executions e ON e.id = m.execution_id "

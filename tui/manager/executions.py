@@ -150,15 +150,22 @@ def set_status(
     return updated
 
 
+def action_of(body: dict[str, Any], valid: list[str]) -> str:
+    """The `action` of an action request, with the real answers when it is missing or
+    not one of `valid` (executions and execution groups say it alike)."""
+    if "action" not in body:
+        raise BadParameters("Missing action in json request body")
+    action = body["action"]
+    if action not in valid:
+        raise BadParameters(f"Invalid action: {action}, Valid action values are: {valid}")
+    return str(action)
+
+
 def execution_action(
     services: Services, runner: Runner, tenants: list[str], exec_id: str, body: dict[str, Any]
 ) -> sqlite3.Row:
     """`POST /executions/<id>`: cancel, force-cancel, kill, resume, force-resume, requeue."""
-    if "action" not in body:
-        raise BadParameters("Missing action in json request body")
-    action = body["action"]
-    if action not in VALID_ACTIONS:
-        raise BadParameters(f"Invalid action: {action}, Valid action values are: {VALID_ACTIONS}")
+    action = action_of(body, VALID_ACTIONS)
     row = services.store.one(
         f"SELECT * FROM executions WHERE id = ? AND tenant IN ({marks(tenants)})",
         (exec_id, *tenants),

@@ -17,7 +17,7 @@ from typing import Any
 
 from starlette.datastructures import QueryParams
 
-from tui.manager.columns import BOOL, INT, Field
+from tui.manager.columns import BOOL, INT, Field, Table
 from tui.manager.errors import BadParameters, NoSuchIncludeField, ValidationError
 from tui.manager.store import Store, marks
 
@@ -256,6 +256,23 @@ def _page_by_key(
         for row in store.all(f"SELECT * FROM {source} WHERE {key} IN ({marks(chunk)})", chunk):
             by_key[row[key]] = row
     return [by_key[k] for k in keys], total
+
+
+def tenant_page(
+    store: Store, params: QueryParams, table: Table, tenants: Sequence[str]
+) -> tuple[list[sqlite3.Row], int, ListQuery]:
+    """The common list of a tenant's resources (`table`, stored under its own name):
+    the query read against the table's declared keys, the tenants' rows filtered,
+    sorted and paged, oldest first when the sort leaves them equal."""
+    q = parse_list_query(
+        params,
+        filterable=list(table.filters),
+        sortable=list(table.sorts),
+        includable=table.keys,
+    )
+    where = Where().within("tenant", list(tenants)).filtered(table.filters, q.filters)
+    rows, total = page(store, q, table.name, table.filters, where, ("created_at ASC", "pk ASC"))
+    return rows, total, q
 
 
 def envelope(

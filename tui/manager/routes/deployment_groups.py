@@ -11,29 +11,16 @@ from starlette.routing import Route
 
 from tui.manager import deployment_groups as groups
 from tui.manager.endpoint import API, Ctx, endpoint
-from tui.manager.listing import (
-    Where,
-    envelope,
-    page,
-    parse_include,
-    parse_list_query,
-    query_bool,
-)
+from tui.manager.listing import envelope, parse_include, query_bool, tenant_page
 from tui.manager.tables import DEPLOYMENT_GROUPS
 
 
 @endpoint("deployment_group_list")
 async def groups_list(request: Request, ctx: Ctx) -> Any:
-    q = parse_list_query(
-        request.query_params,
-        filterable=list(DEPLOYMENT_GROUPS.filters),
-        sortable=list(DEPLOYMENT_GROUPS.sorts),
-        includable=DEPLOYMENT_GROUPS.keys,
+    store = ctx.services.store
+    rows, total, q = tenant_page(
+        store, request.query_params, DEPLOYMENT_GROUPS, ctx.tenants(request)
     )
-    fields = DEPLOYMENT_GROUPS.filters
-    where = Where().within("tenant", ctx.tenants(request)).filtered(fields, q.filters)
-    tiebreak = ("created_at ASC", "pk ASC")
-    rows, total = page(ctx.services.store, q, "deployment_groups", fields, where, tiebreak)
     return envelope(groups.render_groups(ctx.services.store, rows, q.include), total, q)
 
 

@@ -10,30 +10,17 @@ from starlette.routing import Route
 
 from tui.manager import execution_groups as groups
 from tui.manager.endpoint import API, Ctx, endpoint
-from tui.manager.listing import (
-    Where,
-    envelope,
-    page,
-    parse_include,
-    parse_list_query,
-    query_bool,
-)
+from tui.manager.listing import envelope, parse_include, query_bool, tenant_page
 from tui.manager.tables import EXECUTION_GROUPS
 
 
 @endpoint("execution_group_list")
 async def groups_list(request: Request, ctx: Ctx) -> Any:
     """Groups without their executions and status unless `_get_data` (the real list)."""
-    q = parse_list_query(
-        request.query_params,
-        filterable=list(EXECUTION_GROUPS.filters),
-        sortable=list(EXECUTION_GROUPS.sorts),
-        includable=EXECUTION_GROUPS.keys,
+    store = ctx.services.store
+    rows, total, q = tenant_page(
+        store, request.query_params, EXECUTION_GROUPS, ctx.tenants(request)
     )
-    fields = EXECUTION_GROUPS.filters
-    where = Where().within("tenant", ctx.tenants(request)).filtered(fields, q.filters)
-    tiebreak = ("created_at ASC", "pk ASC")
-    rows, total = page(ctx.services.store, q, "execution_groups", fields, where, tiebreak)
     data = query_bool(request.query_params, "_get_data")
     return envelope(groups.render_groups(ctx.services.store, rows, q.include, data=data), total, q)
 
