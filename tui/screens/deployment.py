@@ -93,7 +93,7 @@ class DeploymentScreen(KeyedScreen):
         elif details is not None:
             read = datetime.fromtimestamp(details.read_at, tz=UTC).astimezone(fmt.zone(app.utc))
             title.append(f"{sep(ascii_only)}as of {read.strftime('%H:%M:%S')} (r reloads)")
-        self.query_one("#details-title", Static).update(title, layout=False)  # one line
+        self.show_line("#details-title", title)
         if details is not None:
             for section, text in self._sections(details).items():
                 self.query_one(f"#details-{section}", Static).update(text)

@@ -382,7 +382,7 @@ class ExecutionScreen(KeyedScreen):
         if self.execution.id in self.tui.watch_list.pinned:
             line.append(f"{between}pinned")
         line.append(between + fmt.zone_label(self.tui.now(), self.tui.utc))
-        self.query_one("#tail-status", Static).update(line, layout=False)  # one line
+        self.show_line("#tail-status", line)
 
     # -- actions --------------------------------------------------------------------------
     def why_not(self, action: str) -> str | None:

@@ -167,7 +167,7 @@ class FleetScreen(TableScreen):
         if typed and not self._filter_error:
             opening, closing = glyph("open_quote", ascii_only), glyph("close_quote", ascii_only)
             title.append(f" matching {opening}{clean(typed, limit=60)}{closing}")
-        self.query_one("#fleet-title", Static).update(title, layout=False)  # one line
+        self.show_line("#fleet-title", title)
 
     def _show_status(self) -> None:
         ascii_only = self.tui.ascii_only
@@ -194,7 +194,7 @@ class FleetScreen(TableScreen):
             line.append(
                 f"{between}read {pace}{between}{fmt.zone_label(self.tui.now(), self.tui.utc)}"
             )
-        self.query_one("#fleet-status", Static).update(line, layout=False)
+        self.show_line("#fleet-status", line)
 
     def _nothing(self) -> str:
         query = self.query_state

@@ -232,7 +232,7 @@ class NodeInstancesScreen(TableScreen):
         if needle:
             opening, closing = glyph("open_quote", ascii_only), glyph("close_quote", ascii_only)
             title.append(f" matching {opening}{clean(needle, limit=40)}{closing}")
-        self.query_one("#instances-title", Static).update(title, layout=False)  # one line
+        self.show_line("#instances-title", title)
 
     def _show_status(self) -> None:
         ascii_only = self.tui.ascii_only
@@ -262,7 +262,7 @@ class NodeInstancesScreen(TableScreen):
                 else "every 10s"
             )
             line.append(f"{between}read {pace}")
-        self.query_one("#instances-status", Static).update(line, layout=False)
+        self.show_line("#instances-status", line)
 
     # -- keys ---------------------------------------------------------------------------
     @property

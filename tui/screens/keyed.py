@@ -11,7 +11,9 @@ from __future__ import annotations
 from collections.abc import Coroutine
 from typing import Any, ClassVar, cast
 
+from rich.text import Text
 from textual.screen import Screen
+from textual.widgets import Static
 
 from tui.screens.host import Host
 from tui.screens.keys import KeyTable
@@ -23,6 +25,10 @@ class KeyedScreen(Screen[None]):
     WHERE: ClassVar[str] = ""
     # What each refusable key could do when the footer was last drawn.
     _key_states: tuple[bool, ...] | None = None
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._bar_texts: dict[str, tuple[Text, Any]] = {}  # what each bar shows (show_line)
 
     @property
     def tui(self) -> Host:
@@ -71,6 +77,15 @@ class KeyedScreen(Screen[None]):
         if states != self._key_states:
             self._key_states = states
             self.refresh_bindings()
+
+    def show_line(self, selector: str, text: Text) -> None:
+        """A one-line bar's text, written only when it changed (a redraw goes to the
+        terminal; these are set again on every tick), without a layout pass."""
+        bar = self.query_one(selector, Static)
+        if self._bar_texts.get(selector) == (text, text.style):
+            return
+        self._bar_texts[selector] = (text, text.style)
+        bar.update(text, layout=False)
 
     def run_flow(self, flow: Coroutine[Any, Any, None]) -> None:
         """A flow in a worker of this screen: it ends with the screen, and an error in
