@@ -22,14 +22,13 @@ from tui.api.models import Execution
 from tui.live.fleet import FilterError, FleetPage, FleetQuery, View, parse_filter, read_fleet
 from tui.screens import flows
 from tui.screens.keys import Key, KeyTable
-from tui.screens.table_screen import TableScreen
+from tui.screens.table_screen import IDLE_READ, TableScreen
 from tui.widgets import fmt, refusals
 from tui.widgets.fleet import FleetTable, fleet_cells
 from tui.widgets.glyphs import glyph, sep
 from tui.widgets.paged_table import PagedTable, page_turn
 from tui.widgets.safe import clean, safe
 
-IDLE_READ = 10.0
 TITLES = {"running": "Running now, every deployment", "history": "Execution history"}
 
 KEYS = KeyTable(
@@ -66,8 +65,6 @@ class FleetScreen(TableScreen):
         self.page = FleetPage()
         self._offset = 0
         self._cursor_after: str | None = None
-        self._read_at: float | None = None
-        self._reading = False
         self._filter_error = ""
         self._by_id: dict[str, Execution] = {}
         self.reads = 0  # reads made (each one request), for tests and benchmarks
@@ -93,33 +90,23 @@ class FleetScreen(TableScreen):
         self.filter_bar.display = False
         self.table.focus()
         self._show()
-        self.set_interval(1.0, self._tick, name="fleet-clock")
-        self.action_refresh()
+        self.start_reading()
 
     # -- reading ------------------------------------------------------------------------
-    def _interval(self) -> float:
+    def read_interval(self) -> float:
         busy = self.query_state.view == "running" or any(e.is_unfinished for e in self.page.items)
         return self.tui.fast_interval if busy else IDLE_READ
 
-    def _tick(self) -> None:
+    def on_clock(self) -> None:
         self._show()  # durations of running rows; only changed cells are drawn
-        if self._reading or self.tui.poller.snapshot.paused:
-            return
-        if self._read_at is None or self.tui.clock() - self._read_at >= self._interval():
-            self.action_refresh()
 
-    def action_refresh(self) -> None:
-        self._reading = True
-        self.run_worker(self._read(), group="read", exclusive=True, exit_on_error=False)
-
-    async def _read(self) -> None:
+    async def read_once(self) -> tuple[FleetQuery, int, FleetPage]:
         query, offset = self.query_state, self._offset
         self.reads += 1
-        try:
-            page = await read_fleet(self.tui.client, query, offset)
-        finally:
-            self._reading = False
-            self._read_at = self.tui.clock()
+        return query, offset, await read_fleet(self.tui.client, query, offset)
+
+    def show_read(self, result: tuple[FleetQuery, int, FleetPage]) -> None:
+        query, offset, page = result
         if query != self.query_state or offset != self._offset:
             return  # the view, filter or page changed meanwhile: a newer read follows
         if page.error and self.page.items:
@@ -190,7 +177,7 @@ class FleetScreen(TableScreen):
             line.append(between)
             line.append_text(safe(f"stale: {page.error}", "bold", limit=200))
         elif self._read_at is not None:
-            pace = "every tick" if self._interval() < IDLE_READ else "every 10s"
+            pace = "every tick" if self.read_interval() < IDLE_READ else "every 10s"
             line.append(
                 f"{between}read {pace}{between}{fmt.zone_label(self.tui.now(), self.tui.utc)}"
             )

@@ -25,7 +25,7 @@ from tui.live.details import Instances, read_instances
 from tui.live.trail import Trail
 from tui.screens import flows
 from tui.screens.keys import Key, KeyTable
-from tui.screens.table_screen import TableScreen
+from tui.screens.table_screen import IDLE_READ, TableScreen
 from tui.widgets import fmt
 from tui.widgets.glyphs import glyph, sep
 from tui.widgets.instances import (
@@ -38,7 +38,6 @@ from tui.widgets.instances import (
 )
 from tui.widgets.safe import clean, safe
 
-IDLE_READ = 10.0
 # What an execution did to each instance so far, and whether its older events are
 # not loaded (from its screen: `ExecutionScreen.instance_trails`).
 TrailSource = Callable[[], tuple[Mapping[str, Trail], bool]]
@@ -112,8 +111,6 @@ class NodeInstancesScreen(TableScreen):
         self._follow_trails()
         self.instances = Instances()
         self._by_id: dict[str, NodeInstance] = {}
-        self._read_at: float | None = None
-        self._reading = False
         self._placed = False  # the cursor went to the first failure once
         self._was_running = False
 
@@ -133,8 +130,7 @@ class NodeInstancesScreen(TableScreen):
         self.filter_bar.display = False
         self.table.focus()
         self._show()
-        self.set_interval(1.0, self._tick, name="instances-clock")
-        self.action_refresh()
+        self.start_reading()
 
     def _follow_trails(self) -> None:
         if self._trail_source is None:
@@ -150,11 +146,11 @@ class NodeInstancesScreen(TableScreen):
         """An execution of the deployment runs (the poller's list of what runs)."""
         return self.tui.poller.snapshot.active_for(self.deployment_id) is not None
 
-    def _interval(self) -> float:
+    def read_interval(self) -> float:
         busy = self._deployment_runs() and any(transitional(i.state) for i in self.instances.items)
         return self.tui.fast_interval if busy else IDLE_READ
 
-    def _tick(self) -> None:
+    def on_clock(self) -> None:
         self._follow_trails()
         running = self._deployment_runs()
         if running != self._was_running:
@@ -162,21 +158,11 @@ class NodeInstancesScreen(TableScreen):
             # (an ended run's last `starting` is not drawn as stalled meanwhile).
             self._was_running = running
             self._read_at = None
-        if self._reading or self.tui.poller.snapshot.paused:
-            return
-        if self._read_at is None or self.tui.clock() - self._read_at >= self._interval():
-            self.action_refresh()
 
-    def action_refresh(self) -> None:
-        self._reading = True
-        self.run_worker(self._read(), group="read", exclusive=True, exit_on_error=False)
+    async def read_once(self) -> Instances:
+        return await read_instances(self.tui.client, self.deployment_id)
 
-    async def _read(self) -> None:
-        try:
-            instances = await read_instances(self.tui.client, self.deployment_id)
-        finally:
-            self._reading = False
-            self._read_at = self.tui.clock()
+    def show_read(self, instances: Instances) -> None:
         if instances.error and self.instances.items:
             # Keep what was read before on screen, and say it is old.
             self.instances = Instances(self.instances.items, self.instances.total, instances.error)
@@ -258,7 +244,7 @@ class NodeInstancesScreen(TableScreen):
         elif self._read_at is not None:
             pace = (
                 "every tick while a run changes them"
-                if self._interval() < IDLE_READ
+                if self.read_interval() < IDLE_READ
                 else "every 10s"
             )
             line.append(f"{between}read {pace}")

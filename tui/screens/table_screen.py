@@ -1,10 +1,13 @@
 """A keyed screen around one table with a filter bar above it (`/` shows it, `esc`
 clears and hides it, `enter` goes back to the table): the node instances and the
-executions of every deployment. The footer follows the row under the cursor."""
+executions of every deployment. The footer follows the row under the cursor.
+
+Its rows are read live: every `read_interval()` seconds (checked each second), never
+while live updates are paused or a read is on its way, and at once on `r`."""
 
 from __future__ import annotations
 
-from typing import ClassVar
+from typing import Any, ClassVar
 
 from textual import on
 from textual.widgets import DataTable, Input
@@ -12,10 +15,60 @@ from textual.widgets import DataTable, Input
 from tui.screens.keyed import KeyedScreen
 from tui.widgets.keyed_table import KeyedTable
 
+# Seconds between reads while nothing on the screen changes.
+IDLE_READ = 10.0
+
 
 class TableScreen(KeyedScreen):
     TABLE: ClassVar[str]  # the table's widget id
     FILTER: ClassVar[str]  # the filter bar's widget id
+    # The app's clock when the last read ended (None: a read is due now), and
+    # whether one is on its way.
+    _read_at: float | None = None
+    _reading = False
+
+    # -- what a screen says ---------------------------------------------------------------
+    def read_interval(self) -> float:
+        """Seconds between reads now (fast while something on it changes)."""
+        raise NotImplementedError
+
+    async def read_once(self) -> Any:
+        """One read of the manager (its request), nothing shown yet."""
+        raise NotImplementedError
+
+    def show_read(self, result: Any) -> None:
+        """What `read_once` returned, on screen."""
+        raise NotImplementedError
+
+    def on_clock(self) -> None:
+        """Each second, before a read is considered."""
+
+    # -- the live read ----------------------------------------------------------------------
+    def start_reading(self) -> None:
+        self.set_interval(1.0, self._read_clock, name="read-clock")
+        self.action_refresh()
+
+    def _read_clock(self) -> None:
+        self.on_clock()
+        if self._reading or self.tui.poller.snapshot.paused:
+            return
+        if self._read_at is None or self.tui.clock() - self._read_at >= self.read_interval():
+            self.action_refresh()
+
+    def action_refresh(self) -> None:
+        """A read now; one on its way is replaced."""
+        self._reading = True
+        self.run_worker(self._read(), group="read", exclusive=True, exit_on_error=False)
+
+    async def _read(self) -> None:
+        try:
+            result = await self.read_once()
+        finally:
+            self._reading = False
+            self._read_at = self.tui.clock()
+        self.show_read(result)
+
+    # -- the table and its filter -----------------------------------------------------------
 
     @property
     def table(self) -> KeyedTable:
