@@ -257,7 +257,7 @@ class ManagerClient:
             return response
         raise AssertionError("no host to send to")  # attempts() is never empty
 
-    async def _page(
+    async def page(
         self,
         path: str,
         params: list[tuple[str, str]],
@@ -300,7 +300,7 @@ class ManagerClient:
     async def list_tenants(self) -> list[str]:
         """The names of the tenants this user may use (all of them for an admin), asked
         without a `Tenant` header so that it works after a tenant was refused."""
-        page = await self._page(
+        page = await self.page(
             "/api/v3.1/tenants",
             [("_include", "name"), ("_get_all_results", "true"), ("_sort", "name")],
             lambda item: opt_text(as_mapping(item), "name") or None,
@@ -330,7 +330,7 @@ class ManagerClient:
             fields = self.fields.include(resource, include) if include else []
             query = [*params, ("_include", ",".join(fields))] if fields else list(params)
             try:
-                return await self._page(path, query, parse, key=key, body=search_body)
+                return await self.page(path, query, parse, key=key, body=search_body)
             except BadParameters as error:
                 retry = (
                     attempt == 1
@@ -392,7 +392,7 @@ class ManagerClient:
     async def list_deployment_filters(self, *, size: int = 100) -> list[SavedFilter]:
         """The deployment filters saved on the manager (the tenant's, global ones and
         the manager's own `csys-` ones), by id."""
-        page = await self._page(
+        page = await self.page(
             "/api/v3.1/filters/deployments",
             [("_size", str(size)), ("_sort", "id"), ("_include", "id,value,is_system_filter")],
             SavedFilter.from_json,
@@ -405,7 +405,7 @@ class ManagerClient:
     ) -> Deployment:
         """One deployment, whole, or only `include` (the fields this manager gives:
         a refused field is dropped and the request sent once more, as for lists)."""
-        path = f"/api/v3.1/deployments/{_segment(deployment_id)}"
+        path = f"/api/v3.1/deployments/{path_segment(deployment_id)}"
         payload: Any = None
         for attempt in (1, 2):
             fields = self.fields.include("deployments", include) if include else []
@@ -439,10 +439,14 @@ class ManagerClient:
         include: Sequence[str] = EXECUTION_FIELDS,
         ids: Iterable[str] = (),
         all_tenants: bool = False,
+        group_id: str | None = None,
     ) -> Page[Execution]:
+        """A page of executions; `group_id` keeps the members of one execution group."""
         params = [("_include_system_workflows", "true" if include_system else "false")]
         if all_tenants:
             params.append(("_all_tenants", "true"))
+        if group_id is not None:
+            params.append(("_group_id", group_id))
         if deployment_id is not None:
             params.append(("deployment_id", deployment_id))
         if workflow_id is not None:
@@ -473,7 +477,7 @@ class ManagerClient:
 
     async def get_node_instance(self, instance_id: str) -> NodeInstance:
         """One node instance, whole (runtime properties and relationships included)."""
-        path = f"/api/v3.1/node-instances/{_segment(instance_id)}"
+        path = f"/api/v3.1/node-instances/{path_segment(instance_id)}"
         instance = NodeInstance.from_json(await self.request("GET", path))
         if instance is None:
             raise BadResponse(f"node instance {instance_id} answered without an id")
@@ -488,14 +492,14 @@ class ManagerClient:
         return await self._evaluated(deployment_id, "capabilities")
 
     async def _evaluated(self, deployment_id: str, what: str) -> dict[str, Any]:
-        path = f"/api/v3.1/deployments/{_segment(deployment_id)}/{what}"
+        path = f"/api/v3.1/deployments/{path_segment(deployment_id)}/{what}"
         payload = as_mapping(await self.request("GET", path))
         if not isinstance(payload.get(what), dict):
             raise BadResponse(f"GET {path} answered without {what}")
         return mapping(payload, what)
 
     async def get_execution(self, execution_id: str) -> Execution:
-        payload = await self.request("GET", f"/api/v3.1/executions/{_segment(execution_id)}")
+        payload = await self.request("GET", f"/api/v3.1/executions/{path_segment(execution_id)}")
         return _execution(payload)
 
     async def start_execution(
@@ -531,14 +535,14 @@ class ManagerClient:
         if action not in CANCEL_ACTIONS:
             raise ValueError(f"unknown cancel action {action!r}")
         payload = await self.request(
-            "POST", f"/api/v3.1/executions/{_segment(execution_id)}", body={"action": action}
+            "POST", f"/api/v3.1/executions/{path_segment(execution_id)}", body={"action": action}
         )
         return _execution(payload)
 
     async def resume_execution(self, execution_id: str, *, force: bool = False) -> Execution:
         payload = await self.request(
             "POST",
-            f"/api/v3.1/executions/{_segment(execution_id)}",
+            f"/api/v3.1/executions/{path_segment(execution_id)}",
             body={"action": "force-resume" if force else "resume"},
         )
         return _execution(payload)
@@ -551,17 +555,20 @@ class ManagerClient:
         size: int = 100,
         include_logs: bool = True,
         newest_first: bool = False,
+        group: bool = False,
     ) -> Page[Event]:
         """One page of an execution's events and logs in the order the `cfy` CLI tails
         them (`reported_timestamp`), or newest first: offset 0 of that order is the
         newest page, cheap on the real manager where a large `_offset` into its
-        events-and-logs UNION costs a scan of every row before it."""
-        params = [("execution_id", execution_id), ("type", "cloudify_event")]
+        events-and-logs UNION costs a scan of every row before it. With `group`, the
+        id is an execution group's: the events of all its members and its own logs."""
+        scope = "execution_group_id" if group else "execution_id"
+        params = [(scope, execution_id), ("type", "cloudify_event")]
         if include_logs:
             params.append(("type", "cloudify_log"))
         order = "-reported_timestamp" if newest_first else "reported_timestamp"
         params += [("_sort", order), ("_offset", str(offset)), ("_size", str(size))]
-        return await self._page("/api/v3.1/events", params, Event.from_json)
+        return await self.page("/api/v3.1/events", params, Event.from_json)
 
 
 _NOT_JSON = object()
@@ -595,7 +602,7 @@ def _execution(payload: Any) -> Execution:
     return execution
 
 
-def _segment(value: str) -> str:
+def path_segment(value: str) -> str:
     """A path segment: ids with `/`, `?` or `#` must not change the URL's meaning."""
     return quote(_wire(value), safe="")
 
