@@ -16,6 +16,7 @@ import socket
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from dataclasses import FrozenInstanceError
+from pathlib import Path
 from typing import Any, TypeVar
 
 import httpx
@@ -234,6 +235,21 @@ async def test_list_deployments_include_projects_the_fields(shared: ManagerClien
         assert deployment.display_name == deployment.id  # absent: falls back to the id
         assert deployment.installation_status == ""
     assert {d.blueprint_id for d in page.items} == {"webapp", "database", "analytics"}
+
+
+async def test_list_deployments_get_data_renders_the_workflows(tmp_path: Path) -> None:
+    # The current master renders a list's `workflows` only with `_get_data=true`.
+    proc = ManagerProcess(data=tmp_path / "manager", emulate="7.1").start()
+    try:
+        async with connect(proc) as client:
+            include = ("id", "workflows")
+            bare = await client.list_deployments(ids=["web-prod"], include=include)
+            assert [w.name for w in bare.items[0].workflows] == []
+            full = await client.list_deployments(ids=["web-prod"], include=include, get_data=True)
+            names = [w.name for w in full.items[0].workflows]
+            assert "rolling_restart" in names and "install" in names
+    finally:
+        proc.stop()
 
 
 async def test_list_deployments_search_is_a_case_insensitive_substring(

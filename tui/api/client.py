@@ -351,10 +351,17 @@ class ManagerClient:
         include: Sequence[str] = DEPLOYMENT_LIST_FIELDS,
         ids: Iterable[str] = (),
         where: DeploymentQuery | None = None,
+        get_data: bool = False,
     ) -> Page[Deployment]:
         """A page of deployments; `where` narrows them with the manager's filters (label
-        rules make it a `POST /searches/deployments`, see `tui/api/queries.py`)."""
+        rules make it a `POST /searches/deployments`, see `tui/api/queries.py`).
+
+        `get_data` asks for computed fields: the current Cloudify master renders a
+        list's `workflows` only with `_get_data=true` (7.0.4 accepts it, and renders
+        them either way)."""
         params = [("_size", str(size)), ("_offset", str(offset))]
+        if get_data:
+            params.append(("_get_data", "true"))
         params += [("_sort", s) for s in sort]
         ids = list(ids)
         body = None
