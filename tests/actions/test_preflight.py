@@ -228,7 +228,7 @@ def test_refusals_come_before_the_operators_choice() -> None:
     assert result.summary == "nothing to start: 2 refused"
 
 
-def test_force_runs_beside_a_blocker_and_skips_availability() -> None:
+def test_force_runs_beside_a_blocker_but_an_unavailable_workflow_stays_refused() -> None:
     cold = workflow("upgrade", available=False, rules=INSTALLED_ONLY)
     read = members(
         deployment("busy", UPGRADE),
@@ -239,8 +239,8 @@ def test_force_runs_beside_a_blocker_and_skips_availability() -> None:
     result = plan(read, ["busy", "cold", "web"], "upgrade", {}, concurrency=2, force=True)
     assert verdicts(result) == [
         ("busy", Verdict.NOW, "forced beside 3f2a1b2c install (started)"),
-        ("cold", Verdict.NOW, ""),
-        ("web", Verdict.LATER, "starts as others end (concurrency 2)"),
+        ("cold", Verdict.REFUSED, "not available: deployment is not installed"),
+        ("web", Verdict.NOW, ""),
     ]
     assert result.rows[0].blocking == BUSY
     assert result.force is True

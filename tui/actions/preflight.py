@@ -260,7 +260,7 @@ def plan(
     rows: list[Row] = []
     accepted = 0
     for dep_id in dict.fromkeys(order):
-        refusal = _refusal(members, dep_id, workflow_id, parameters, force)
+        refusal = _refusal(members, dep_id, workflow_id, parameters)
         if refusal:
             rows.append(Row(dep_id, Verdict.REFUSED, refusal))
         elif dep_id in dropped:
@@ -271,9 +271,7 @@ def plan(
     return Plan(workflow_id, dict(parameters), concurrency, force, tuple(rows))
 
 
-def _refusal(
-    members: Members, dep_id: str, workflow_id: str, parameters: dict[str, Any], force: bool
-) -> str:
+def _refusal(members: Members, dep_id: str, workflow_id: str, parameters: dict[str, Any]) -> str:
     """Why this deployment must be left out of the group ("" when it need not be).
     Parameters are checked against this deployment's own declaration: deployments of
     different blueprints may declare the same workflow differently."""
@@ -287,7 +285,10 @@ def _refusal(
         validate(workflow, parameters)
     except ParameterProblems as problems:
         return "parameters: " + "; ".join(problems.problems)
-    if not force and not workflow.is_available:
+    # Even with force: the manager makes a group's members without `force` (only the
+    # running-execution check takes the group's force), so the availability check
+    # (`Execution.render_message`, 7.0.4) refuses an unavailable one all the same.
+    if not workflow.is_available:
         return "not available: " + workflow.unavailable_reason
     return ""
 
