@@ -10,12 +10,11 @@ member, at most `concurrency` at once; its members are ordinary executions carry
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 from typing import Any
 
 from tui.api.client import ManagerClient, path_segment
 from tui.api.errors import BadResponse
-from tui.api.models import Page, as_mapping, integer, opt_text, text
+from tui.api.models import DeploymentGroup, ExecutionGroup, Page
 
 GROUP_ACTIONS = ("cancel", "force-cancel", "kill", "resume", "force-resume")
 # What the recent-groups list shows; `_get_data` makes the manager compute `status`
@@ -30,62 +29,6 @@ GROUP_LIST_FIELDS = (
     "created_by",
     "status",
 )
-
-
-@dataclass(frozen=True)
-class ExecutionGroup:
-    id: str
-    workflow_id: str = ""
-    deployment_group_id: str = ""
-    concurrency: int = 0
-    status: str = ""
-    created_at: str | None = None
-    created_by: str = ""
-    execution_ids: tuple[str, ...] = ()
-    raw: dict[str, Any] = field(default_factory=dict, compare=False, repr=False)
-
-    @classmethod
-    def from_json(cls, data: Any) -> ExecutionGroup | None:
-        data = as_mapping(data)
-        group_id = opt_text(data, "id")
-        if not group_id:
-            return None
-        ids = data.get("execution_ids")
-        return cls(
-            id=group_id,
-            workflow_id=text(data, "workflow_id"),
-            deployment_group_id=text(data, "deployment_group_id"),
-            concurrency=max(0, integer(data, "concurrency")),
-            status=text(data, "status"),
-            created_at=opt_text(data, "created_at"),
-            created_by=text(data, "created_by"),
-            execution_ids=tuple(str(i) for i in ids if isinstance(i, str))
-            if isinstance(ids, list)
-            else (),
-            raw=dict(data),
-        )
-
-
-@dataclass(frozen=True)
-class DeploymentGroup:
-    id: str
-    deployment_ids: tuple[str, ...] = ()
-    description: str = ""
-
-    @classmethod
-    def from_json(cls, data: Any) -> DeploymentGroup | None:
-        data = as_mapping(data)
-        group_id = opt_text(data, "id")
-        if not group_id:
-            return None
-        ids = data.get("deployment_ids")
-        return cls(
-            id=group_id,
-            deployment_ids=tuple(str(i) for i in ids if isinstance(i, str))
-            if isinstance(ids, list)
-            else (),
-            description=text(data, "description"),
-        )
 
 
 def _group(payload: Any, what: str) -> ExecutionGroup:
@@ -178,3 +121,16 @@ async def execution_group_action(
         "POST", f"/api/v3.1/execution-groups/{path_segment(group_id)}", body={"action": action}
     )
     return _group(payload, f"POST /execution-groups/{group_id}")
+
+
+async def get_deployment_group(client: ManagerClient, group_id: str) -> DeploymentGroup:
+    """One deployment group with its member ids (NotFound when there is none)."""
+    payload = await client.request(
+        "GET",
+        f"/api/v3.1/deployment-groups/{path_segment(group_id)}",
+        params=[("_include", "id,deployment_ids,description")],
+    )
+    group = DeploymentGroup.from_json(payload)
+    if group is None:
+        raise BadResponse(f"GET /deployment-groups/{group_id} answered without a group id")
+    return group

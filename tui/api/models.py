@@ -411,6 +411,62 @@ class NodeInstance:
 
 
 @dataclass(frozen=True)
+class ExecutionGroup:
+    id: str
+    workflow_id: str = ""
+    deployment_group_id: str = ""
+    concurrency: int = 0
+    status: str = ""
+    created_at: str | None = None
+    created_by: str = ""
+    execution_ids: tuple[str, ...] = ()
+    raw: dict[str, Any] = field(default_factory=dict, compare=False, repr=False)
+
+    @classmethod
+    def from_json(cls, data: Any) -> ExecutionGroup | None:
+        data = as_mapping(data)
+        group_id = opt_text(data, "id")
+        if not group_id:
+            return None
+        ids = data.get("execution_ids")
+        return cls(
+            id=group_id,
+            workflow_id=text(data, "workflow_id"),
+            deployment_group_id=text(data, "deployment_group_id"),
+            concurrency=max(0, integer(data, "concurrency")),
+            status=text(data, "status"),
+            created_at=opt_text(data, "created_at"),
+            created_by=text(data, "created_by"),
+            execution_ids=tuple(str(i) for i in ids if isinstance(i, str))
+            if isinstance(ids, list)
+            else (),
+            raw=dict(data),
+        )
+
+
+@dataclass(frozen=True)
+class DeploymentGroup:
+    id: str
+    deployment_ids: tuple[str, ...] = ()
+    description: str = ""
+
+    @classmethod
+    def from_json(cls, data: Any) -> DeploymentGroup | None:
+        data = as_mapping(data)
+        group_id = opt_text(data, "id")
+        if not group_id:
+            return None
+        ids = data.get("deployment_ids")
+        return cls(
+            id=group_id,
+            deployment_ids=tuple(str(i) for i in ids if isinstance(i, str))
+            if isinstance(ids, list)
+            else (),
+            description=text(data, "description"),
+        )
+
+
+@dataclass(frozen=True)
 class VersionInfo:
     version: str
     edition: str = ""
