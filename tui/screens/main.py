@@ -22,13 +22,16 @@ from textual.content import Content
 from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Input
 
+from tui.api.errors import ApiError
 from tui.api.models import Execution, Workflow
 from tui.live import deployment_filter
+from tui.live.marking import Marks, matching_ids
 from tui.live.snapshot import Snapshot
 from tui.messages import ExecutionStarted, SnapshotReady
-from tui.screens import flows
+from tui.screens import flows, group_flows
 from tui.screens.deployment import DeploymentScreen
 from tui.screens.fleet import FleetScreen
+from tui.screens.group_runs import GroupRunsScreen
 from tui.screens.host import Host
 from tui.screens.instances import NodeInstancesScreen
 from tui.screens.keys import Key, KeyTable
@@ -57,8 +60,9 @@ KEYS = KeyTable(
             "start",
             "Start",
             "main.start",
-            "Start the selected workflow on the selected deployment (parameters form)",
-            where="workflows pane (or enter on a workflow)",
+            "Start the selected workflow on the selected deployment (parameters form);"
+            " with marks, one workflow on every marked deployment (a group run)",
+            where="workflows pane (or enter on a workflow); with marks, everywhere",
             mutating=True,
             pane="workflows",
         ),
@@ -128,6 +132,40 @@ KEYS = KeyTable(
             show=False,
             where="every pane",
             explained=True,
+        ),
+        Key(
+            "space",
+            "mark",
+            "Mark",
+            "main.mark",
+            "Mark the deployment under the cursor for a group run (again: unmark)",
+            show=False,  # the pane's title counts the marks and names the keys
+            explained=True,
+        ),
+        Key(
+            "asterisk",
+            "mark_matching",
+            "Mark all matching",
+            "main.mark_matching",
+            "Mark every deployment the filter matches, on every page (the manager says which)",
+            show=False,
+        ),
+        Key(
+            "minus",
+            "clear_marks",
+            "Clear marks",
+            "main.clear_marks",
+            "Unmark every deployment",
+            show=False,
+            explained=True,
+        ),
+        Key(
+            "b",
+            "group_runs",
+            "Group runs",
+            "main.group_runs",
+            "Recent group runs (execution groups): progress, members, cancel, resume",
+            show=False,
         ),
         Key(
             "d",
@@ -260,6 +298,8 @@ class MainScreen(Screen[None]):
         self._filter_problem = ""
         # A deployment to put the cursor on once a list holds it (a palette jump).
         self._select_when_listed: str | None = None
+        # Deployments marked for a group run, by id, until cleared or the tenant changes.
+        self.marks = Marks()
 
     @property
     def tui(self) -> Host:
@@ -306,6 +346,7 @@ class MainScreen(Screen[None]):
         self._sort_asked = None
         self._filter_problem = ""
         field.remove_class("-invalid")
+        self.marks.clear()
         self.apply_snapshot(Snapshot())
         self.query_one("#deployments", DeploymentsTable).focus()
 
@@ -350,11 +391,19 @@ class MainScreen(Screen[None]):
             or (resource, name) == ("deployments", "latest_execution")
             for resource, name, _ in snapshot.missing_fields
         )
+        marks = self.marks
         deployments.apply_rows(
             [
                 (
                     d.id,
-                    deployment_cells(d, snapshot.active_for(d.id), palette, ascii_only, unknown),
+                    deployment_cells(
+                        d,
+                        snapshot.active_for(d.id),
+                        palette,
+                        ascii_only,
+                        unknown,
+                        marked=d.id in marks,
+                    ),
                 )
                 for d in snapshot.deployments
             ]
@@ -405,6 +454,8 @@ class MainScreen(Screen[None]):
         shown = len(snapshot.deployments)
         first = snapshot.deployments_offset
         title = "Deployments"
+        if self.marks:
+            title += f"{sep(ascii_only)}{len(self.marks)} marked (s starts, - clears)"
         if snapshot.search:
             opening, closing = glyph("open_quote", ascii_only), glyph("close_quote", ascii_only)
             title += f" matching {opening}{clean(snapshot.search, limit=40)}{closing}"
@@ -554,13 +605,17 @@ class MainScreen(Screen[None]):
                 return refusals.nothing_to_cancel(execution)
             if action == "resume_execution":
                 return refusals.not_resumable(execution)
-        if action in ("details", "instances") and self._cursor_deployment() is None:
+        if action == "clear_marks" and not self.marks:
+            return "Nothing is marked (space marks the deployment under the cursor)."
+        if action in ("details", "instances", "mark") and self._cursor_deployment() is None:
             return self._nothing_selected("deployment")
         if action in ("raw", "copy_id") and self._focused_object() is None:
             return "Nothing selected in this pane."
         return None
 
     def _start_refusal(self, action: str) -> str | None:
+        if self.marks:
+            return None  # a group run on the marked deployments, from any pane
         target = self._cursor_deployment()
         if target is None:
             return self._nothing_selected("deployment")
@@ -612,6 +667,17 @@ class MainScreen(Screen[None]):
     def _start(self, action: str, force: bool) -> None:
         if not self._allowed(action):
             return
+        if self.marks:
+            chosen = self.selected_workflow if isinstance(self.focused, WorkflowsTable) else None
+            self.run_flow(
+                group_flows.group_start_flow(
+                    self.tui,
+                    self.marks.ids,
+                    force=force,
+                    workflow_id=chosen.name if chosen is not None else None,
+                )
+            )
+            return
         workflow = self.selected_workflow
         target = self._workflows_for
         if workflow is not None and target is not None:
@@ -645,6 +711,47 @@ class MainScreen(Screen[None]):
                 self.tui.open_execution(execution)
             return
         self.query_one("#executions", ExecutionsTable).focus()
+
+    # -- marks ------------------------------------------------------------------------
+    def action_mark(self) -> None:
+        """Mark or unmark the cursor's deployment, then move down (a run of rows is
+        marked by holding space)."""
+        target = self._cursor_deployment()
+        if not self._allowed("mark") or target is None:
+            return
+        self.marks.toggle(target)
+        self.apply_snapshot(self.snapshot)
+        deployments = self.query_one("#deployments", DeploymentsTable)
+        if deployments.has_focus and deployments.cursor_row < deployments.row_count - 1:
+            deployments.move_cursor(row=deployments.cursor_row + 1)
+
+    def action_mark_matching(self) -> None:
+        self.run_flow(self._mark_matching(self.snapshot.search))
+
+    async def _mark_matching(self, search: str) -> None:
+        """Every deployment the filter matches, read from the manager (all pages)."""
+        what = f"matching {clean(search, limit=60)!r}" if search else "on the manager"
+        try:
+            ids = await matching_ids(self.tui.client, search)
+        except ApiError as error:
+            self.notify(f"Could not read the deployments {what}: {error}", severity="error")
+            return
+        added = self.marks.add(ids)
+        self.apply_snapshot(self.snapshot)
+        self.notify(
+            f"Marked {fmt.plural(added, 'more deployment')} {what}"
+            f" ({len(self.marks):,} marked in all)."
+        )
+
+    def action_clear_marks(self) -> None:
+        if not self._allowed("clear_marks"):
+            return
+        count = self.marks.clear()
+        self.apply_snapshot(self.snapshot)
+        self.notify(f"Unmarked {fmt.plural(count, 'deployment')}.")
+
+    def action_group_runs(self) -> None:
+        self.app.push_screen(GroupRunsScreen())
 
     def action_details(self) -> None:
         target = self._cursor_deployment()

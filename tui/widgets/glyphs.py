@@ -101,6 +101,7 @@ GLYPHS: dict[str, tuple[str, str]] = {
     "checked": ("[x]", "[x]"),
     "unchecked": ("[ ]", "[ ]"),
     "secret": ("•", "*"),
+    "marked": ("◆", "+"),
 }
 
 

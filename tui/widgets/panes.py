@@ -40,10 +40,12 @@ def deployment_cells(
     palette: Palette,
     ascii_only: bool,
     latest_unknown: bool = False,
+    marked: bool = False,
 ) -> Cells:
     """A deployment row; a running execution overrides the lagging latest status.
     `latest_unknown`: the manager does not give the latest execution's status (older
-    than 6.3): a dash, not a guess (the settings view says why)."""
+    than 6.3): a dash, not a guess (the settings view says why). A row marked for a
+    group run starts with the mark glyph, in bold (not only a colour)."""
     if active is None and latest_unknown and dep.latest_execution_status is None:
         latest = Text("-", style="dim", no_wrap=True)
         workflow = ""
@@ -61,8 +63,12 @@ def deployment_cells(
     installed = {"active": "yes", "inactive": "no"}.get(
         dep.installation_status, dep.installation_status
     )
+    shown_id = safe(dep.id, limit=200, ascii_only=ascii_only)
+    if marked:
+        shown_id = Text.assemble((f"{glyph('marked', ascii_only)} ", "bold"), shown_id)
+        shown_id.stylize("bold")
     return {
-        "id": safe(dep.id, limit=200, ascii_only=ascii_only),
+        "id": shown_id,
         "name": safe(dep.display_name, limit=200, ascii_only=ascii_only),
         "blueprint": safe(dep.blueprint_id, limit=200, ascii_only=ascii_only),
         "latest": latest,

@@ -1,0 +1,72 @@
+"""Deployments marked for a group run: kept by id, across refreshes, pages, filters
+and sorts, until cleared (or the tenant changes), in the order they were marked.
+
+Marking all that a filter matches asks the manager for every matching id (all pages,
+`_include=id`, label rules included), not only the rows on screen.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from tui.api.client import ManagerClient
+from tui.live.poller import where
+
+# Ids per request when marking all that match: the manager's largest page.
+ID_PAGE = 1000
+
+
+class Marks:
+    """An ordered set of deployment ids."""
+
+    def __init__(self) -> None:
+        self._ids: dict[str, None] = {}
+
+    def __contains__(self, deployment_id: object) -> bool:
+        return deployment_id in self._ids
+
+    def __len__(self) -> int:
+        return len(self._ids)
+
+    @property
+    def ids(self) -> tuple[str, ...]:
+        return tuple(self._ids)
+
+    def toggle(self, deployment_id: str) -> bool:
+        """Mark or unmark; True when it is marked now."""
+        if deployment_id in self._ids:
+            del self._ids[deployment_id]
+            return False
+        self._ids[deployment_id] = None
+        return True
+
+    def add(self, deployment_ids: Iterable[str]) -> int:
+        """Mark these too; how many were not marked before."""
+        before = len(self._ids)
+        self._ids.update(dict.fromkeys(deployment_ids))
+        return len(self._ids) - before
+
+    def keep_only(self, deployment_ids: Iterable[str]) -> None:
+        """Forget the marks not in `deployment_ids` (after a run was started on them)."""
+        kept = set(deployment_ids)
+        self._ids = {i: None for i in self._ids if i in kept}
+
+    def clear(self) -> int:
+        """Unmark all; how many were marked."""
+        count = len(self._ids)
+        self._ids.clear()
+        return count
+
+
+async def matching_ids(client: ManagerClient, search: str) -> list[str]:
+    """Every deployment id the filter `search` matches on the manager, by id."""
+    ids: list[str] = []
+    offset = 0
+    while True:
+        page = await client.list_deployments(
+            size=ID_PAGE, offset=offset, where=where(search), include=("id",), sort=("id",)
+        )
+        ids += [d.id for d in page.items]
+        offset += len(page.items)
+        if not page.items or offset >= page.total:
+            return ids
