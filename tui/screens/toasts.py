@@ -10,6 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from tui.actions import cancel as cancelling
+from tui.actions import group_run
 from tui.actions import resume as resuming
 from tui.actions import start as starting
 from tui.actions.outcomes import NotSent, Refused, Unchecked, Unknown
@@ -182,3 +183,71 @@ def _not_carried_out(label: str, verb: str, outcome: object) -> Toast:
         case Refused(message=message):
             return refused(f"{verb} refused", message)
     raise AssertionError(outcome)
+
+
+# -- group runs --------------------------------------------------------------------------
+def group_started(workflow_id: str, count: int, name: str, group_id: str) -> Toast:
+    return Toast(
+        f"{workflow_id} on {count} deployments, as deployment group {name} "
+        f"(group run {short_id(group_id)}). You will be told when it ends.",
+        title="Group run started",
+        timeout=8,
+    )
+
+
+def group_not_started(step: str, outcome: Refused | Unknown) -> Toast:
+    if isinstance(outcome, Unknown):
+        return Toast(
+            f"No answer while creating the {step}: {clean(outcome.error, limit=300)}. "
+            "It may have been created: b lists the group runs.",
+            title="Group run unknown",
+            severity="warning",
+            timeout=15,
+        )
+    return Toast(
+        f"The manager refused the {step}: {clean(outcome.message, limit=500)}",
+        title="Group run not started",
+        severity="error",
+        timeout=12,
+    )
+
+
+GROUP_ACTED = {
+    "cancel": "Cancelling",
+    "force-cancel": "Force-cancelling",
+    "kill": "Killing",
+    "resume": "Resuming",
+    "force-resume": "Force-resuming",
+}
+
+
+def group_action_outcome(action: str, label: str, outcome: object) -> Toast:
+    """What became of a cancel / force-cancel / kill / resume of a whole group."""
+    match outcome:
+        case group_run.Acted(queued_only=True):
+            return Toast(f"{label}: the queued members are cancelled; none was running.")
+        case group_run.Acted():
+            return Toast(f"{GROUP_ACTED[action]} {label}.")
+        case group_run.NothingTo():
+            what = "failed or cancelled" if "resume" in action else "unfinished"
+            return Toast(f"Nothing sent: {label} has no {what} member now.", severity="warning")
+        case Unchecked(error=error):
+            return Toast(
+                f"Nothing sent: {label} could not be read ({clean(error, limit=300)}).",
+                severity="error",
+            )
+        case Refused(message=message):
+            return refused(f"{action} refused", message)
+        case Unknown(error=error):
+            return Toast(
+                f"No answer to {action} of {label}: {clean(error, limit=300)}. "
+                "Its members say whether it was carried out.",
+                severity="warning",
+                timeout=12,
+            )
+    raise AssertionError(f"unknown outcome {outcome!r}")
+
+
+def group_ended(outcome: str, failed: int, cancelled: int) -> Toast:
+    severity = "error" if failed else "warning" if cancelled else "information"
+    return Toast(outcome + ".", title="Group run ended", severity=severity, timeout=12)
