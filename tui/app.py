@@ -30,6 +30,7 @@ from tui.palette import ActionsProvider, DeploymentsProvider
 from tui.screens import toasts
 from tui.screens.execution import ExecutionScreen
 from tui.screens.flows import say
+from tui.screens.group_ends import GroupEnds
 from tui.screens.help import HelpScreen
 from tui.screens.main import MainScreen
 from tui.screens.settings import SettingsScreen, settings_view
@@ -96,6 +97,7 @@ class CfyTuiApp(GlyphChrome, App[None]):
         self.manager_version: str | None = None
         self.palette: Palette = {}  # read from the stylesheet once running
         self.poller = self._new_poller()
+        self.group_ends = GroupEnds(self)
 
     # The main screen is the app's first mode: installed, styled and mounted like any
     # screen before the app's own mount runs.
@@ -245,6 +247,7 @@ class CfyTuiApp(GlyphChrome, App[None]):
         self.read_only = connection.identity.read_only or self.read_only
         self.settings_rows = connection.resolved.rows()
         self.watch_list.clear()
+        self.group_ends.clear()
         self.manager_version = None
         self.poller = self._new_poller()
         self.main_screen.reset()

@@ -23,8 +23,16 @@ from datetime import UTC, datetime
 from functools import cached_property
 
 from tui.api.client import ManagerClient
-from tui.api.groups import ExecutionGroup, get_execution_group
-from tui.api.models import END_STATES, WAITING_STATES, Event, Execution, Page, parse_time
+from tui.api.groups import get_execution_group, list_execution_groups
+from tui.api.models import (
+    END_STATES,
+    WAITING_STATES,
+    Event,
+    Execution,
+    ExecutionGroup,
+    Page,
+    parse_time,
+)
 
 # What a member row needs. Never `execution_group_id`: the real manager's `_include`
 # for executions refuses it (it is a relation there, not a column).
@@ -309,3 +317,8 @@ class GroupFollower:
         return await self._client.list_events(
             self.group_id, group=True, newest_first=newest_first, size=size, offset=offset
         )
+
+
+async def recent_groups(client: ManagerClient, *, size: int) -> Page[ExecutionGroup]:
+    """The tenant's newest group runs with their status: one request."""
+    return await list_execution_groups(client, size=size)

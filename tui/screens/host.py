@@ -22,6 +22,7 @@ from tui.widgets.status import Palette
 
 if TYPE_CHECKING:  # screens hand the client to tui/actions; they never call it
     from tui.api.client import ManagerClient
+    from tui.screens.group_ends import GroupEnds
 
 
 class Host(Protocol):
@@ -32,6 +33,8 @@ class Host(Protocol):
     manager_version: str | None
     # the watch list, and executions already accounted for after a start
     watch_list: WatchList
+    # group runs: their screens and the toast at their end
+    group_ends: GroupEnds
     claimed: set[str]
     # preferences of the session
     read_only: bool
@@ -39,7 +42,9 @@ class Host(Protocol):
     utc: bool
     palette: Palette
     open_after_start: bool
+    bell_on_end: bool
     fast_interval: float
+    slow_interval: float
     clock: Callable[[], float]
 
     @property
@@ -72,6 +77,12 @@ class Host(Protocol):
     def open_execution(self, execution: Execution) -> None: ...
 
     def toggle_pin(self, execution: Execution) -> None: ...
+
+    def pop_screen(self) -> Any: ...
+
+    def run_worker(self, work: Any, **kw: Any) -> Any: ...
+
+    def bell(self) -> None: ...
 
     def watch_changed(self) -> None: ...
 
