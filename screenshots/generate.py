@@ -21,6 +21,8 @@ from typing import Any
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from textual.widgets import Input, OptionList  # noqa: E402
+
 from tests.manager_process import PASSWORDS, ManagerProcess  # noqa: E402
 from tests.ui.conftest import FROZEN, FROZEN_ISO  # noqa: E402
 from tests.ui.helpers import (  # noqa: E402
@@ -137,6 +139,39 @@ async def fleet_view(pilot: Any, app: CfyTuiApp, manager: ManagerProcess) -> Non
     )
 
 
+async def group_preflight(pilot: Any, app: CfyTuiApp, manager: ManagerProcess) -> None:
+    """Four deployments marked, one busy and one without the workflow: the preflight of
+    rolling_restart at concurrency 1."""
+    start_via_http(manager, "web-prod", "rolling_restart")
+    await select_deployment(pilot, app, "db-main")
+    deployments = table(app, "deployments")
+    for dep_id in ("db-main", "web-canary", "web-prod", "web-staging"):
+        deployments.select_key(dep_id)
+        await pilot.press("space")
+    await pilot.press("s")
+    await wait_until(pilot, lambda: type(app.screen).__name__ == "GroupStartScreen", what="form")
+    options = app.screen.query_one("#group-workflows", OptionList)
+    names = [options.get_option_at_index(i).id for i in range(options.option_count)]
+    options.highlighted = names.index("rolling_restart")
+    await pilot.pause()
+    app.screen.query_one("#group-concurrency", Input).value = "1"
+    await pilot.press("ctrl+s")
+    await wait_until(pilot, lambda: type(app.screen).__name__ == "PreflightScreen", what="it")
+
+
+async def group_run(pilot: Any, app: CfyTuiApp, manager: ManagerProcess) -> None:
+    """The same group run started: one member running, the others waiting."""
+    await group_preflight(pilot, app, manager)
+    await pilot.press("ctrl+s")
+
+    def running() -> bool:
+        screen = app.screen
+        progress = getattr(screen, "progress", None)
+        return progress is not None and progress.counts["running"] >= 1
+
+    await wait_until(pilot, running, what="the group running")
+
+
 SCENES: dict[str, Scene] = {
     "main": main_screen,
     "start-form": start_form,
@@ -147,6 +182,8 @@ SCENES: dict[str, Scene] = {
     "details": details_view,
     "instances": instances_view,
     "fleet": fleet_view,
+    "group-preflight": group_preflight,
+    "group-run": group_run,
 }
 
 

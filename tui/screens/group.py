@@ -32,6 +32,7 @@ from tui.widgets.event_lines import event_line
 from tui.widgets.glyphs import glyph, sep
 from tui.widgets.groups import MembersTable, counts_text, member_cells, progress_text
 from tui.widgets.safe import safe
+from tui.widgets.status import status_text
 
 KEYS = KeyTable(
     [
@@ -64,6 +65,16 @@ KEYS = KeyTable(
 )
 # The group's events shown at most (newest first from the manager, drawn oldest first).
 EVENTS_SHOWN = 200
+
+
+def shown_status(progress: GroupProgress) -> str:
+    """The group's status as the manager computes it, except that a group whose members
+    all ended, none failed and some were cancelled reads `cancelled`: the manager says
+    `terminated` (completed) for it."""
+    counts = progress.counts
+    if progress.is_over and counts["cancelled"] and not counts["failed"]:
+        return "cancelled"
+    return progress.status
 
 
 class GroupScreen(TableScreen):
@@ -177,6 +188,8 @@ class GroupScreen(TableScreen):
         )
 
     def _show_title(self) -> None:
+        """`Group run 1a2b3c4d ⟳ started · upgrade · concurrency 20 · on <group>`: what
+        says most first (the end is cut at 80 columns)."""
         ascii_only = self.tui.ascii_only
         between = sep(ascii_only)
         title = Text("Group run ", style="bold")
@@ -184,12 +197,18 @@ class GroupScreen(TableScreen):
         progress = self.progress
         if progress is not None:
             group = progress.group
-            title.append(": ")
+            title.append(" ")
+            if progress.status:
+                palette = self.tui.palette
+                title.append_text(
+                    status_text(shown_status(progress), palette=palette, ascii_only=ascii_only)
+                )
+            else:
+                title.append("no members")
+            title.append(between)
             title.append_text(safe(group.workflow_id, "bold", limit=60, ascii_only=ascii_only))
-            title.append(" on ")
-            title.append_text(safe(group.deployment_group_id, limit=60, ascii_only=ascii_only))
-            title.append(f"{between}concurrency {group.concurrency}")
-            title.append(f"{between}{progress.status or 'no members'}")
+            title.append(f"{between}concurrency {group.concurrency}{between}on ")
+            title.append_text(safe(group.deployment_group_id, limit=80, ascii_only=ascii_only))
         self.show_line("#group-title", title)
 
     def _show_counts(self) -> None:
@@ -261,7 +280,7 @@ class GroupScreen(TableScreen):
             line.append_text(safe(f"stale: {self.error}", "bold", limit=200, ascii_only=ascii_only))
         elif progress is not None:
             pace = "every 10s" if progress.is_over else "every tick"
-            line.append(f"{between}read {pace}{between}{self.follower.requests} requests")
+            line.append(f"{between}read {pace}")
         self.show_line("#group-status", line)
 
     # -- keys ---------------------------------------------------------------------------

@@ -24,7 +24,7 @@ from tui.screens.confirm import Choice, ConfirmScreen
 from tui.screens.flows import DESTRUCTIVE, say
 from tui.screens.group_start import GroupRequest, GroupStartScreen
 from tui.screens.host import Host
-from tui.screens.preflight import PreflightScreen
+from tui.screens.preflight import GroupNote, PreflightScreen
 from tui.widgets import refusals
 from tui.widgets.fmt import plural, short_id
 from tui.widgets.glyphs import glyph
@@ -49,18 +49,12 @@ async def _read(host: Host, marked: tuple[str, ...]) -> Members | None:
         return None
 
 
-async def group_note(host: Host, name: str, members: int) -> str:
-    """What becomes of the deployment group named `name`."""
+async def existing_group(host: Host, name: str) -> GroupNote:
+    """What the deployment group named `name` holds now, for the preflight to say."""
     try:
-        existing = await group_run.members_of_deployment_group(host.client, name)
+        return GroupNote(name, await group_run.members_of_deployment_group(host.client, name))
     except ApiError as error:
-        return f"Deployment group {name}: could not be read ({error.message[:120]})."
-    if existing is None:
-        return f"Deployment group {name}: new, with these {members}."
-    return (
-        f"Deployment group {name} exists with {plural(existing, 'member')}:"
-        f" they will be replaced by these {members}."
-    )
+        return GroupNote(name, None, error=error.message)
 
 
 async def group_start_flow(
@@ -135,7 +129,7 @@ async def _form_and_preflight(
         if fresh is None:
             return None
         members = fresh
-        note = await group_note(host, request.name, len(marked) - len(members.missing))
+        note = await existing_group(host, request.name)
         answer = await host.push_screen_wait(
             PreflightScreen(members, marked, request, group_note=note, dropped=dropped)
         )
@@ -219,6 +213,13 @@ async def cancel_group_flow(host: Host, progress: GroupProgress, after: Callable
         host.poller.refresh_now()
 
 
+def _failed_and_cancelled(counts: dict[str, int]) -> str:
+    """`2 failed and 1 cancelled members`, `3 failed members`."""
+    parts = [f"{counts[k]} {k}" for k in ("failed", "cancelled") if counts[k]]
+    total = counts["failed"] + counts["cancelled"]
+    return " and ".join(parts) + (" member" if total == 1 else " members")
+
+
 async def resume_group_flow(host: Host, progress: GroupProgress, after: Callable[[], None]) -> None:
     """Run the failed and cancelled members again."""
     if host.read_only:
@@ -233,7 +234,7 @@ async def resume_group_flow(host: Host, progress: GroupProgress, after: Callable
     body = [
         safe(f"Resume {label}?", single_line=False),
         Text(
-            f"{counts['failed']} failed and {counts['cancelled']} cancelled members run again, "
+            f"{_failed_and_cancelled(counts)} run again, "
             f"at most {progress.group.concurrency} at once. Force-resume also runs again the "
             "operations that were in progress when they stopped.",
         ),

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from rich.text import Text
@@ -45,6 +45,8 @@ class GroupRequest:
     concurrency: int
     force: bool
     name: str
+    # The parameters as typed (comments and all): the form shows them again on return.
+    document: str = field(default="", compare=False)
 
 
 def first_declaration(members: Members, order: tuple[str, ...], name: str) -> Workflow | None:
@@ -101,7 +103,7 @@ class GroupStartScreen(ModalScreen[GroupRequest | None]):
         # What was typed for each workflow, kept while another one is looked at.
         self._typed: dict[str, str] = {}
         if previous is not None:
-            self._typed[previous.workflow_id] = self._document_of(
+            self._typed[previous.workflow_id] = previous.document or self._document_of(
                 previous.workflow_id, previous.parameters
             )
 
@@ -141,14 +143,16 @@ class GroupStartScreen(ModalScreen[GroupRequest | None]):
                     classes="group-concurrency",
                     restrict=r"[0-9]*",
                     max_length=4,
+                    compact=True,
                 )
                 yield Static("group", classes="group-label")
-                yield Input(self._name, id="group-name", classes="group-name", max_length=200)
+                yield Input(
+                    self._name, id="group-name", classes="group-name", max_length=200, compact=True
+                )
                 yield StateCheckbox("force", value=self._force, id="opt-force")
             yield Static(
                 Text(
-                    "No dry run for a group (the manager's execution groups have none). "
-                    "Nothing is sent before you confirm the preflight.",
+                    "Groups have no dry run; nothing is sent before you confirm the preflight.",
                     style="dim",
                 ),
                 id="group-note",
@@ -156,8 +160,8 @@ class GroupStartScreen(ModalScreen[GroupRequest | None]):
             )
             yield Static("", id="group-problems", classes="start-problems", markup=False)
             with Horizontal(id="dialog-buttons", classes="dialog-buttons"):
-                yield Button("Back", id="group-back")
-                yield Button("Preflight", id="group-go", variant="primary")
+                yield Button("Back", id="group-back", compact=True)
+                yield Button("Preflight", id="group-go", variant="primary", compact=True)
         yield Footer()
 
     def _option(self, choice: WorkflowChoice, ascii_only: bool) -> Option:
@@ -208,8 +212,9 @@ class GroupStartScreen(ModalScreen[GroupRequest | None]):
     # -- reading the form -------------------------------------------------------------------
     def _request(self) -> GroupRequest:
         problems: list[str] = []
+        document = self.query_one("#group-params", TextArea).text
         try:
-            parameters = parse_document(self.query_one("#group-params", TextArea).text)
+            parameters = parse_document(document)
         except ParameterProblems as exc:
             problems.extend(exc.problems)
             parameters = {}
@@ -231,6 +236,7 @@ class GroupStartScreen(ModalScreen[GroupRequest | None]):
             concurrency=concurrency,
             force=self.query_one("#opt-force", StateCheckbox).value,
             name=name,
+            document=document,
         )
 
     def _show_problems(self, problems: tuple[str, ...]) -> None:

@@ -12,15 +12,17 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from rich.text import Text
+from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.screen import ModalScreen
-from textual.widgets import Button, Footer, Static
+from textual.widgets import Button, DataTable, Footer, Static
 
 from tui.actions import preflight
 from tui.actions.preflight import Members, Plan, Row, Verdict
 from tui.screens.group_start import GroupRequest
+from tui.widgets.fmt import plural
 from tui.widgets.groups import PreflightTable, preflight_cells, verdict_counts
 from tui.widgets.safe import safe
 
@@ -32,6 +34,28 @@ def decisions_first(rows: tuple[Row, ...]) -> list[Row]:
     """The rows by verdict (`ORDER`), in the marked order within one."""
     rank = {verdict: index for index, verdict in enumerate(ORDER)}
     return sorted(rows, key=lambda r: rank[r.verdict])
+
+
+@dataclass(frozen=True)
+class GroupNote:
+    """The deployment group a start writes: `existing` members now (None: it is new,
+    or could not be read, with `error`)."""
+
+    name: str
+    existing: int | None
+    error: str = ""
+
+    def said(self, members: int) -> str:
+        if self.error:
+            return f"Deployment group {self.name}: could not be read ({self.error[:120]})."
+        if self.existing is None:
+            return f"Deployment group {self.name}: new" + (
+                f", with these {members}." if members else "."
+            )
+        return (
+            f"Deployment group {self.name} exists with {plural(self.existing, 'member')}:"
+            f" they will be replaced by these {members}."
+        )
 
 
 @dataclass(frozen=True)
@@ -68,7 +92,7 @@ class PreflightScreen(ModalScreen[PreflightAnswer | None]):
         order: tuple[str, ...],
         request: GroupRequest,
         *,
-        group_note: str,
+        group_note: GroupNote,
         dropped: frozenset[str] = frozenset(),
     ) -> None:
         super().__init__(classes="dialog-screen")
@@ -90,15 +114,12 @@ class PreflightScreen(ModalScreen[PreflightAnswer | None]):
             yield Static(title, id="preflight-title", classes="dialog-title", markup=False)
             yield Static("", id="preflight-counts", markup=False)
             yield PreflightTable(id="preflight-table", classes="preflight-table")
-            yield Static(
-                safe(self.group_note, "dim", limit=300, ascii_only=ascii_only),
-                id="preflight-group",
-                markup=False,
-            )
+            yield Static("", id="preflight-row", classes="preflight-row", markup=False)
+            yield Static("", id="preflight-group", markup=False)
             yield Static("", id="preflight-question", classes="preflight-question", markup=False)
             with Horizontal(id="dialog-buttons", classes="dialog-buttons"):
-                yield Button("Back", id="preflight-back")
-                yield Button("Start", id="preflight-go", variant="warning")
+                yield Button("Back", id="preflight-back", compact=True)
+                yield Button("Start", id="preflight-go", variant="warning", compact=True)
         yield Footer()
 
     def on_mount(self) -> None:
@@ -117,7 +138,16 @@ class PreflightScreen(ModalScreen[PreflightAnswer | None]):
                 for row in decisions_first(plan.rows)
             ]
         )
-        self.query_one("#preflight-counts", Static).update(verdict_counts(plan.counts, ascii_only))
+        counts = verdict_counts(plan.counts, ascii_only)
+        if plan.counts[Verdict.LATER] and plan.counts[Verdict.NOW]:
+            # The real manager does not start members in the order marked (7.0.4):
+            # how many start now is known, not which.
+            counts.append(" (the manager picks which start first)", style="dim")
+        self.query_one("#preflight-counts", Static).update(counts)
+        note = self.group_note.said(len(plan.members))
+        self.query_one("#preflight-group", Static).update(
+            safe(note, "dim", limit=300, ascii_only=ascii_only)
+        )
         question = safe(plan.summary[:1].upper() + plan.summary[1:], "bold", ascii_only=ascii_only)
         if plan.members:
             question.append("?")
@@ -125,6 +155,24 @@ class PreflightScreen(ModalScreen[PreflightAnswer | None]):
         button = self.query_one("#preflight-go", Button)
         button.disabled = not plan.members
         button.label = f"Start on {len(plan.members)}" if plan.members else "Start"
+        self._show_row()
+
+    def _show_row(self) -> None:
+        """The row under the cursor whole: a reason too long for its column (a list of
+        parameter problems) is read here."""
+        ascii_only = getattr(self.app, "ascii_only", False)
+        key = self.query_one(PreflightTable).selected_key
+        row = next((r for r in self.plan.rows if r.deployment_id == key), None)
+        text = Text()
+        if row is not None and row.reason:
+            text.append_text(safe(row.deployment_id, "bold", limit=100, ascii_only=ascii_only))
+            text.append(": ")
+            text.append_text(safe(row.reason, limit=600, single_line=False, ascii_only=ascii_only))
+        self.query_one("#preflight-row", Static).update(text)
+
+    @on(DataTable.RowHighlighted)
+    def _row_highlighted(self, event: DataTable.RowHighlighted) -> None:
+        self._show_row()
 
     def action_drop(self) -> None:
         """Leave the row out of the group, or take it back; refused rows stay out."""

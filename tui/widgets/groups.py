@@ -31,9 +31,9 @@ VERDICTS: dict[str, tuple[str, str, bool]] = {
 
 class PreflightTable(KeyedTable):
     COLUMNS = (
-        Column("deployment", "Deployment", 18),
+        Column("deployment", "Deployment", 16),
         Column("verdict", "Will", 10),
-        Column("reason", "Why", 40, priority=1),
+        Column("reason", "Why", 30),  # never dropped: it is what the preflight is for
     )
 
 
@@ -68,7 +68,7 @@ class MembersTable(KeyedTable):
         Column("status", "Status", 18),
         Column("started", "Started", 12, priority=2),
         Column("duration", "Duration", 8, priority=1),
-        Column("id", "Execution", 8, priority=3),
+        Column("id", "Id", 8, priority=3),
         Column("error", "Error", 30, priority=4),
     )
 
