@@ -30,9 +30,12 @@ encoded as a terminal would get it (then dropped), so a refresh is paid in full.
   (`Content-Length`, counted in the app's transport: the log has no sizes); every
   request of the app per second by kind, from the log.
 * UI latency: `--keys` presses of `down` on the members table while the group runs,
-  spaced at random, each from the key to the refresh after it; `show_read` (a read
-  applied to the table) and the once-a-second `on_clock` redraw of running durations,
-  timed by wrapping them; the cells each read changed and the table's re-sorts.
+  spaced at random, each from the key (given to the driver as a terminal's would be:
+  `pilot.press` adds tens of ms of idle-waiting of its own) to the refresh after the
+  cursor moved; `show_read` (a read applied to the table) and the once-a-second
+  `on_clock` redraw of running durations, timed by wrapping them, with the garbage
+  collection inside the slow ones (`gc.callbacks`); the cells each read changed and
+  the table's re-sorts.
 
 Figures are medians with min-max over the samples (the machine's noise), p90 / p99
 nearest rank. One run takes about two minutes.
@@ -42,6 +45,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import gc
 import itertools
 import math
 import random
@@ -61,6 +65,7 @@ ROOT = Path(__file__).resolve().parents[2]
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
+from textual import events  # noqa: E402
 from textual._compositor import CompositorUpdate  # noqa: E402
 from textual.widgets import Input, OptionList  # noqa: E402
 
@@ -77,6 +82,7 @@ WORKFLOW = "check_status"
 CONCURRENCY = 20
 SIZE = (120, 36)
 MAX_PER_TICK = 3  # the issue's bound on a tick's requests
+SLOW_MS = 150.0  # a show_read or on_clock this long is reported with its GC share
 
 
 def percentile(values: list[float], pct: float) -> float:
@@ -172,6 +178,23 @@ class Probe:
         self.first_shown: float | None = None
         self.visible: asyncio.Event | None = None
         self._ops: Counter[str] | None = None
+        self.key_waiter: asyncio.Event | None = None
+        self.gc_pauses: list[tuple[float, float, int]] = []  # (start, end, generation)
+        self.slow: list[tuple[str, float, float]] = []  # (what, start, end) over SLOW_MS
+        self._gc_start = 0.0
+
+    def _on_gc(self, phase: str, info: dict[str, Any]) -> None:
+        if phase == "start":
+            self._gc_start = time.perf_counter()
+        else:
+            self.gc_pauses.append((self._gc_start, time.perf_counter(), info["generation"]))
+
+    def gc_ms(self, start: float, end: float) -> float:
+        """Milliseconds of garbage collection between start and end."""
+        inside = [
+            min(e, end) - max(b, start) for b, e, _ in self.gc_pauses if e > start and b < end
+        ]
+        return sum(inside) * 1000
 
     def install(self) -> None:
         probe = self
@@ -196,7 +219,7 @@ class Probe:
             probe._ops = Counter()
             start = time.perf_counter()
             show_read(self, result)
-            probe.show_ms.append((time.perf_counter() - start) * 1000)
+            probe.note("show_read", start, probe.show_ms)
             probe.table_ops.append(probe._ops)
             probe._ops = None
             progress = self.progress
@@ -218,18 +241,34 @@ class Probe:
         def timed_clock(self: GroupScreen) -> None:
             start = time.perf_counter()
             on_clock(self)
-            probe.clock_ms.append((time.perf_counter() - start) * 1000)
+            probe.note("on_clock", start, probe.clock_ms)
 
         def mounted(self: GroupScreen) -> None:
             probe.mounted = probe.mounted or time.perf_counter()
             on_mount(self)
 
+        moved = MembersTable.watch_cursor_coordinate
+
+        def cursor_moved(self: MembersTable, old: Any, new: Any) -> None:
+            moved(self, old, new)
+            waiter, probe.key_waiter = probe.key_waiter, None
+            if waiter is not None:
+                self.app.call_after_refresh(waiter.set)
+
+        MembersTable.watch_cursor_coordinate = cursor_moved  # type: ignore[method-assign]
+        gc.callbacks.append(self._on_gc)
         GroupScreen.read_once = timed_read  # type: ignore[method-assign]
         GroupScreen.show_read = timed_show  # type: ignore[method-assign]
         GroupScreen.on_clock = timed_clock  # type: ignore[method-assign]
         GroupScreen.on_mount = mounted  # type: ignore[method-assign]
         for name in ("_set_cell", "add_row", "remove_row", "sort"):
             self._count(name)
+
+    def note(self, what: str, start: float, into: list[float]) -> None:
+        end = time.perf_counter()
+        into.append((end - start) * 1000)
+        if (end - start) * 1000 >= SLOW_MS:
+            self.slow.append((what, start, end))
 
     def _count(self, name: str) -> None:
         probe = self
@@ -349,20 +388,20 @@ async def scenario(url: str, log: RequestLog, args: argparse.Namespace) -> dict[
 
         # UI latency: `down` on the members table while the group runs.
         screen.table.focus()
+        # The key goes to the driver as a terminal's would: `pilot.press` waits for the
+        # process to look idle (tens of ms of sleeps of its own) before it returns.
         keys: list[float] = []
-        handled: list[float] = []  # the key's events processed, before the refresh
         for _ in range(args.keys):
             await asyncio.sleep(rng.uniform(0.1, 0.4))
             before = screen.table.cursor_row
+            waiter = probe.key_waiter = asyncio.Event()
             pressed = time.perf_counter()
-            await pilot.press("down")
-            handled.append(ms_since(pressed))
-            await refreshed(app)
+            app._driver.send_message(events.Key("down", None))  # type: ignore[union-attr]
+            await asyncio.wait_for(waiter.wait(), 10)
             keys.append(ms_since(pressed))
             if screen.table.cursor_row != before + 1:
                 raise RuntimeError("the cursor did not move down")
         out["keys_ms"] = keys
-        out["handled_ms"] = handled
         progress = screen.progress
         out["final"] = progress
         out["fast_interval"] = app.fast_interval
@@ -450,9 +489,20 @@ def report(out: dict[str, Any], log: RequestLog, args: argparse.Namespace) -> No
 
     print(f"group screen while it runs ({args.count:,} member rows):")
     line("down to drawn", spread(out["keys_ms"]))
-    line("  of which down handled (pilot.press)", spread(out["handled_ms"]))
     line("show_read (a read applied)", spread(probe.show_ms))
     line("on_clock (each second)", spread(probe.clock_ms))
+    for what in ("show_read", "on_clock"):
+        slow = [(b, e) for w, b, e in probe.slow if w == what]
+        if slow:
+            gc_share = [probe.gc_ms(b, e) for b, e in slow]
+            line(
+                f"  {what} over {SLOW_MS:.0f} ms",
+                f"{len(slow)}, of which GC {spread(gc_share, 'ms', 0)}",
+            )
+    gen2 = [
+        (e - b) * 1000 for b, e, g in probe.gc_pauses if g == 2 and window_start <= b < window_end
+    ]
+    line(f"full (gen 2) collections in the window: {len(gen2)}", spread(gen2, "ms", 0))
     later = probe.table_ops[1:]  # the first read fills the table
     for name, label in (("_set_cell", "cells set"), ("add_row", "rows added"), ("sort", "sorts")):
         line(f"{label} per later read", spread([float(o.get(name, 0)) for o in later], "", 0))
