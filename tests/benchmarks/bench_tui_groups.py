@@ -38,7 +38,7 @@ encoded as a terminal would get it (then dropped), so a refresh is paid in full.
   the table's re-sorts.
 
 Figures are medians with min-max over the samples (the machine's noise), p90 / p99
-nearest rank. One run takes about two minutes.
+nearest rank. One run takes about a minute.
 """
 
 from __future__ import annotations
@@ -385,6 +385,7 @@ async def scenario(url: str, log: RequestLog, args: argparse.Namespace) -> dict[
         window_end, offset_end = time.perf_counter(), log.offset()
         out["window"] = (window_start, window_end, offset_start, offset_end)
         out["counts_at_end"] = dict(screen.progress.counts) if screen.progress else {}
+        out["gc_objects"] = len(gc.get_objects())
 
         # UI latency: `down` on the members table while the group runs.
         screen.table.focus()
@@ -503,6 +504,7 @@ def report(out: dict[str, Any], log: RequestLog, args: argparse.Namespace) -> No
         (e - b) * 1000 for b, e, g in probe.gc_pauses if g == 2 and window_start <= b < window_end
     ]
     line(f"full (gen 2) collections in the window: {len(gen2)}", spread(gen2, "ms", 0))
+    line("  objects the collector tracks (window end)", f"{out['gc_objects']:,}")
     later = probe.table_ops[1:]  # the first read fills the table
     for name, label in (("_set_cell", "cells set"), ("add_row", "rows added"), ("sort", "sorts")):
         line(f"{label} per later read", spread([float(o.get(name, 0)) for o in later], "", 0))
