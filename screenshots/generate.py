@@ -141,7 +141,7 @@ async def fleet_view(pilot: Any, app: CfyTuiApp, manager: ManagerProcess) -> Non
 
 async def group_preflight(pilot: Any, app: CfyTuiApp, manager: ManagerProcess) -> None:
     """Four deployments marked, one busy and one without the workflow: the preflight of
-    rolling_restart at concurrency 1."""
+    rolling_restart at concurrency 2."""
     start_via_http(manager, "web-prod", "rolling_restart")
     await select_deployment(pilot, app, "db-main")
     deployments = table(app, "deployments")
@@ -154,7 +154,7 @@ async def group_preflight(pilot: Any, app: CfyTuiApp, manager: ManagerProcess) -
     names = [options.get_option_at_index(i).id for i in range(options.option_count)]
     options.highlighted = names.index("rolling_restart")
     await pilot.pause()
-    app.screen.query_one("#group-concurrency", Input).value = "1"
+    app.screen.query_one("#group-concurrency", Input).value = "2"
     await pilot.press("ctrl+s")
     await wait_until(pilot, lambda: type(app.screen).__name__ == "PreflightScreen", what="it")
 

@@ -58,13 +58,16 @@ def workflow(
     }
 
 
-def deployment(dep_id: str, *workflows: dict[str, Any], blueprint: str = "webapp") -> Deployment:
+def deployment(
+    dep_id: str, *workflows: dict[str, Any], blueprint: str = "webapp", created: str | None = None
+) -> Deployment:
     dep = Deployment.from_json(
         {
             "id": dep_id,
             "display_name": dep_id,
             "blueprint_id": blueprint,
             "workflows": list(workflows),
+            "created_at": created,
         }
     )
     assert dep is not None
@@ -116,6 +119,23 @@ SNAPSHOT = execution("9b10aa55-1111-2222-3333-444455556666", None, "create_snaps
 
 
 # -- plan ----------------------------------------------------------------------------------
+
+
+def test_the_places_go_in_the_order_the_deployments_were_created_not_marked() -> None:
+    """The manager makes a group's executions by its deployments' creation: the oldest
+    takes the place, whichever was marked first, and a busy one takes a place too."""
+    read = members(
+        deployment("young", UPGRADE, created="2026-11-20T10:00:00.000Z"),
+        deployment("old", UPGRADE, created="2026-11-01T10:00:00.000Z"),
+        deployment("busy", UPGRADE, created="2026-10-01T10:00:00.000Z"),
+        blocking={"busy": BUSY},
+    )
+    result = plan(read, ["young", "old", "busy"], "upgrade", {}, concurrency=2, force=False)
+    assert verdicts(result) == [
+        ("young", Verdict.LATER, "starts as others end (concurrency 2)"),
+        ("old", Verdict.NOW, ""),
+        ("busy", Verdict.QUEUE, "behind 3f2a1b2c install (started)"),
+    ]
 
 
 def test_every_verdict_with_its_reason_in_the_marked_order() -> None:

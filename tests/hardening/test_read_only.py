@@ -15,11 +15,24 @@ from tests.hardening.figures import count
 from tests.hardening.screen import Notes
 from tests.polling import wait_for
 from tests.ui.conftest import make_app, wait_until
-from tests.ui.helpers import main, screen_name, select_deployment, start_via_http, table
+from tests.ui.helpers import http, main, screen_name, select_deployment, start_via_http, table
 from tui.api.models import Execution
 from tui.screens.flows import cancel_flow, rerun_flow, resume_flow, start_flow
 
 QUITS = {"q", "ctrl+c", "ctrl+q"}
+
+
+def start_group_via_http(manager: LoggedManager, deployments: list[str], workflow: str) -> str:
+    """A group run made with the manager's API, as the `cfy` CLI would: its id."""
+    with http(manager) as client:
+        put = client.put("/deployment-groups/nightly", json={"deployment_ids": deployments})
+        assert put.status_code in (200, 201), put.text
+        started = client.post(
+            "/execution-groups",
+            json={"deployment_group_id": "nightly", "workflow_id": workflow},
+        )
+        assert started.status_code in (200, 201), started.text
+        return str(started.json()["id"])
 
 
 def keys_of(screen: Any) -> list[str]:
@@ -69,11 +82,13 @@ async def back_to(pilot: Any, app: Any, screen: Any) -> None:
         await pilot.pause(0.05)
 
 
-async def press_all(pilot: Any, app: Any, pressed: set[str], where: str) -> None:
-    """Every key of the current screen's bindings, coming back to it after each; a
-    dialog that opens gets each of its choices confirmed."""
+async def press_all(
+    pilot: Any, app: Any, pressed: set[str], where: str, skip: frozenset[str] = frozenset()
+) -> None:
+    """Every key of the current screen's bindings but `skip`, coming back to it after
+    each; a dialog that opens gets each of its choices confirmed."""
     screen = app.screen
-    for key in keys_of(screen):
+    for key in [k for k in keys_of(screen) if k not in skip]:
         if app.screen is not screen:
             break
         await pilot.press(key)
@@ -105,7 +120,11 @@ async def test_read_only_sends_nothing_that_mutates(
 ) -> None:
     manager = manager_factory(speed=1.0)
     running = start_via_http(manager, "web-prod", "rolling_restart", force=True)
-    wait_for(lambda: any(r["method"] == "POST" for r in manager.requests()), what="the setup POST")
+    group_id = start_group_via_http(manager, ["web-staging", "analytics"], "check_status")
+    wait_for(
+        lambda: sum(r["method"] in MUTATING for r in manager.requests()) >= 3,
+        what="the setup requests",
+    )
     mark = manager.mark()  # everything after this is the app's
     app = make_app(manager, read_only=True)
     notes = Notes(app)
@@ -130,6 +149,32 @@ async def test_read_only_sends_nothing_that_mutates(
         await wait_until(pilot, lambda: screen_name(app) == "ExecutionScreen", what="it")
         await press_all(pilot, app, pressed, "execution")
         await back_to_main(pilot, app)
+        # Group runs: the recent list and its keys, a group's screen and all its keys,
+        # then marks and `s` (a group start), refused.
+        await pilot.press("b")
+        await wait_until(
+            pilot,
+            lambda: screen_name(app) == "GroupRunsScreen" and group_id in app.screen.table.keys,
+            what="the group runs",
+        )
+        await press_all(pilot, app, pressed, "group runs", skip=frozenset({"escape"}))
+        await back_to_main(pilot, app)
+        app.group_ends.open(group_id)
+        await wait_until(
+            pilot,
+            lambda: screen_name(app) == "GroupScreen" and app.screen.progress is not None,
+            what="the group screen",
+        )
+        await press_all(pilot, app, pressed, "group", skip=frozenset({"escape"}))
+        await back_to_main(pilot, app)
+        table(app, "deployments").focus()
+        await pilot.press("space", "s")
+        await wait_until(
+            pilot,
+            lambda: "Read-only mode: starting is disabled." in notes.text_since(0),
+            what="the group start refused",
+        )
+        assert screen_name(app) == "MainScreen"
         # The filter with typing, and the help screen's and palette's own keys.
         await pilot.press("slash", *"web", "enter", "escape")
         await pilot.press("ctrl+p", *"start", "enter")
@@ -170,6 +215,7 @@ async def test_read_only_sends_nothing_that_mutates(
     assert mutating == [], mutating
     assert len([r for r in requests if r["method"] == "GET"]) > 10
     assert {"deployments:s", "workflows:s", "workflows:S", "executions:c"} <= pressed, pressed
+    assert {"group:c", "group:u", "deployments:space", "deployments:asterisk"} <= pressed, pressed
     assert any(k.startswith("ExecutionScreen:") or k.startswith("execution:") for k in pressed)
     # No key opens a confirming dialog in read-only mode; one that did would have had
     # each of its choices pressed above, and the request log checked for what they sent.

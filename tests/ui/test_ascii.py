@@ -254,6 +254,40 @@ async def test_every_screen_draws_only_ascii(frozen_manager: ManagerProcess) -> 
         await pilot.press("o")  # sorted: the header's arrow
         await wait_until(pilot, lambda: main(app).snapshot.sort[0] == "display_name", what="sort")
         await tour.check(pilot, "deployments sorted by name")
+        # Group runs: marks, the form, the preflight, the group's screen and its events,
+        # the recent list.
+        deployments = table(app, "deployments")
+        deployments.focus()
+        for dep_id in ("web-prod", "web-staging", "db-replica"):
+            deployments.select_key(dep_id)
+            await pilot.press("space")
+        text = await tour.check(pilot, "marked deployments")
+        assert "+ web-prod" in text
+        await pilot.press("s")
+        await wait_until(pilot, lambda: screen_name(app) == "GroupStartScreen", what="form")
+        await tour.check(pilot, "group start form")
+        await pilot.press("ctrl+s")
+        await wait_until(pilot, lambda: screen_name(app) == "PreflightScreen", what="preflight")
+        text = await tour.check(pilot, "preflight")
+        assert "x refused" in text
+        await pilot.press("ctrl+s")
+        await wait_until(
+            pilot,
+            lambda: screen_name(app) == "GroupScreen" and app.screen.progress is not None,  # type: ignore[attr-defined]
+            what="the group screen",
+        )
+        await tour.check(pilot, "group screen")
+        await pilot.press("e")
+        await tour.check(pilot, "group events")
+        await _back_to(pilot, app, "MainScreen")
+        await pilot.press("b")
+        await wait_until(
+            pilot,
+            lambda: screen_name(app) == "GroupRunsScreen" and app.screen.table.row_count,  # type: ignore[attr-defined]
+            what="group runs",
+        )
+        await tour.check(pilot, "group runs")
+        await _back_to(pilot, app, "MainScreen")
 
         app.push_screen(PromptScreen("Password of admin", password=True))
         await wait_until(pilot, lambda: screen_name(app) == "PromptScreen", what="prompt")

@@ -9,6 +9,7 @@ from typing import Any
 
 import pytest
 from textual.pilot import Pilot
+from textual.widgets import Input, OptionList
 
 from tests.manager_process import ManagerProcess
 from tests.polling import wait_for
@@ -339,6 +340,63 @@ def test_execution_history(frozen_manager: ManagerProcess, snap: Snap) -> None:
         await select_deployment(pilot, pilot.app, "web-prod")  # type: ignore[arg-type]
         await pilot.press("X")
         await shown("FleetScreen", lambda s: s.table.row_count > 0)(pilot)
+
+    app = make_app(frozen_manager, frozen=True)
+    assert snap(app, terminal_size=(120, 30), run_before=run_before)
+
+
+async def _group_preflight(pilot: Pilot[Any]) -> None:
+    """analytics busy (a long reindex), db-replica never installed: check_status marked
+    on four deployments at concurrency 2, up to the preflight."""
+    app = pilot.app
+    await select_deployment(pilot, app, "analytics")  # type: ignore[arg-type]
+    deployments = table(app, "deployments")  # type: ignore[arg-type]
+    for dep_id in ("analytics", "db-replica", "web-prod", "web-staging"):
+        deployments.select_key(dep_id)
+        await pilot.press("space")
+    await pilot.press("s")
+    await wait_until(pilot, lambda: type(app.screen).__name__ == "GroupStartScreen", what="form")
+    options = app.screen.query_one("#group-workflows", OptionList)
+    names = [options.get_option_at_index(i).id for i in range(options.option_count)]
+    options.highlighted = names.index("check_status")
+    await pilot.pause()
+    app.screen.query_one("#group-concurrency", Input).value = "2"
+    await pilot.press("ctrl+s")
+    await wait_until(
+        pilot, lambda: type(app.screen).__name__ == "PreflightScreen", what="the preflight"
+    )
+    await pilot.pause(0.2)
+
+
+def test_group_preflight_80x24(frozen_manager: ManagerProcess, snap: Snap) -> None:
+    _running_reindex(frozen_manager)
+    app = make_app(frozen_manager, frozen=True)
+    assert snap(app, terminal_size=(80, 24), run_before=_group_preflight)
+
+
+def test_group_screen(frozen_manager: ManagerProcess, snap: Snap) -> None:
+    """The same group started: two members completed, analytics queued behind its
+    reindex (for minutes: the picture does not depend on timing)."""
+    _running_reindex(frozen_manager)
+
+    async def run_before(pilot: Pilot[Any]) -> None:
+        await _group_preflight(pilot)
+        await pilot.press("ctrl+s")
+        app = pilot.app
+
+        def settled() -> bool:
+            screen = app.screen
+            progress = getattr(screen, "progress", None)
+            counts = progress.counts if progress is not None else {}
+            if (counts.get("done"), counts.get("waiting")) == (2, 1):
+                return True
+            # The app's clock is frozen: the screen's timed reads never come due.
+            if not getattr(screen, "_reading", True):
+                screen.action_refresh()
+            return False
+
+        await wait_until(pilot, settled, what="two completed, one queued")
+        await pilot.pause(0.3)
 
     app = make_app(frozen_manager, frozen=True)
     assert snap(app, terminal_size=(120, 30), run_before=run_before)

@@ -32,7 +32,10 @@ from tui.api.params import ParameterProblems, validate
 # Ids per deployments request: 100 ids keep the query string a few KB long, well
 # inside what proxies in front of a manager accept.
 CHUNK = 100
-MEMBER_FIELDS = ("id", "display_name", "blueprint_id", "workflows")
+# `created_at`: the manager makes a group's executions in the order its deployments
+# were created (the embedded one by construction; the real 7.0.4 was seen to), so
+# that order says which members take the first `concurrency` places.
+MEMBER_FIELDS = ("id", "display_name", "blueprint_id", "workflows", "created_at")
 BLOCKER_FIELDS = (
     "id",
     "deployment_id",
@@ -252,23 +255,42 @@ def plan(
     force: bool,
     dropped: frozenset[str] = frozenset(),
 ) -> Plan:
-    """The verdict of each id of `order` (each id once), as the manager would decide:
-    refusals first (a refused row stays refused even when dropped), then the accepted
-    ones in order, the first `concurrency` of them admitted now."""
+    """The verdict of each id of `order` (each id once, rows in that order), as the
+    manager would decide: refusals first (a refused row stays refused even when
+    dropped), then the accepted ones in the manager's order (`admission_order`), the
+    first `concurrency` of them admitted now."""
     if concurrency < 0:
         raise ValueError(f"concurrency must be 0 or more, not {concurrency}")
-    rows: list[Row] = []
-    accepted = 0
+    verdicts: dict[str, Row | None] = {}
     for dep_id in dict.fromkeys(order):
         refusal = _refusal(members, dep_id, workflow_id, parameters)
         if refusal:
-            rows.append(Row(dep_id, Verdict.REFUSED, refusal))
+            verdicts[dep_id] = Row(dep_id, Verdict.REFUSED, refusal)
         elif dep_id in dropped:
-            rows.append(Row(dep_id, Verdict.DROPPED, "left out by you"))
+            verdicts[dep_id] = Row(dep_id, Verdict.DROPPED, "left out by you")
         else:
-            rows.append(_admitted(members, dep_id, accepted, concurrency, force))
-            accepted += 1
-    return Plan(workflow_id, dict(parameters), concurrency, force, tuple(rows))
+            verdicts[dep_id] = None
+    accepted = [dep_id for dep_id, row in verdicts.items() if row is None]
+    for index, dep_id in enumerate(admission_order(members, accepted)):
+        verdicts[dep_id] = _admitted(members, dep_id, index, concurrency, force)
+    rows = tuple(row for row in verdicts.values() if row is not None)
+    return Plan(workflow_id, dict(parameters), concurrency, force, rows)
+
+
+def admission_order(members: Members, ids: Sequence[str]) -> list[str]:
+    """The ids in the order the manager makes the group's executions: by the
+    deployments' creation (then id); ids without a creation time keep their order,
+    after the others."""
+    position = {dep_id: index for index, dep_id in enumerate(ids)}
+
+    def key(dep_id: str) -> tuple[int, str, str, int]:
+        dep = members.deployments.get(dep_id)
+        created = dep.created_at if dep is not None and dep.created_at else None
+        if created is None:
+            return (1, "", "", position[dep_id])
+        return (0, created, dep_id, 0)
+
+    return sorted(ids, key=key)
 
 
 def _refusal(members: Members, dep_id: str, workflow_id: str, parameters: dict[str, Any]) -> str:

@@ -31,6 +31,7 @@ from tui.widgets import fmt
 from tui.widgets.event_lines import event_line
 from tui.widgets.glyphs import glyph, sep
 from tui.widgets.groups import MembersTable, counts_text, member_cells, progress_text
+from tui.widgets.keyed_table import Cells
 from tui.widgets.safe import safe
 from tui.widgets.status import status_text
 
@@ -94,6 +95,8 @@ class GroupScreen(TableScreen):
         self.events: tuple[Event, ...] = ()
         self._by_id: dict[str, Execution] = {}
         self._follower: GroupFollower | None = None
+        # member id -> (the member as last shown, its cells)
+        self._built: dict[str, tuple[Execution, Cells]] = {}
 
     @property
     def follower(self) -> GroupFollower:
@@ -153,8 +156,19 @@ class GroupScreen(TableScreen):
         self._show()
 
     def on_clock(self) -> None:
-        if self.progress is not None and not self.progress.is_over:
-            self._show_members()  # durations of running members; changed cells only
+        """The durations of running members, and nothing else: a group of a thousand
+        members is not built again each second."""
+        progress = self.progress
+        if progress is None or progress.is_over or self.showing_events:
+            return
+        now = self.tui.now()
+        self.table.update_cells(
+            {
+                m.id: {"duration": Text(fmt.elapsed(m.started_at, m.ended_at, now), no_wrap=True)}
+                for m in progress.members
+                if m.started_at and not m.is_ended
+            }
+        )
 
     # -- showing ------------------------------------------------------------------------
     def _rows(self) -> list[Execution]:
@@ -180,12 +194,20 @@ class GroupScreen(TableScreen):
         self.sync_keys()
 
     def _show_members(self) -> None:
+        """The members' rows; a member that did not change since the last read keeps
+        the cells built then (a read of a thousand members changes a few dozen)."""
         app = self.tui
         now = app.now()
         tz = fmt.zone(app.utc)
-        self.table.apply_rows(
-            [(m.id, member_cells(m, now, app.palette, app.ascii_only, tz)) for m in self._rows()]
-        )
+        built = self._built
+        rows = []
+        for member in self._rows():
+            known = built.get(member.id)
+            if known is None or known[0] != member or not member.is_ended:
+                known = (member, member_cells(member, now, app.palette, app.ascii_only, tz))
+                built[member.id] = known
+            rows.append((member.id, known[1]))
+        self.table.apply_rows(rows)
 
     def _show_title(self) -> None:
         """`Group run 1a2b3c4d ⟳ started · upgrade · concurrency 20 · on <group>`: what

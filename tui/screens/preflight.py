@@ -138,12 +138,7 @@ class PreflightScreen(ModalScreen[PreflightAnswer | None]):
                 for row in decisions_first(plan.rows)
             ]
         )
-        counts = verdict_counts(plan.counts, ascii_only)
-        if plan.counts[Verdict.LATER] and plan.counts[Verdict.NOW]:
-            # The real manager does not start members in the order marked (7.0.4):
-            # how many start now is known, not which.
-            counts.append(" (the manager picks which start first)", style="dim")
-        self.query_one("#preflight-counts", Static).update(counts)
+        self.query_one("#preflight-counts", Static).update(verdict_counts(plan.counts, ascii_only))
         note = self.group_note.said(len(plan.members))
         self.query_one("#preflight-group", Static).update(
             safe(note, "dim", limit=300, ascii_only=ascii_only)

@@ -9,7 +9,7 @@ order when the table is too narrow; the id and status columns never drop.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 from typing import ClassVar
 
@@ -153,6 +153,27 @@ class KeyedTable(DataTable[Text]):
             self.move_cursor(row=self.get_row_index(anchor), animate=False, scroll=False)
         elif self.row_count:
             self.move_cursor(row=min(anchor_index, self.row_count - 1), animate=False)
+
+    def update_cells(self, changes: Mapping[str, Cells]) -> None:
+        """Change some cells of rows already shown, without building the others again
+        (a running duration, each second, in a table of a thousand rows). The first
+        column, which orders the rows, is left as it is; keys not shown are skipped."""
+        if not self._visible:
+            return
+        first = self._visible[0].key
+        index = {key: i for i, (key, _) in enumerate(self._rows)}
+        for key, cells in changes.items():
+            i = index.get(key)
+            if i is None:
+                continue
+            current = dict(self._rows[i][1])
+            for column in self._visible:
+                new = cells.get(column.key)
+                if new is None or column.key == first or _same(current.get(column.key), new):
+                    continue
+                self._set_cell(key, column.key, new)
+                current[column.key] = new
+            self._rows[i] = (key, current)
 
     def _set_cell(self, key: str, column: str, value: Text) -> None:
         """`update_cell`, but only the row is drawn again: DataTable's own repaints the
