@@ -167,7 +167,11 @@ async def group_run(pilot: Any, app: CfyTuiApp, manager: ManagerProcess) -> None
     def running() -> bool:
         screen = app.screen
         progress = getattr(screen, "progress", None)
-        return progress is not None and progress.counts["running"] >= 1
+        if progress is not None and any(m.status == "started" for m in progress.members):
+            return True
+        if not getattr(screen, "_reading", True):
+            screen.action_refresh()  # the clock is frozen: timed reads never come due
+        return False
 
     await wait_until(pilot, running, what="the group running")
 
