@@ -11,15 +11,13 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-import httpx
 import pytest
 from textual.pilot import Pilot
 from textual.widgets import Input, OptionList, TextArea
 
 from tests.hardening.conftest import LoggedManager
-from tests.manager_process import PASSWORDS
 from tests.ui.conftest import make_app, wait_until
-from tests.ui.helpers import captured_notes, choose, main, ready, screen_name, table
+from tests.ui.helpers import captured_notes, choose, http, main, ready, screen_name, table
 from tui.actions.preflight import Verdict
 from tui.app import CfyTuiApp
 from tui.screens.group import GroupScreen
@@ -75,15 +73,6 @@ def logged_manager(tmp_path: Path, *, speed: float, seed: str = "demo") -> Logge
         str(blueprints),
     ]
     return proc
-
-
-def http(manager: LoggedManager) -> httpx.Client:
-    return httpx.Client(
-        base_url=manager.api,
-        auth=("admin", PASSWORDS["admin"]),
-        headers={"Tenant": "default_tenant", "Content-Type": "application/json"},
-        timeout=30,
-    )
 
 
 def make_fleet(manager: LoggedManager) -> None:

@@ -26,7 +26,7 @@ from enum import StrEnum
 from typing import Any
 
 from tui.api.client import ManagerClient
-from tui.api.models import ACTIVE_STATES, Deployment, Execution, Workflow
+from tui.api.models import ACTIVE_STATES, UNFINISHED_STATES, Deployment, Execution, Workflow
 from tui.api.params import ParameterProblems, validate
 
 # Ids per deployments request: 100 ids keep the query string a few KB long, well
@@ -48,15 +48,7 @@ BLOCKER_FIELDS = (
 # but a very busy one.
 BLOCKER_PAGE = 1000
 # UNFINISHED_STATES in a fixed order: the same query string every time.
-UNFINISHED_ORDER = (
-    "pending",
-    "started",
-    "cancelling",
-    "force_cancelling",
-    "kill_cancelling",
-    "queued",
-    "scheduled",
-)
+UNFINISHED_ORDER = tuple(sorted(UNFINISHED_STATES))
 # What a new execution waits for (`check_for_executions`, 7.0.4): anything active or
 # queued before it. A `scheduled` execution waits for its time and blocks nothing.
 BLOCKING_STATES = ACTIVE_STATES | {"queued"}

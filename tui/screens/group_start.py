@@ -19,16 +19,15 @@ from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
-from textual.screen import ModalScreen
 from textual.widgets import Button, Footer, Input, OptionList, Static, TextArea
 from textual.widgets.option_list import Option
 
 from tui.actions.preflight import Members, WorkflowChoice
 from tui.api.models import Workflow
 from tui.api.params import ParameterProblems, defaults_document, parse_document
+from tui.screens.checked_form import CheckedForm
 from tui.screens.start import parameter_help
 from tui.widgets.controls import StateCheckbox
-from tui.widgets.glyphs import glyph
 from tui.widgets.safe import safe
 
 # The manager's own default when a group start names none.
@@ -71,7 +70,9 @@ def blueprints_declaring(members: Members, name: str) -> int:
     )
 
 
-class GroupStartScreen(ModalScreen[GroupRequest | None]):
+class GroupStartScreen(CheckedForm[GroupRequest]):
+    PROBLEMS = "group-problems"
+    GO = "group-go"
     BINDINGS = [
         Binding("escape", "cancel", "Back", id="group_start.back", priority=True),
         Binding("ctrl+s", "submit", "Preflight", id="group_start.submit", priority=True),
@@ -210,7 +211,7 @@ class GroupStartScreen(ModalScreen[GroupRequest | None]):
         self.query_one("#group-help-text", Static).update(text)
 
     # -- reading the form -------------------------------------------------------------------
-    def _request(self) -> GroupRequest:
+    def checked(self) -> GroupRequest:
         problems: list[str] = []
         document = self.query_one("#group-params", TextArea).text
         try:
@@ -238,31 +239,3 @@ class GroupStartScreen(ModalScreen[GroupRequest | None]):
             name=name,
             document=document,
         )
-
-    def _show_problems(self, problems: tuple[str, ...]) -> None:
-        ascii_only = getattr(self.app, "ascii_only", False)
-        text = Text()
-        for index, problem in enumerate(problems):
-            if index:
-                text.append("\n")
-            text.append(f"{glyph('problem', ascii_only)} ", style="bold")
-            text.append_text(safe(problem, limit=500, ascii_only=ascii_only))
-        self.query_one("#group-problems", Static).update(text)
-
-    def on_button_pressed(self, event: Button.Pressed) -> None:
-        event.stop()
-        if event.button.id == "group-go":
-            self.action_submit()
-        else:
-            self.action_cancel()
-
-    def action_submit(self) -> None:
-        try:
-            request = self._request()
-        except ParameterProblems as exc:
-            self._show_problems(exc.problems)
-            return
-        self.dismiss(request)
-
-    def action_cancel(self) -> None:
-        self.dismiss(None)

@@ -11,7 +11,6 @@ from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
-from textual.screen import ModalScreen
 from textual.widgets import Button, Checkbox, Footer, Static, TextArea
 
 from tui.actions.start import StartRequest
@@ -25,8 +24,8 @@ from tui.api.params import (
     parse_document,
     validate,
 )
+from tui.screens.checked_form import CheckedForm
 from tui.widgets.controls import StateCheckbox
-from tui.widgets.glyphs import glyph
 from tui.widgets.safe import clean, safe
 
 
@@ -74,7 +73,9 @@ def evaluated_notes(
     return text
 
 
-class StartScreen(ModalScreen[StartRequest | None]):
+class StartScreen(CheckedForm[StartRequest]):
+    PROBLEMS = "start-problems"
+    GO = "start-go"
     BINDINGS = [
         Binding("escape", "cancel", "Back", id="start.back", priority=True),
         Binding("ctrl+s", "submit", "Start", id="start.submit", priority=True),
@@ -145,7 +146,7 @@ class StartScreen(ModalScreen[StartRequest | None]):
     def _flag(self, name: str) -> bool:
         return self.query_one(f"#opt-{name}", Checkbox).value
 
-    def _request(self) -> StartRequest:
+    def checked(self) -> StartRequest:
         """Parse and validate; raises ParameterProblems with every problem found."""
         values = parse_document(self.query_one("#start-params", TextArea).text)
         problems: list[str] = []
@@ -201,18 +202,6 @@ class StartScreen(ModalScreen[StartRequest | None]):
         text.append_text(shown)
         command.update(text)
 
-    def _show_problems(self, problems: tuple[str, ...]) -> None:
-        ascii_only = getattr(self.app, "ascii_only", False)
-        mark = glyph("problem", ascii_only)
-        text = Text()
-        for index, problem in enumerate(problems):
-            if index:
-                text.append("\n")
-            text.append(f"{mark} ", style="bold")
-            text.append_text(safe(problem, limit=500, ascii_only=ascii_only))
-        self.query_one("#start-problems", Static).update(text)
-
-    # -- events --------------------------------------------------------------------------
     def on_text_area_changed(self, event: TextArea.Changed) -> None:
         self._refresh_command()
 
@@ -232,21 +221,3 @@ class StartScreen(ModalScreen[StartRequest | None]):
 
     def action_submit_forced(self) -> None:
         self.action_submit()
-
-    def on_button_pressed(self, event: Button.Pressed) -> None:
-        event.stop()
-        if event.button.id == "start-go":
-            self.action_submit()
-        else:
-            self.action_cancel()
-
-    def action_submit(self) -> None:
-        try:
-            request = self._request()
-        except ParameterProblems as exc:
-            self._show_problems(exc.problems)
-            return
-        self.dismiss(request)
-
-    def action_cancel(self) -> None:
-        self.dismiss(None)
