@@ -195,7 +195,8 @@ class GroupScreen(TableScreen):
 
     def _show_members(self) -> None:
         """The members' rows; a member that did not change since the last read keeps
-        the cells built then (a read of a thousand members changes a few dozen)."""
+        the cells built then, unless it runs (its duration): a read of a thousand
+        members builds a few dozen rows, not a thousand (less garbage, fewer pauses)."""
         app = self.tui
         now = app.now()
         tz = fmt.zone(app.utc)
@@ -203,7 +204,8 @@ class GroupScreen(TableScreen):
         rows = []
         for member in self._rows():
             known = built.get(member.id)
-            if known is None or known[0] != member or not member.is_ended:
+            ticking = member.started_at is not None and not member.is_ended  # its duration
+            if known is None or known[0] != member or ticking:
                 known = (member, member_cells(member, now, app.palette, app.ascii_only, tz))
                 built[member.id] = known
             rows.append((member.id, known[1]))
