@@ -28,12 +28,8 @@ from tui.live.watch import WatchList
 from tui.messages import SnapshotReady
 from tui.palette import ActionsProvider, DeploymentsProvider
 from tui.screens import toasts
-from tui.screens.execution import ExecutionScreen
-from tui.screens.flows import say
 from tui.screens.group_ends import GroupEnds
-from tui.screens.help import HelpScreen
 from tui.screens.main import MainScreen
-from tui.screens.settings import SettingsScreen, settings_view
 from tui.widgets.chrome import GlyphChrome
 from tui.widgets.safe import clean
 from tui.widgets.status import Palette, status_palette
@@ -115,10 +111,13 @@ class CfyTuiApp(GlyphChrome, App[None]):
         return screens[0] if screens and isinstance(screens[0], MainScreen) else None
 
     # -- lifecycle ---------------------------------------------------------------------
+    def on_load(self) -> None:
+        """The first requests leave before the styles are read and the screen built."""
+        self._start_polling()
+
     def on_mount(self) -> None:
         self.palette = status_palette(self)
         self.theme_changed_signal.subscribe(self, self._theme_changed)
-        self._start_polling()
         for warning in self.warnings:
             self.notify(warning, title="Warning", severity="warning", timeout=15)
 
@@ -141,8 +140,7 @@ class CfyTuiApp(GlyphChrome, App[None]):
     def _theme_changed(self, theme: Any) -> None:
         """On Textual's signal, sent once the stylesheet holds the new theme's values."""
         self.palette = status_palette(self)
-        main = self._main()
-        if main is not None:
+        if (main := self._main()) is not None:
             main.apply_snapshot(self.poller.snapshot)
 
     async def _load_version(self) -> None:
@@ -181,7 +179,7 @@ class CfyTuiApp(GlyphChrome, App[None]):
         """A toast (and the bell, if asked for) when a watched execution ends."""
         finished = self.watch_list.update(watched)
         for execution in finished:
-            say(self, toasts.execution_ended(execution))
+            toasts.say(self, toasts.execution_ended(execution))
             if self.bell_on_end:
                 self.bell()
         if finished:
@@ -189,11 +187,8 @@ class CfyTuiApp(GlyphChrome, App[None]):
 
     def refresh_watch_bar(self) -> None:
         executions = self.watch_list.executions(self.poller.snapshot.watched)
-        text = (
-            watch_text(executions, set(self.watch_list.pinned), self.palette, self.ascii_only)
-            if executions
-            else None
-        )
+        pinned = set(self.watch_list.pinned)
+        text = watch_text(executions, pinned, self.palette, self.ascii_only) if executions else None
         for screen in self.screen_stack:
             for bar in screen.query(WatchBar):
                 bar.show(text)
@@ -204,25 +199,31 @@ class CfyTuiApp(GlyphChrome, App[None]):
         self.refresh_watch_bar()
 
     def toggle_pin(self, execution: Execution) -> None:
-        say(self, toasts.pinned(execution, self.watch_list.toggle_pin(execution)))
+        toasts.say(self, toasts.pinned(execution, self.watch_list.toggle_pin(execution)))
         self.watch_changed()
 
     # -- screens ----------------------------------------------------------------------------
     def open_execution(self, execution: Execution) -> None:
         """One execution screen at a time: a new one replaces the one open (and any
         dialog above it), so `esc` always goes back to the main screen."""
+        from tui.screens.execution import ExecutionScreen
+
         if any(isinstance(s, ExecutionScreen) for s in self.screen_stack):
             while len(self.screen_stack) > 1:
                 self.pop_screen()
         self.push_screen(ExecutionScreen(execution))
 
     def action_show_settings(self) -> None:
+        from tui.screens.settings import SettingsScreen, settings_view
+
         hosts = self.client.hosts
         rows = settings_view(self.settings_rows, hosts.urls, hosts.index, self.poller.snapshot)
         self.push_screen(SettingsScreen(rows, self.warnings))
 
     def action_show_help(self) -> None:
         """Every key of the screen in front (the main one, or an execution's)."""
+        from tui.screens.help import HelpScreen
+
         screen = self.screen if hasattr(self.screen, "help_rows") else self.main_screen
         rows = screen.help_rows()
         rows.append(("ctrl+p", "Command palette: every action by name", "everywhere"))

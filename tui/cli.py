@@ -13,7 +13,8 @@ import getpass
 import logging
 import os
 import sys
-from typing import Any
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
 
 from tui import __version__
 from tui.config import (
@@ -28,6 +29,9 @@ from tui.config import (
     default_config_path,
     resolve,
 )
+
+if TYPE_CHECKING:  # imported when --demo is given
+    from tui.demo import PendingDemo
 
 # The environment variables are prose here, in the order a `cfy` user reads them;
 # tests/test_cli.py checks that they name every variable a setting is read from.
@@ -159,33 +163,53 @@ def missing_credentials(resolved: Resolved) -> str | None:
     return None
 
 
+def request_logger(path: str | None) -> Callable[..., None] | None:
+    """`--log FILE`: what writes each request to it (OSError when it cannot be opened)."""
+    if not path:
+        return None
+    from tui.api.debuglog import log_request, open_log
+
+    open_log(path)
+    return log_request
+
+
+def launch_demo(args: argparse.Namespace) -> PendingDemo | None:
+    """`--demo`: the embedded manager, started and not waited for."""
+    if not args.demo:
+        return None
+    from tui.demo import launch_demo_manager
+
+    return launch_demo_manager(speed=args.demo_speed)
+
+
 def run(args: argparse.Namespace, resolved: Resolved) -> int:
+    try:
+        on_request = request_logger(getattr(args, "log", None))
+    except OSError as exc:
+        print(f"cfy-tui: error: --log {args.log}: {exc.strerror or exc}", file=sys.stderr)
+        return 2
+    try:  # with --demo, the manager starts while the app's modules are imported
+        pending = launch_demo(args)
+    except OSError as exc:
+        print(f"cfy-tui: error: {exc}", file=sys.stderr)
+        return 1
     from tui.api.urls import redact_url
     from tui.app import CfyTuiApp
     from tui.connections import Connections
 
-    on_request = None
-    if getattr(args, "log", None):
-        from tui.api.debuglog import log_request, open_log
-
-        try:
-            open_log(args.log)
-        except OSError as exc:
-            print(f"cfy-tui: error: --log {args.log}: {exc.strerror or exc}", file=sys.stderr)
-            return 2
-        on_request = log_request
     demo = None
-    if args.demo:
-        from tui.demo import start_demo_manager
-
+    if pending is not None:
         try:
-            demo = start_demo_manager(speed=args.demo_speed)
+            demo = pending.ready()
         except (OSError, RuntimeError) as exc:
             print(f"cfy-tui: error: {exc}", file=sys.stderr)
             return 1
-        resolved = resolved.with_value("manager", demo.url, DEMO_SOURCE)
-        resolved = resolved.with_value("username", "admin", DEMO_SOURCE)
-        resolved = resolved.with_value("password", demo.password, DEMO_SOURCE)
+        for name, value in (
+            ("manager", demo.url),
+            ("username", "admin"),
+            ("password", demo.password),
+        ):
+            resolved = resolved.with_value(name, value, DEMO_SOURCE)
     settings = resolved.settings
     url = settings.manager or ""
     if on_request is not None:

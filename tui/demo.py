@@ -39,8 +39,33 @@ class DemoManager:
         shutil.rmtree(self.data_dir, ignore_errors=True)
 
 
-def start_demo_manager(speed: float = 2.0, timeout: float = 60.0) -> DemoManager:
-    """Start the manager with the demo seed on a free loopback port; return its URL."""
+@dataclass
+class PendingDemo:
+    """A manager started and not yet listening: the app's own start-up (its imports,
+    about 0.4 s) runs meanwhile, instead of after the manager's (about 0.6 s)."""
+
+    process: subprocess.Popen[bytes]
+    password: str
+    data_dir: Path
+
+    def ready(self) -> DemoManager:
+        """Wait for the manager to listen; its URL, or RuntimeError with its log."""
+        process = self.process
+        assert process.stdout is not None
+        line = process.stdout.readline().decode(errors="replace")
+        if "listening on " not in line:
+            process.kill()
+            process.wait()
+            details = (self.data_dir / "manager.log").read_text(errors="replace")[-2000:]
+            shutil.rmtree(self.data_dir, ignore_errors=True)
+            raise RuntimeError(f"the embedded manager did not start: {line.strip()} {details}")
+        url = line.split("listening on ", 1)[1].split()[0]
+        process.stdout.close()
+        return DemoManager(url=url, password=self.password, process=process, data_dir=self.data_dir)
+
+
+def launch_demo_manager(speed: float = 2.0) -> PendingDemo:
+    """Start the manager with the demo seed on a free loopback port, without waiting."""
     data_dir = Path(tempfile.mkdtemp(prefix="cfy-tui-demo-"))
     password = secrets.token_urlsafe(16)
     env = dict(os.environ, **{ADMIN_PASSWORD_ENV: password}, PYTHONUNBUFFERED="1")
@@ -66,14 +91,9 @@ def start_demo_manager(speed: float = 2.0, timeout: float = 60.0) -> DemoManager
         env=env,
     )
     log.close()
-    assert process.stdout is not None
-    line = process.stdout.readline().decode(errors="replace")
-    if "listening on " not in line:
-        process.kill()
-        process.wait()
-        details = (data_dir / "manager.log").read_text(errors="replace")[-2000:]
-        shutil.rmtree(data_dir, ignore_errors=True)
-        raise RuntimeError(f"the embedded manager did not start: {line.strip()} {details}")
-    url = line.split("listening on ", 1)[1].split()[0]
-    process.stdout.close()
-    return DemoManager(url=url, password=password, process=process, data_dir=data_dir)
+    return PendingDemo(process=process, password=password, data_dir=data_dir)
+
+
+def start_demo_manager(speed: float = 2.0) -> DemoManager:
+    """Start the manager with the demo seed on a free loopback port; return its URL."""
+    return launch_demo_manager(speed).ready()

@@ -18,6 +18,10 @@ each per round) so that load on a shared machine hits them alike:
   until the last demo deployment's id ("web-staging") reaches the terminal.
 * `cfy-tui --demo` in a pseudo-terminal, end to end: the same, but it also starts its
   own child manager (seeding the demo data) before the app.
+* `cfy deployments list` (the official CLI, built once by `tests/cfy_cli.py` as the
+  test suite builds it), with a profile on the same manager made outside the timing:
+  the whole process, which prints the table and exits. The app's first data in the
+  terminal is compared with it, measured in the same rounds (the target: 0.75x).
 
 The manager is stopped and its data directory removed at the end.
 """
@@ -44,6 +48,7 @@ ROOT = Path(__file__).resolve().parents[2]
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
+from tests.cfy_cli import cli_env, ensure_cfy_cli  # noqa: E402
 from tests.manager_process import PASSWORDS, ManagerProcess  # noqa: E402
 
 RUNNER = Path(__file__).with_name("tui_runner.py")
@@ -67,11 +72,28 @@ def cfy_tui_command() -> list[str]:
     return [str(script)] if script.exists() else [sys.executable, "-m", "tui.cli"]
 
 
-def time_command(cmd: list[str]) -> float:
+def time_command(cmd: list[str], env: dict[str, str] | None = None) -> float:
     """Wall milliseconds of a whole process."""
     start = time.perf_counter()
-    subprocess.run(cmd, check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    subprocess.run(cmd, check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=env)
     return (time.perf_counter() - start) * 1000
+
+
+def cli_profile(cfy: Path, manager: ManagerProcess, home: Path) -> dict[str, str]:
+    """A CLI profile on `manager` in its own home (outside the timing); its env."""
+    env = cli_env(home)
+    subprocess.run(
+        [
+            str(cfy),
+            *("profiles", "use", "127.0.0.1", "-u", "admin", "-p", PASSWORDS["admin"]),
+            *("-t", "default_tenant", "--rest-port", str(manager.port)),
+        ],
+        check=True,
+        capture_output=True,
+        env=env,
+        timeout=120,
+    )
+    return env
 
 
 def headless_run(url: str) -> dict[str, float]:
@@ -160,8 +182,9 @@ def main() -> int:
     py = sys.executable
     cfy_tui = cfy_tui_command()
     samples: dict[str, list[float]] = {
-        k: [] for k in ("pass", "textual", "tui_imports", "pty_manager", "pty_demo")
+        k: [] for k in ("pass", "textual", "tui_imports", "pty_manager", "pty_demo", "cfy_list")
     }
+    cfy = ensure_cfy_cli()
     marks: dict[str, list[float]] = {k: [] for k in MARK_ORDER}
 
     with tempfile.TemporaryDirectory(prefix="bench-tui-startup-") as tmp:
@@ -170,7 +193,11 @@ def main() -> int:
             manager_env = dict(
                 os.environ, CLOUDIFY_PASSWORD=PASSWORDS["admin"], CLOUDIFY_USERNAME="admin"
             )
+            cfy_env = cli_profile(cfy, manager, Path(tmp) / "cfy-home")
             for run in range(args.runs):
+                samples["cfy_list"].append(
+                    time_command([str(cfy), "deployments", "list"], env=cfy_env)
+                )
                 samples["pass"].append(time_command([py, "-c", "pass"]))
                 samples["textual"].append(time_command([py, "-c", "import textual.app"]))
                 samples["tui_imports"].append(
@@ -212,6 +239,9 @@ def main() -> int:
         print(f"  cfy-tui --manager URL (running manager)   {median(samples['pty_manager'])}")
         if not args.no_demo:
             print(f"  cfy-tui --demo (starts its own manager)   {median(samples['pty_demo'])}")
+        print(f"  cfy deployments list (whole process)      {median(samples['cfy_list'])}")
+        ratio = statistics.median(samples["pty_manager"]) / statistics.median(samples["cfy_list"])
+        print(f"  first data / cfy deployments list: {ratio:.2f}x (target 0.75x or less)")
     return 0
 
 

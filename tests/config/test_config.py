@@ -744,7 +744,11 @@ def test_cli_demo_ignores_configured_manager_and_credentials(
         def stop(self) -> None:
             stopped.append(True)
 
-    monkeypatch.setattr("tui.demo.start_demo_manager", lambda speed: FakeDemo())
+    class PendingFake:
+        def ready(self) -> FakeDemo:
+            return FakeDemo()
+
+    monkeypatch.setattr("tui.demo.launch_demo_manager", lambda speed: PendingFake())
     assert cli.main(["--demo", "--config", str(config)]) == 0
     url, kw = captured["clients"][0]
     assert url == "http://127.0.0.1:9"

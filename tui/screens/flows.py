@@ -27,7 +27,7 @@ from tui.screens.confirm import Choice, ConfirmScreen
 from tui.screens.host import Host
 from tui.screens.raw import RawScreen
 from tui.screens.start import StartScreen
-from tui.screens.toasts import Toast
+from tui.screens.toasts import say
 from tui.widgets import refusals
 from tui.widgets.fmt import short_id
 from tui.widgets.glyphs import glyph
@@ -40,10 +40,6 @@ DESTRUCTIVE = {
     "uninstall": "every node instance is stopped and deleted.",
     "delete_deployment_environment": "the deployment itself is deleted.",
 }
-
-
-def say(host: Host, toast: Toast) -> None:
-    host.notify(toast.message, title=toast.title, severity=toast.severity, timeout=toast.timeout)
 
 
 # -- starting ------------------------------------------------------------------------------

@@ -14,9 +14,8 @@ import asyncio
 from tui.api.errors import ApiError
 from tui.live.group_watch import GroupFollower, GroupProgress
 from tui.screens import toasts
-from tui.screens.flows import say
-from tui.screens.group import GroupScreen
 from tui.screens.host import Host
+from tui.screens.toasts import say
 
 
 class GroupEnds:
@@ -27,6 +26,8 @@ class GroupEnds:
 
     def open(self, group_id: str) -> None:
         """A group run's screen, over the others; one at a time."""
+        from tui.screens.group import GroupScreen  # not needed before: a faster start-up
+
         host = self._host
         while len(host.screen_stack) > 1 and isinstance(host.screen_stack[-1], GroupScreen):
             host.pop_screen()

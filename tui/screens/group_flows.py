@@ -21,10 +21,11 @@ from tui.api.errors import ApiError
 from tui.live.group_watch import GroupProgress
 from tui.screens import toasts
 from tui.screens.confirm import Choice, ConfirmScreen
-from tui.screens.flows import DESTRUCTIVE, say
+from tui.screens.flows import DESTRUCTIVE
 from tui.screens.group_start import GroupRequest, GroupStartScreen
 from tui.screens.host import Host
 from tui.screens.preflight import GroupNote, PreflightScreen
+from tui.screens.toasts import say
 from tui.widgets import refusals
 from tui.widgets.fmt import plural, short_id
 from tui.widgets.glyphs import glyph

@@ -6,6 +6,10 @@ refresh, a resize, a tenant switch) the screen reads the cursor again, tells the
 and shows the workflows and executions of that deployment only: never those of one
 that is no longer under the cursor. With nothing under the cursor, the dependent panes
 say so and the keys that would act on them say why they do nothing.
+
+The other screens and the flows are imported where a key opens them, not at the top:
+start-up imports only what draws the first data (`python -X importtime`: about 90 ms
+less, with tui/app.py doing the same; tests/benchmarks/bench_tui_startup.py).
 """
 
 from __future__ import annotations
@@ -29,12 +33,7 @@ from tui.live import deployment_filter
 from tui.live.marking import Marks, matching_ids
 from tui.live.snapshot import Snapshot
 from tui.messages import ExecutionStarted, SnapshotReady
-from tui.screens import flows, group_flows
-from tui.screens.deployment import DeploymentScreen
-from tui.screens.fleet import FleetScreen
-from tui.screens.group_runs import GroupRunsScreen
 from tui.screens.host import Host
-from tui.screens.instances import NodeInstancesScreen
 from tui.screens.keys import Key, KeyTable
 from tui.widgets import fmt, refusals
 from tui.widgets.glyphs import glyph, sep
@@ -681,6 +680,8 @@ class MainScreen(Screen[None]):
 
     # -- actions ------------------------------------------------------------------------
     def _start(self, action: str, force: bool) -> None:
+        from tui.screens import flows, group_flows
+
         if not self._allowed(action):
             return
         if self.marks:
@@ -711,11 +712,15 @@ class MainScreen(Screen[None]):
         self._start("force_start", force=True)
 
     def action_cancel_execution(self) -> None:
+        from tui.screens import flows
+
         execution = self.selected_execution
         if self._allowed("cancel_execution") and execution is not None:
             self.run_flow(flows.cancel_flow(self.tui, execution))
 
     def action_resume_execution(self) -> None:
+        from tui.screens import flows
+
         execution = self.selected_execution
         if self._allowed("resume_execution") and execution is not None:
             self.run_flow(flows.resume_flow(self.tui, execution))
@@ -767,14 +772,20 @@ class MainScreen(Screen[None]):
         self.notify(f"Unmarked {fmt.plural(count, 'deployment')}.")
 
     def action_group_runs(self) -> None:
+        from tui.screens.group_runs import GroupRunsScreen
+
         self.app.push_screen(GroupRunsScreen())
 
     def action_details(self) -> None:
+        from tui.screens.deployment import DeploymentScreen
+
         target = self._cursor_deployment()
         if self._allowed("details") and target is not None:
             self.app.push_screen(DeploymentScreen(target))
 
     def action_instances(self) -> None:
+        from tui.screens.instances import NodeInstancesScreen
+
         target = self._cursor_deployment()
         if self._allowed("instances") and target is not None:
             self.app.push_screen(NodeInstancesScreen(target))
@@ -821,9 +832,13 @@ class MainScreen(Screen[None]):
         self._sort_by(column, not descending if column == current else False)
 
     def action_running_everywhere(self) -> None:
+        from tui.screens.fleet import FleetScreen
+
         self.app.push_screen(FleetScreen("running"))
 
     def action_history(self) -> None:
+        from tui.screens.fleet import FleetScreen
+
         self.app.push_screen(FleetScreen("history"))
 
     def action_pin(self) -> None:
@@ -867,6 +882,8 @@ class MainScreen(Screen[None]):
         return None
 
     def action_raw(self) -> None:
+        from tui.screens import flows
+
         found = self._focused_object()
         if self._allowed("raw") and found is not None:
             kind, key, raw = found
@@ -876,6 +893,8 @@ class MainScreen(Screen[None]):
                 flows.show_raw(self.tui, f"{kind} {key}", raw)
 
     def action_copy_id(self) -> None:
+        from tui.screens import flows
+
         found = self._focused_object()
         if self._allowed("copy_id") and found is not None:
             flows.copy_id(self.tui, found[1])

@@ -15,6 +15,7 @@ from tui.actions import resume as resuming
 from tui.actions import start as starting
 from tui.actions.outcomes import NotSent, Refused, Unchecked, Unknown
 from tui.api.models import Execution
+from tui.screens.host import Host
 from tui.widgets.fmt import short_id
 from tui.widgets.safe import clean
 from tui.widgets.status import look
@@ -26,6 +27,10 @@ class Toast:
     title: str = ""
     severity: str = "information"
     timeout: float | None = None
+
+
+def say(host: Host, toast: Toast) -> None:
+    host.notify(toast.message, title=toast.title, severity=toast.severity, timeout=toast.timeout)
 
 
 ENDED = {
