@@ -3,7 +3,7 @@
 
 Run from the repository root with the project's interpreter:
 
-    python tests/benchmarks/bench_tui_polling.py [--idle 60] [--active 30]
+    python tests/benchmarks/bench_tui_polling.py [--idle 60] [--quiet 60] [--active 30]
 
 Starts the embedded manager with the demo seed at speed 1 (real-life durations), then
 runs the real app headless in a fresh process (`tui_runner.py poll`, default
@@ -15,13 +15,16 @@ counts again over `--active` seconds. Requests are counted by the client's trans
 (which sees the query, to tell the two `/executions` lists apart) and cross-checked
 with the client's `on_request` hook. CPU is `getrusage(RUSAGE_SELF)` of the app
 process (all its threads) as a percentage of one core; the manager's CPU over the same
-windows is read from /proc. Total run time is about idle + active + 30 s; the manager
-is stopped and its data directory removed at the end.
+windows is read from /proc. Between the two, nothing having changed for over a
+minute, the poller is quiet (a tick every 15 s, `tui/live/poller.py`): `--quiet`
+seconds are counted the same way (the targets: 12 requests a minute and 0.5% of one
+core). Total run time is about idle + quiet + active + 30 s; the manager is stopped and
+its data directory removed at the end.
 
 The poller's design, per tick: the active executions, the selected deployment's
 executions, its detail when the selection changed, it has a running execution, one
 ended, or the deployments list is due; the deployments list every 10 s. Ticks are 5 s
-apart with nothing running, 1 s apart while something runs.
+apart with nothing running (15 s once quiet), 1 s apart while something runs.
 """
 
 from __future__ import annotations
@@ -76,6 +79,12 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--idle", type=float, default=60.0, help="idle window, seconds")
     parser.add_argument("--active", type=float, default=30.0, help="busy window, seconds")
+    parser.add_argument(
+        "--quiet",
+        type=float,
+        default=60.0,
+        help="quiet window after the idle one (nothing changed for over a minute), seconds",
+    )
     parser.add_argument("--settle", type=float, default=6.0)
     parser.add_argument("--json", action="store_true", help="also print the raw result")
     args = parser.parse_args()
@@ -84,7 +93,7 @@ def main() -> int:
         manager = ManagerProcess(data=Path(tmp) / "data", speed=1.0).start()
         try:
             assert manager.proc is not None
-            timeout = args.idle + args.active + 4 * args.settle + 120
+            timeout = args.idle + args.quiet + args.active + 4 * args.settle + 120
             out = subprocess.run(
                 [
                     sys.executable,
@@ -96,6 +105,8 @@ def main() -> int:
                     str(args.idle),
                     "--active",
                     str(args.active),
+                    "--quiet",
+                    str(args.quiet),
                     "--settle",
                     str(args.settle),
                     "--manager-pid",
@@ -119,7 +130,12 @@ def main() -> int:
         f"{design['slow_interval']} s, deployments every {design['deployments_interval']} s), "
         "demo seed, manager at speed 1\n"
     )
-    for name, label in (("idle", "idle"), ("active", "reindex running on analytics")):
+    windows = (
+        ("idle", "idle (the first minute after start-up)"),
+        ("quiet", "quiet (idle, nothing changed for over a minute)"),
+        ("active", "reindex running on analytics"),
+    )
+    for name, label in windows:
         if name in result:
             print("\n".join(report(label, result[name])))
             print()

@@ -226,8 +226,9 @@ def child_app(url: str, password: str, probe: Probe, encode_frames: bool) -> Any
 
 
 async def expected_pages(url: str, password: str, page: int) -> dict[str, list[str]]:
-    """The first page of deployment ids the manager answers for each prefix of FILTER
-    (and for no filter), from a client of its own (not counted)."""
+    """Every deployment id the manager answers for each prefix of FILTER (and for no
+    filter), in order, from a client of its own (not counted): the app shows the page
+    that holds the cursor's deployment, so any page of these may be the right one."""
     from tui.api.client import ManagerClient
 
     client = ManagerClient(url, username="admin", password=password)
@@ -235,8 +236,15 @@ async def expected_pages(url: str, password: str, page: int) -> dict[str, list[s
         pages = {}
         for n in range(len(FILTER) + 1):
             prefix = FILTER[:n]
-            answer = await client.list_deployments(size=page, offset=0, search=prefix or None)
-            pages[prefix] = [d.id for d in answer.items]
+            ids: list[str] = []
+            while True:
+                answer = await client.list_deployments(
+                    size=1000, offset=len(ids), search=prefix or None, include=("id",)
+                )
+                ids += [d.id for d in answer.items]
+                if not answer.items or len(ids) >= answer.total:
+                    break
+            pages[prefix] = ids
         return pages
     finally:
         await client.aclose()
@@ -301,11 +309,20 @@ def child_interact(args: argparse.Namespace) -> dict[str, Any]:
                 return condition
 
             def shows_page(prefix: str) -> Any:
-                wanted = pages[prefix]
-                return lambda screen: (
-                    screen.snapshot.search == prefix
-                    and screen.query_one("#deployments").keys == wanted
-                )
+                """The page of the filter's answer the app shows (the one that holds
+                the cursor's deployment), whole and in order."""
+                matching = pages[prefix]
+                size = app.poller.deployments_page
+
+                def condition(screen: Any) -> bool:
+                    offset = screen.snapshot.deployments_offset
+                    return (
+                        screen.snapshot.search == prefix
+                        and screen.query_one("#deployments").keys
+                        == matching[offset : offset + size]
+                    )
+
+                return condition
 
             for _ in range(args.moves):
                 target = deployments.keys[deployments.cursor_row + 1]

@@ -200,6 +200,10 @@ def poll(args: argparse.Namespace) -> dict[str, object]:
             start = sample()
             await asyncio.sleep(args.idle)
             window("idle", start, sample())
+            if args.quiet:  # by now nothing has changed for longer than QUIET_AFTER
+                start = sample()
+                await asyncio.sleep(args.quiet)
+                window("quiet", start, sample())
 
             headers = {"Content-Type": "application/json", "Tenant": "default_tenant"}
             async with httpx.AsyncClient(
@@ -244,6 +248,7 @@ def main() -> int:
     parser.add_argument("password")
     parser.add_argument("--idle", type=float, default=60.0)
     parser.add_argument("--active", type=float, default=30.0)
+    parser.add_argument("--quiet", type=float, default=0.0)
     parser.add_argument("--settle", type=float, default=6.0)
     parser.add_argument("--deployment", default="analytics")
     parser.add_argument("--workflow", default="reindex")

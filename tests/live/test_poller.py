@@ -21,6 +21,7 @@ from tests.conftest import admin_client
 from tests.manager_process import DEMO_DEPLOYMENTS, PASSWORDS, ManagerProcess
 from tui.api import Execution, ManagerClient
 from tui.live import Backoff, ConnectionState, Poller, Snapshot
+from tui.live import poller as poller_module
 
 DEMO = set(DEMO_DEPLOYMENTS)
 FAST, SLOW = 0.05, 0.2
@@ -511,3 +512,32 @@ async def test_an_unchanged_selection_is_not_read_again_until_it_changes(
         )
         await ops.cancel_execution(started.id)
         await h.until(lambda s: not s.active, "the cancel")
+
+
+async def test_a_quiet_poller_ticks_less_often_until_something_changes(
+    manager: ManagerProcess, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Nothing changed and nothing asked for QUIET_AFTER: ticks come every
+    QUIET_INTERVAL (same requests each); a key, or a change on the manager, brings back
+    the slow interval at once. The constants are shrunk so the test takes a second."""
+    monkeypatch.setattr(poller_module, "QUIET_AFTER", 0.6)
+    monkeypatch.setattr(poller_module, "QUIET_INTERVAL", 0.5)
+    async with Harness(manager, deployments_interval=0.3) as h:
+        await h.until(lambda s: s.deployments, "deployments")
+        await h.until(lambda _s: 0.5 in h.delays, "a quiet tick")
+        assert set(h.delays[h.delays.index(0.5) :]) == {0.5}
+        # A key: the selection is read at once, then ticks are slow again.
+        mark = len(h.delays)
+        h.poller.select("web-prod")
+        await h.until(lambda s: s.detail is not None, "web-prod")
+        await h.ticks(2)
+        assert h.delays[mark] == SLOW
+        await h.until(lambda _s: h.delays[-1] == 0.5, "quiet again")
+        # A change on the manager (a new deployment in the list): slow again.
+        mark = len(h.delays)
+        with admin_client(manager) as http:
+            created = http.put("/deployments/extra-quiet", json={"blueprint_id": "webapp"})
+            assert created.status_code == 201, created.text
+        await h.until(lambda s: "extra-quiet" in ids(s.deployments), "the new deployment")
+        await h.ticks(1)
+        assert SLOW in h.delays[mark:]

@@ -66,6 +66,13 @@ def where(search: str) -> DeploymentQuery | None:
         return DeploymentQuery(text=search)
 
 
+# Nothing runs, nothing changed and nobody asked for anything for QUIET_AFTER seconds:
+# a tick every QUIET_INTERVAL seconds (or the slow interval, if longer), three requests
+# each, 12 a minute, until anything changes or a key asks (issue 14: an idle app on a
+# management host costs the manager next to nothing).
+QUIET_AFTER = 60.0
+QUIET_INTERVAL = 15.0
+
 # The deployments list's order until the user sorts: by id, as the CLI lists them.
 DEFAULT_SORT: tuple[str, ...] = ("id",)
 WAITING_LIST = tuple(sorted(WAITING_STATES))
@@ -165,6 +172,8 @@ class Poller:
         self._sleep: Callable[[float], Awaitable[Any]] = sleep or asyncio.sleep
         self._backoff = Backoff(first=first_backoff, cap=max_backoff)
         self._wake = asyncio.Event()
+        # When the data last changed or the UI last asked for something (QUIET_AFTER).
+        self._changed_at = clock()
         self.snapshot = Snapshot()
         # What the UI asked for. The selection itself is `snapshot.selected`, published
         # at once; `_selection_seq` tells a tick whether it changed while in flight.
@@ -332,7 +341,11 @@ class Poller:
         if self._backoff.failures:
             return self._backoff.delay
         busy = self.snapshot.active or any(e.is_unfinished for e in self.snapshot.executions)
-        return self.fast_interval if busy or self._due.deferred else self.slow_interval
+        if busy or self._due.deferred:
+            return self.fast_interval
+        if self._clock() - self._changed_at >= QUIET_AFTER:
+            return max(self.slow_interval, QUIET_INTERVAL)
+        return self.slow_interval
 
     async def _wait(self, delay: float | None) -> None:
         """Sleep `delay` (injectable) unless woken first; wake-ups are never lost."""
@@ -349,6 +362,8 @@ class Poller:
                 for task in tasks:
                     if not task.cancelled() and task.exception() is not None:
                         log.error("poller sleep failed", exc_info=task.exception())
+        if self._wake.is_set():  # asked for (a key, a start): not quiet any more
+            self._changed_at = self._clock()
         # Cleared before the tick: a call made during the tick wakes the next one.
         self._wake.clear()
 
@@ -770,6 +785,11 @@ class Poller:
             self._due.deployments_done = max(self._due.deployments_done, wanted)
             self._due.deployments_at = now
         self._last_requests = self._requests
+        if any(
+            key in fields and fields[key] != getattr(self.snapshot, key)
+            for key in ("active", "executions", "deployments", "deployments_total", "waiting_total")
+        ):
+            self._changed_at = now
         self._publish(**fields)
 
     def _refusal(self, kind: str, message: str) -> None:
