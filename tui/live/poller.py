@@ -172,8 +172,7 @@ class Poller:
         self._sleep: Callable[[float], Awaitable[Any]] = sleep or asyncio.sleep
         self._backoff = Backoff(first=first_backoff, cap=max_backoff)
         self._wake = asyncio.Event()
-        # When the data last changed or the UI last asked for something (QUIET_AFTER).
-        self._changed_at = clock()
+        self._changed_at = clock()  # the data's last change or the UI's last ask
         self.snapshot = Snapshot()
         # What the UI asked for. The selection itself is `snapshot.selected`, published
         # at once; `_selection_seq` tells a tick whether it changed while in flight.
