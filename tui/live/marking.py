@@ -46,11 +46,6 @@ class Marks:
         self._ids.update(dict.fromkeys(deployment_ids))
         return len(self._ids) - before
 
-    def keep_only(self, deployment_ids: Iterable[str]) -> None:
-        """Forget the marks not in `deployment_ids` (after a run was started on them)."""
-        kept = set(deployment_ids)
-        self._ids = {i: None for i in self._ids if i in kept}
-
     def clear(self) -> int:
         """Unmark all; how many were marked."""
         count = len(self._ids)
