@@ -15,7 +15,7 @@ from typing import Any, Literal
 
 from tui.actions.outcomes import Refused, Unchecked, Unknown
 from tui.api import groups
-from tui.api.client import ManagerClient
+from tui.api.client import ManagerClient, every_page
 from tui.api.errors import ApiError, ManagerError, NotFound, TransportError
 from tui.api.models import END_STATES, ExecutionGroup
 
@@ -110,16 +110,12 @@ GroupActionOutcome = Acted | NothingTo | Unchecked | Refused | Unknown
 
 async def member_statuses(client: ManagerClient, group_id: str) -> frozenset[str]:
     """The statuses the group's members are in now (one request per 1,000 members)."""
-    seen: set[str] = set()
-    offset = 0
-    while True:
-        page = await client.list_executions(
+    members = await every_page(
+        lambda offset: client.list_executions(
             group_id=group_id, include=("id", "status"), size=1000, offset=offset
         )
-        seen.update(e.status for e in page.items)
-        offset += len(page.items)
-        if not page.items or offset >= page.total:
-            return frozenset(seen)
+    )
+    return frozenset(e.status for e in members)
 
 
 def applies(action: GroupAction, statuses: frozenset[str]) -> bool:

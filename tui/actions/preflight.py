@@ -25,7 +25,7 @@ from datetime import UTC, datetime
 from enum import StrEnum
 from typing import Any
 
-from tui.api.client import ManagerClient
+from tui.api.client import ManagerClient, every_page
 from tui.api.models import ACTIVE_STATES, UNFINISHED_STATES, Deployment, Execution, Workflow
 from tui.api.params import ParameterProblems, validate
 
@@ -122,10 +122,8 @@ async def _unfinished(client: ManagerClient) -> list[Execution]:
     """The tenant's unfinished executions, system ones included, oldest first. More
     than one page only when more than BLOCKER_PAGE of them wait: a deployment whose
     only blocker is beyond the first page would otherwise look free."""
-    executions: list[Execution] = []
-    offset = 0
-    while True:
-        page = await client.list_executions(
+    return await every_page(
+        lambda offset: client.list_executions(
             statuses=UNFINISHED_ORDER,
             include=BLOCKER_FIELDS,
             include_system=True,
@@ -133,10 +131,7 @@ async def _unfinished(client: ManagerClient) -> list[Execution]:
             offset=offset,
             sort=("created_at",),
         )
-        executions.extend(page.items)
-        offset += BLOCKER_PAGE
-        if len(page.items) < BLOCKER_PAGE or offset >= page.total:
-            return executions
+    )
 
 
 def _blockers(

@@ -12,7 +12,7 @@ from __future__ import annotations
 import json
 import ssl
 import time
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Awaitable, Callable, Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any, TypeVar
 from urllib.parse import quote
@@ -580,6 +580,20 @@ class ManagerClient:
         order = "-reported_timestamp" if newest_first else "reported_timestamp"
         params += [("_sort", order), ("_offset", str(offset)), ("_size", str(size))]
         return await self.page("/api/v3.1/events", params, Event.from_json)
+
+
+async def every_page(read: Callable[[int], Awaitable[Page[T]]]) -> list[T]:
+    """Every item of a list, page after page from offset 0 (`read(offset)` is one
+    request), until the total the manager gives, or an empty page (the list shrank
+    meanwhile)."""
+    items: list[T] = []
+    offset = 0
+    while True:
+        page = await read(offset)
+        items.extend(page.items)
+        offset += len(page.items)
+        if not page.items or offset >= page.total:
+            return items
 
 
 _NOT_JSON = object()

@@ -17,12 +17,12 @@ from __future__ import annotations
 import math
 import re
 import statistics
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Awaitable, Callable, Iterable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from functools import cached_property
 
-from tui.api.client import ManagerClient
+from tui.api.client import ManagerClient, every_page
 from tui.api.groups import get_execution_group, list_execution_groups
 from tui.api.models import (
     END_STATES,
@@ -285,13 +285,12 @@ class GroupFollower:
         return GroupProgress(group=group, members=members, now=self._clock())
 
     async def _members(self) -> tuple[Execution, ...]:
-        """Every member, page after page while the first page's total says there are
-        more; a member seen twice (the list moved between pages) is kept once."""
-        found: dict[str, Execution] = {}
-        offset, total = 0, None
-        while total is None or offset < total:
+        """Every member, page after page up to the manager's total; a member seen twice
+        (the list moved between pages) is kept once."""
+
+        def read(offset: int) -> Awaitable[Page[Execution]]:
             self.requests += 1
-            page = await self._client.list_executions(
+            return self._client.list_executions(
                 group_id=self.group_id,
                 include=MEMBER_FIELDS,
                 size=PAGE,
@@ -299,13 +298,10 @@ class GroupFollower:
                 sort=MEMBER_SORT,
                 include_system=False,
             )
-            for member in page.items:
-                found.setdefault(member.id, member)
-            if total is None:
-                total = page.total
-            if not page.items:
-                break  # the list shrank under us: what was read is all there is
-            offset += PAGE
+
+        found: dict[str, Execution] = {}
+        for member in await every_page(read):
+            found.setdefault(member.id, member)
         return tuple(found.values())
 
     async def events(

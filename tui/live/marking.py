@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from tui.api.client import ManagerClient
+from tui.api.client import ManagerClient, every_page
 from tui.live.poller import where
 
 # Ids per request when marking all that match: the manager's largest page.
@@ -55,13 +55,9 @@ class Marks:
 
 async def matching_ids(client: ManagerClient, search: str) -> list[str]:
     """Every deployment id the filter `search` matches on the manager, by id."""
-    ids: list[str] = []
-    offset = 0
-    while True:
-        page = await client.list_deployments(
+    found = await every_page(
+        lambda offset: client.list_deployments(
             size=ID_PAGE, offset=offset, where=where(search), include=("id",), sort=("id",)
         )
-        ids += [d.id for d in page.items]
-        offset += len(page.items)
-        if not page.items or offset >= page.total:
-            return ids
+    )
+    return [d.id for d in found]

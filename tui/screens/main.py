@@ -755,7 +755,10 @@ class MainScreen(Screen[None]):
         try:
             ids = await matching_ids(self.tui.client, search)
         except ApiError as error:
-            self.notify(f"Could not read the deployments {what}: {error}", severity="error")
+            self.notify(
+                f"Could not read the deployments {what}: {clean(error.message, limit=300)}",
+                severity="error",
+            )
             return
         added = self.marks.add(ids)
         self.apply_snapshot(self.snapshot)
