@@ -84,14 +84,6 @@ class FleetScreen(TableScreen):
         yield Static(id="fleet-status", classes="bar", markup=False)
         yield Footer()
 
-    def on_mount(self) -> None:
-        if self.gone:
-            return
-        self.filter_bar.display = False
-        self.table.focus()
-        self._show()
-        self.start_reading()
-
     # -- reading ------------------------------------------------------------------------
     def read_interval(self) -> float:
         busy = self.query_state.view == "running" or any(e.is_unfinished for e in self.page.items)

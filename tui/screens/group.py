@@ -119,15 +119,6 @@ class GroupScreen(TableScreen):
         yield Static(id="group-status", classes="bar", markup=False)
         yield Footer()
 
-    def on_mount(self) -> None:
-        if self.gone:
-            return
-        self.filter_bar.display = False
-        self.query_one("#group-events").display = False
-        self.table.focus()
-        self._show()
-        self.start_reading()
-
     # -- reading ------------------------------------------------------------------------
     def read_interval(self) -> float:
         over = self.progress is not None and self.progress.is_over

@@ -71,14 +71,6 @@ class GroupRunsScreen(TableScreen):
         yield Static(id="group-runs-status", classes="bar", markup=False)
         yield Footer()
 
-    def on_mount(self) -> None:
-        if self.gone:
-            return
-        self.filter_bar.display = False
-        self.table.focus()
-        self._show()
-        self.start_reading()
-
     # -- reading ------------------------------------------------------------------------
     def read_interval(self) -> float:
         running = any(g.status and g.status not in END_STATES for g in self.recent.items)

@@ -124,14 +124,6 @@ class NodeInstancesScreen(TableScreen):
         yield Static(id="instances-status", classes="bar", markup=False)
         yield Footer()
 
-    def on_mount(self) -> None:
-        if self.gone:
-            return
-        self.filter_bar.display = False
-        self.table.focus()
-        self._show()
-        self.start_reading()
-
     def _follow_trails(self) -> None:
         if self._trail_source is None:
             return

@@ -30,7 +30,20 @@ class TableScreen(KeyedScreen):
     _read_at: float | None = None
     _reading = False
 
+    def on_mount(self) -> None:
+        """The filter bar hidden, the table focused and drawn, the reads begun."""
+        if self.gone:
+            return
+        self.filter_bar.display = False
+        self.table.focus()
+        self._show()
+        self.start_reading()
+
     # -- what a screen says ---------------------------------------------------------------
+    def _show(self) -> None:
+        """Everything on the screen drawn again from what was read (changed cells only)."""
+        raise NotImplementedError
+
     def read_interval(self) -> float:
         """Seconds between reads now (fast while something on it changes)."""
         raise NotImplementedError
