@@ -59,8 +59,8 @@ BUCKETS: dict[str, frozenset[str]] = {
     "waiting": frozenset(WAITING_STATES),
 }
 _BUCKET_OF = {status: name for name, statuses in BUCKETS.items() for status in statuses}
-# The outcome's words for the buckets ("45 completed, 2 failed").
-_OUTCOME_WORDS = {
+# The buckets in words, as the outcome and the screen's counts say them ("45 completed").
+BUCKET_WORDS = {
     "done": "completed",
     "failed": "failed",
     "cancelled": "cancelled",
@@ -215,7 +215,7 @@ class GroupProgress:
             (m.workflow_id for m in self.members if m.workflow_id), f"group {self.group.id}"
         )
         head = f"{workflow} on {_plural(self.total, 'deployment')}"
-        parts = [f"{n} {_OUTCOME_WORDS[name]}" for name, n in self.counts.items() if n]
+        parts = [f"{n} {BUCKET_WORDS[name]}" for name, n in self.counts.items() if n]
         return f"{head}: {', '.join(parts)}" if parts else head
 
     def ordered(self, failed_first: bool) -> tuple[Execution, ...]:

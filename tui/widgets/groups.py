@@ -10,9 +10,11 @@ from datetime import datetime, timezone
 from rich.text import Text
 
 from tui.api.models import Execution, ExecutionGroup
+from tui.live.group_watch import BUCKET_WORDS
 from tui.widgets import fmt
 from tui.widgets.glyphs import glyph, sep
 from tui.widgets.keyed_table import Cells, Column, KeyedTable
+from tui.widgets.ops_bar import bar_text
 from tui.widgets.panes import execution_cells
 from tui.widgets.safe import safe
 from tui.widgets.status import Palette, status_text
@@ -81,22 +83,11 @@ def member_cells(
     return cells
 
 
-# status group -> the word a group's count uses, in the order counts are said
-COUNT_WORDS = (
-    ("done", "completed"),
-    ("failed", "failed"),
-    ("cancelled", "cancelled"),
-    ("running", "running"),
-    ("stopping", "stopping"),
-    ("waiting", "waiting"),
-)
-
-
 def counts_text(counts: dict[str, int], palette: Palette, ascii_only: bool) -> Text:
     """`✓ 12 completed · ✗ 2 failed · ⟳ 20 running · ◷ 14 waiting` (zero counts left
     out), each in its status group's colour."""
     line = Text(no_wrap=True, overflow="ellipsis")
-    for group, word in COUNT_WORDS:
+    for group, word in BUCKET_WORDS.items():
         count = counts.get(group, 0)
         if not count:
             continue
@@ -114,17 +105,16 @@ def progress_text(
     label = f"{ended:,}/{total:,} ended"
     if ended < total:
         label += f" (about {fmt.duration(eta)} left)" if eta is not None else " (estimating)"
-    left, right = glyph("bar_left", ascii_only), glyph("bar_right", ascii_only)
-    cells = max(0, min(BAR_CELLS, width - len(label) - len(left) - len(right) - 1))
-    done = round(cells * min(ended, total) / total) if total and cells else 0
-    line = Text(no_wrap=True, overflow="crop")
-    if cells:
-        line.append(left)
-        line.append(glyph("bar_done", ascii_only) * done, style=done_style)
-        line.append(glyph("bar_todo", ascii_only) * (cells - done), style="dim")
-        line.append(right + " ")
-    line.append(label)
-    return line
+    return bar_text(
+        ended,
+        total,
+        width,
+        ascii_only=ascii_only,
+        done_style=done_style,
+        todo_style="dim",
+        label=label,
+        most=BAR_CELLS,
+    )
 
 
 class GroupsTable(KeyedTable):

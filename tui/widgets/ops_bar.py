@@ -27,12 +27,18 @@ def bar_text(
     ascii_only: bool = False,
     done_style: str | Style = "",
     todo_style: str | Style = "",
+    label: str | None = None,
+    most: int = BAR_CELLS,
 ) -> Text:
-    """The bar and its label in `width` cells; an empty bar while the total is unknown
-    (the execution has not planned its operations yet)."""
-    label = f"{min(finished, total)}/{plural(total, 'op')}" if total else "operations not known yet"
+    """The bar and its label in `width` cells, the bar `most` cells at the most; an
+    empty bar while the total is unknown (the execution has not planned its operations
+    yet). The label says the operations unless given."""
+    if label is None:
+        label = (
+            f"{min(finished, total)}/{plural(total, 'op')}" if total else "operations not known yet"
+        )
     left, right = glyph("bar_left", ascii_only), glyph("bar_right", ascii_only)
-    cells = max(0, min(BAR_CELLS, width - len(label) - len(left) - len(right) - 1))
+    cells = max(0, min(most, width - len(label) - len(left) - len(right) - 1))
     done = round(cells * min(finished, total) / total) if total and cells else 0
     line = Text(no_wrap=True, overflow="crop")
     if cells:
