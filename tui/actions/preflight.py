@@ -26,7 +26,7 @@ from enum import StrEnum
 from typing import Any
 
 from tui.api.client import ManagerClient, every_page
-from tui.api.models import ACTIVE_STATES, UNFINISHED_STATES, Deployment, Execution, Workflow
+from tui.api.models import ACTIVE_STATES, UNFINISHED_STATES, Deployment, Execution
 from tui.api.params import ParameterProblems, validate
 
 # Ids per deployments request: 100 ids keep the query string a few KB long, well
@@ -287,7 +287,7 @@ def _refusal(members: Members, dep_id: str, workflow_id: str, parameters: dict[s
     dep = members.deployments.get(dep_id)
     if dep is None:
         return "deployment no longer exists" if dep_id in members.missing else "was not read"
-    workflow = _workflow(dep, workflow_id)
+    workflow = dep.workflow(workflow_id)
     if workflow is None:
         return f"does not declare {workflow_id}"
     try:
@@ -300,10 +300,6 @@ def _refusal(members: Members, dep_id: str, workflow_id: str, parameters: dict[s
     if not workflow.is_available:
         return "not available: " + workflow.unavailable_reason
     return ""
-
-
-def _workflow(dep: Deployment, name: str) -> Workflow | None:
-    return next((w for w in dep.workflows if w.name == name), None)
 
 
 def _admitted(members: Members, dep_id: str, index: int, concurrency: int, force: bool) -> Row:

@@ -217,6 +217,10 @@ class Deployment:
     inputs: dict[str, Any] = field(default_factory=dict, compare=False)
     raw: Mapping[str, Any] = field(default_factory=dict, compare=False, repr=False)
 
+    def workflow(self, name: str) -> Workflow | None:
+        """The workflow it declares as `name`, or None."""
+        return next((w for w in self.workflows if w.name == name), None)
+
     @classmethod
     def from_json(cls, data: Any) -> Deployment | None:
         data = as_mapping(data)

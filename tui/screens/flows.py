@@ -115,7 +115,7 @@ async def load_workflow(host: Host, deployment_id: str, workflow_id: str) -> Wor
             detail = await host.client.get_deployment(deployment_id)
         except ApiError:
             return None
-    return next((w for w in detail.workflows if w.name == workflow_id), None)
+    return detail.workflow(workflow_id)
 
 
 async def _confirm_destructive(host: Host, request: StartRequest) -> bool:

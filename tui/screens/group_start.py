@@ -52,22 +52,14 @@ def first_declaration(members: Members, order: tuple[str, ...], name: str) -> Wo
     """The workflow as the first marked deployment that declares it declares it."""
     for dep_id in order:
         deployment = members.deployments.get(dep_id)
-        if deployment is None:
-            continue
-        for workflow in deployment.workflows:
-            if workflow.name == name:
-                return workflow
+        workflow = deployment.workflow(name) if deployment is not None else None
+        if workflow is not None:
+            return workflow
     return None
 
 
 def blueprints_declaring(members: Members, name: str) -> int:
-    return len(
-        {
-            d.blueprint_id
-            for d in members.deployments.values()
-            if any(w.name == name for w in d.workflows)
-        }
-    )
+    return len({d.blueprint_id for d in members.deployments.values() if d.workflow(name)})
 
 
 class GroupStartScreen(CheckedForm[GroupRequest]):
