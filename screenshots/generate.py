@@ -21,13 +21,14 @@ from typing import Any
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from textual.widgets import Input, OptionList  # noqa: E402
 
 from tests.manager_process import PASSWORDS, ManagerProcess  # noqa: E402
 from tests.ui.conftest import FROZEN, FROZEN_ISO  # noqa: E402
 from tests.ui.helpers import (  # noqa: E402
     cell,
     focus_execution,
+    mark,
+    open_preflight,
     select_deployment,
     start_via_http,
     start_workflow,
@@ -144,19 +145,8 @@ async def group_preflight(pilot: Any, app: CfyTuiApp, manager: ManagerProcess) -
     rolling_restart at concurrency 2."""
     start_via_http(manager, "web-prod", "rolling_restart")
     await select_deployment(pilot, app, "db-main")
-    deployments = table(app, "deployments")
-    for dep_id in ("db-main", "web-canary", "web-prod", "web-staging"):
-        deployments.select_key(dep_id)
-        await pilot.press("space")
-    await pilot.press("s")
-    await wait_until(pilot, lambda: type(app.screen).__name__ == "GroupStartScreen", what="form")
-    options = app.screen.query_one("#group-workflows", OptionList)
-    names = [options.get_option_at_index(i).id for i in range(options.option_count)]
-    options.highlighted = names.index("rolling_restart")
-    await pilot.pause()
-    app.screen.query_one("#group-concurrency", Input).value = "2"
-    await pilot.press("ctrl+s")
-    await wait_until(pilot, lambda: type(app.screen).__name__ == "PreflightScreen", what="it")
+    await mark(pilot, app, ["db-main", "web-canary", "web-prod", "web-staging"])
+    await open_preflight(pilot, app, "rolling_restart", concurrency=2)
 
 
 async def group_run(pilot: Any, app: CfyTuiApp, manager: ManagerProcess) -> None:

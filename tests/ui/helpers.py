@@ -7,12 +7,14 @@ from typing import Any
 import httpx
 from textual.command import Command, CommandList
 from textual.pilot import Pilot
+from textual.widgets import Input, OptionList, TextArea
 
 from tests.manager_process import PASSWORDS, ManagerProcess
 from tests.ui.conftest import wait_until
 from tui.app import CfyTuiApp
 from tui.screens.confirm import ConfirmScreen
 from tui.screens.main import MainScreen
+from tui.screens.preflight import PreflightScreen
 from tui.widgets.keyed_table import KeyedTable
 
 
@@ -156,3 +158,42 @@ async def choose(pilot: Pilot[Any], app: CfyTuiApp, label: str) -> None:
     for _ in range(buttons.index(label)):
         await pilot.press("tab")
     await pilot.press("enter")
+
+
+async def mark(pilot: Pilot[Any], app: CfyTuiApp, dep_ids: list[str]) -> None:
+    """Mark `dep_ids` with `space`, as an operator would (the cursor on each)."""
+    await ready(pilot, app)
+    deployments = table(app, "deployments")
+    deployments.focus()
+    for dep_id in dep_ids:
+        await wait_until(pilot, lambda d=dep_id: d in deployments.keys, what=dep_id)
+        assert deployments.select_key(dep_id)
+        await pilot.press("space")
+    assert set(main(app).marks.ids) == set(dep_ids)
+
+
+async def open_preflight(
+    pilot: Pilot[Any],
+    app: CfyTuiApp,
+    workflow: str,
+    *,
+    parameters: str | None = None,
+    concurrency: int | None = None,
+) -> PreflightScreen:
+    """`s` with marks: the form, the workflow chosen (and what is given typed in),
+    then the preflight."""
+    await pilot.press("s")
+    await wait_until(pilot, lambda: screen_name(app) == "GroupStartScreen", what="the form")
+    options = app.screen.query_one("#group-workflows", OptionList)
+    names = [options.get_option_at_index(i).id for i in range(options.option_count)]
+    options.highlighted = names.index(workflow)
+    await pilot.pause()
+    if parameters is not None:
+        app.screen.query_one("#group-params", TextArea).load_text(parameters)
+    if concurrency is not None:
+        app.screen.query_one("#group-concurrency", Input).value = str(concurrency)
+    await pilot.press("ctrl+s")
+    await wait_until(pilot, lambda: screen_name(app) == "PreflightScreen", what="the preflight")
+    screen = app.screen
+    assert isinstance(screen, PreflightScreen)
+    return screen

@@ -12,17 +12,25 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from textual.pilot import Pilot
-from textual.widgets import Input, OptionList, TextArea
+from textual.widgets import Input, TextArea
 
 from tests.hardening.conftest import LoggedManager
 from tests.ui.conftest import make_app, wait_until
-from tests.ui.helpers import captured_notes, choose, http, main, ready, screen_name, table
+from tests.ui.helpers import (
+    captured_notes,
+    choose,
+    http,
+    main,
+    mark,
+    open_preflight,
+    ready,
+    screen_name,
+    table,
+)
 from tui.actions.preflight import Verdict
 from tui.app import CfyTuiApp
 from tui.screens.group import GroupScreen
 from tui.screens.group_runs import GroupRunsScreen
-from tui.screens.preflight import PreflightScreen
 
 # Two blueprints declaring the same custom workflow: it completes on one, fails on the
 # other (its second step), so a group run over both ends with some failures.
@@ -123,44 +131,6 @@ def sent(manager: LoggedManager, mark: int) -> list[dict[str, Any]]:
 def body(entry: dict[str, Any]) -> Any:
     raw = entry["body"]
     return json.loads(raw) if isinstance(raw, str) else raw
-
-
-async def mark(pilot: Pilot[Any], app: CfyTuiApp, dep_ids: list[str]) -> None:
-    await ready(pilot, app)
-    deployments = table(app, "deployments")
-    deployments.focus()
-    for dep_id in dep_ids:
-        await wait_until(pilot, lambda d=dep_id: d in deployments.keys, what=dep_id)
-        assert deployments.select_key(dep_id)
-        await pilot.press("space")
-    assert set(main(app).marks.ids) == set(dep_ids)
-
-
-async def open_preflight(
-    pilot: Pilot[Any],
-    app: CfyTuiApp,
-    workflow: str,
-    *,
-    parameters: str | None = None,
-    concurrency: int | None = None,
-) -> PreflightScreen:
-    """`s` with marks: the form, the workflow chosen (and what is given typed in),
-    then the preflight."""
-    await pilot.press("s")
-    await wait_until(pilot, lambda: screen_name(app) == "GroupStartScreen", what="the form")
-    options = app.screen.query_one("#group-workflows", OptionList)
-    names = [options.get_option_at_index(i).id for i in range(options.option_count)]
-    options.highlighted = names.index(workflow)
-    await pilot.pause()
-    if parameters is not None:
-        app.screen.query_one("#group-params", TextArea).load_text(parameters)
-    if concurrency is not None:
-        app.screen.query_one("#group-concurrency", Input).value = str(concurrency)
-    await pilot.press("ctrl+s")
-    await wait_until(pilot, lambda: screen_name(app) == "PreflightScreen", what="the preflight")
-    screen = app.screen
-    assert isinstance(screen, PreflightScreen)
-    return screen
 
 
 def group_screen(app: CfyTuiApp) -> GroupScreen:

@@ -9,7 +9,6 @@ from typing import Any
 
 import pytest
 from textual.pilot import Pilot
-from textual.widgets import Input, OptionList
 
 from tests.manager_process import ManagerProcess
 from tests.polling import wait_for
@@ -18,6 +17,8 @@ from tests.ui.helpers import (
     focus_execution,
     http,
     main,
+    mark,
+    open_preflight,
     select_deployment,
     start_via_http,
     start_workflow,
@@ -350,21 +351,8 @@ async def _group_preflight(pilot: Pilot[Any]) -> None:
     on four deployments at concurrency 2, up to the preflight."""
     app = pilot.app
     await select_deployment(pilot, app, "analytics")  # type: ignore[arg-type]
-    deployments = table(app, "deployments")  # type: ignore[arg-type]
-    for dep_id in ("analytics", "db-replica", "web-prod", "web-staging"):
-        deployments.select_key(dep_id)
-        await pilot.press("space")
-    await pilot.press("s")
-    await wait_until(pilot, lambda: type(app.screen).__name__ == "GroupStartScreen", what="form")
-    options = app.screen.query_one("#group-workflows", OptionList)
-    names = [options.get_option_at_index(i).id for i in range(options.option_count)]
-    options.highlighted = names.index("check_status")
-    await pilot.pause()
-    app.screen.query_one("#group-concurrency", Input).value = "2"
-    await pilot.press("ctrl+s")
-    await wait_until(
-        pilot, lambda: type(app.screen).__name__ == "PreflightScreen", what="the preflight"
-    )
+    await mark(pilot, app, ["analytics", "db-replica", "web-prod", "web-staging"])  # type: ignore[arg-type]
+    await open_preflight(pilot, app, "check_status", concurrency=2)  # type: ignore[arg-type]
     await pilot.pause(0.2)
 
 
