@@ -38,11 +38,7 @@ def sent(manager: LoggedManager, mark: int, exec_id: str | None = None) -> list[
     """The requests that changed something since `mark` (to `exec_id` only, when
     given: the log line of a request made just before the mark may land after it)."""
     wanted = f"{EXECUTIONS}/{exec_id}" if exec_id else None
-    return [
-        {key: entry.get(key) for key in ("method", "path", "query", "body")}
-        for entry in manager.requests_since(mark)
-        if entry["method"] != "GET" and (wanted is None or entry["path"] == wanted)
-    ]
+    return [e for e in manager.sent_since(mark) if wanted is None or e["path"] == wanted]
 
 
 async def sent_eventually(

@@ -45,6 +45,15 @@ class LoggedManager(ManagerProcess):
     def requests_since(self, mark: int) -> list[dict[str, Any]]:
         return self.requests()[mark:]
 
+    def sent_since(self, mark: int) -> list[dict[str, Any]]:
+        """The requests that changed something since `mark`: method, path, query and
+        JSON body (with `--request-log-bodies`), as the manager received them."""
+        return [
+            {key: entry.get(key) for key in ("method", "path", "query", "body")}
+            for entry in self.requests_since(mark)
+            if entry["method"] != "GET"
+        ]
+
 
 def logged_manager(data: Path, speed: float = 50.0) -> LoggedManager:
     proc = LoggedManager(data=data, speed=speed)

@@ -5,11 +5,9 @@ group's cancel and resume, each request read from the manager's own log."""
 
 from __future__ import annotations
 
-import json
 import time
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
 
 import pytest
 from textual.widgets import Input, TextArea
@@ -119,20 +117,6 @@ def slow(tmp_path: Path) -> Iterator[LoggedManager]:
         proc.stop()
 
 
-def sent(manager: LoggedManager, mark: int) -> list[dict[str, Any]]:
-    """The requests that changed something since `mark`: method, path, query, body."""
-    return [
-        {key: entry.get(key) for key in ("method", "path", "query", "body")}
-        for entry in manager.requests_since(mark)
-        if entry["method"] != "GET"
-    ]
-
-
-def body(entry: dict[str, Any]) -> Any:
-    raw = entry["body"]
-    return json.loads(raw) if isinstance(raw, str) else raw
-
-
 def group_screen(app: CfyTuiApp) -> GroupScreen:
     assert isinstance(app.screen, GroupScreen), screen_name(app)
     return app.screen
@@ -238,18 +222,18 @@ async def test_preflight_names_queued_and_refused_rows_and_the_start_sends_exact
         mark_at = slow.mark()
         await pilot.press("ctrl+s")
         await wait_until(pilot, lambda: screen_name(app) == "GroupScreen", what="group screen")
-        requests = sent(slow, mark_at)
+        requests = slow.sent_since(mark_at)
         assert [(r["method"], r["path"]) for r in requests] == [
             ("PUT", f"/api/v3.1/deployment-groups/{requests[0]['path'].rsplit('/', 1)[1]}"),
             ("POST", "/api/v3.1/execution-groups"),
         ]
         name = requests[0]["path"].rsplit("/", 1)[1]
         assert name.startswith("cfy-tui-rolling_restart-")
-        assert body(requests[0]) == {
+        assert requests[0]["body"] == {
             "deployment_ids": ["web-prod", "web-staging", "web-canary"],
             "description": "cfy-tui: rolling_restart on 3 deployments",
         }
-        assert body(requests[1]) == {
+        assert requests[1]["body"] == {
             "deployment_group_id": name,
             "workflow_id": "rolling_restart",
             "default_parameters": {"batch_size": 1, "drain_timeout": 30},
@@ -330,8 +314,8 @@ async def test_group_cancel_sends_the_chosen_action(slow: LoggedManager, action:
         await choose(pilot, app, label)
         if action == "kill":
             await choose(pilot, app, "Kill")
-        await wait_until(pilot, lambda: sent(slow, mark_at), what="the request")
-        assert sent(slow, mark_at) == [
+        await wait_until(pilot, lambda: slow.sent_since(mark_at), what="the request")
+        assert slow.sent_since(mark_at) == [
             {
                 "method": "POST",
                 "path": f"/api/v3.1/execution-groups/{group_id}",
@@ -369,8 +353,8 @@ async def test_group_resume_runs_the_failed_members_again(fast: LoggedManager) -
         mark_at = fast.mark()
         await pilot.press("u")
         await choose(pilot, app, "Resume 2")
-        await wait_until(pilot, lambda: sent(fast, mark_at), what="the request")
-        assert sent(fast, mark_at) == [
+        await wait_until(pilot, lambda: fast.sent_since(mark_at), what="the request")
+        assert fast.sent_since(mark_at) == [
             {
                 "method": "POST",
                 "path": f"/api/v3.1/execution-groups/{screen.group_id}",

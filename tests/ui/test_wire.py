@@ -43,15 +43,6 @@ def wire(tmp_path: Path) -> Iterator[LoggedManager]:
         yield proc
 
 
-def sent(manager: LoggedManager, mark: int) -> list[dict[str, Any]]:
-    """The requests that changed something since `mark`: method, path, query, body."""
-    return [
-        {key: entry.get(key) for key in ("method", "path", "query", "body")}
-        for entry in manager.requests_since(mark)
-        if entry["method"] != "GET"
-    ]
-
-
 def start_body(dep: str, workflow: str, parameters: dict[str, Any], **flags: bool) -> dict:
     body = {
         "deployment_id": dep,
@@ -83,8 +74,8 @@ async def test_start_force_dry_run_and_queue_send_exactly_what_was_chosen(
         mark = wire.mark()
         await open_form(pilot, app, "web-staging", "check_status", "s")
         await pilot.press("ctrl+s")
-        await wait_until(pilot, lambda: sent(wire, mark), what="the start")
-        assert sent(wire, mark) == [
+        await wait_until(pilot, lambda: wire.sent_since(mark), what="the start")
+        assert wire.sent_since(mark) == [
             {
                 "method": "POST",
                 "path": START,
@@ -98,23 +89,23 @@ async def test_start_force_dry_run_and_queue_send_exactly_what_was_chosen(
         await open_form(pilot, app, "web-prod", "check_status", "s")
         app.screen.query_one("#opt-dry-run").toggle()
         await pilot.press("ctrl+s")
-        await wait_until(pilot, lambda: sent(wire, mark), what="the dry run")
+        await wait_until(pilot, lambda: wire.sent_since(mark), what="the dry run")
         expected = start_body("web-prod", "check_status", CHECK_STATUS_DEFAULTS, dry_run=True)
-        assert [e["body"] for e in sent(wire, mark)] == [expected]
+        assert [e["body"] for e in wire.sent_since(mark)] == [expected]
 
         # A long run on analytics; a second start there conflicts, and "Queue it"
         # sends queue (never force).
         mark = wire.mark()
         await open_form(pilot, app, "analytics", "reindex", "s")
         await pilot.press("ctrl+s")
-        await wait_until(pilot, lambda: sent(wire, mark), what="reindex")
+        await wait_until(pilot, lambda: wire.sent_since(mark), what="reindex")
         await wait_until(pilot, lambda: main(app).snapshot.active_for("analytics"), what="run")
         mark = wire.mark()
         await open_form(pilot, app, "analytics", "check_status", "s")
         await pilot.press("ctrl+s")
         await choose(pilot, app, "Queue it")
-        await wait_until(pilot, lambda: len(sent(wire, mark)) == 2, what="the queued retry")
-        refused, queued = sent(wire, mark)
+        await wait_until(pilot, lambda: len(wire.sent_since(mark)) == 2, what="the queued retry")
+        refused, queued = wire.sent_since(mark)
         assert refused["body"] == start_body("analytics", "check_status", CHECK_STATUS_DEFAULTS)
         assert queued["body"] == start_body(
             "analytics", "check_status", CHECK_STATUS_DEFAULTS, queue=True
@@ -125,8 +116,8 @@ async def test_start_force_dry_run_and_queue_send_exactly_what_was_chosen(
         await open_form(pilot, app, "analytics", "check_status", "S")
         await pilot.press("ctrl+s")
         await choose(pilot, app, "Force start")
-        await wait_until(pilot, lambda: sent(wire, mark), what="the forced start")
-        assert [e["body"] for e in sent(wire, mark)] == [
+        await wait_until(pilot, lambda: wire.sent_since(mark), what="the forced start")
+        assert [e["body"] for e in wire.sent_since(mark)] == [
             start_body("analytics", "check_status", CHECK_STATUS_DEFAULTS, force=True)
         ]
 
@@ -144,7 +135,7 @@ async def test_the_cancel_ladder_sends_cancel_force_cancel_and_kill(
             mark = wire.mark()
             await open_form(pilot, app, "analytics", "reindex", "s")
             await pilot.press("ctrl+s")
-            await wait_until(pilot, lambda: sent(wire, mark), what="reindex")
+            await wait_until(pilot, lambda: wire.sent_since(mark), what="reindex")
             await wait_until(
                 pilot,
                 lambda: (
@@ -161,8 +152,8 @@ async def test_the_cancel_ladder_sends_cancel_force_cancel_and_kill(
         mark = wire.mark()
         await pilot.press("c")
         await choose(pilot, app, "Cancel execution")
-        await wait_until(pilot, lambda: sent(wire, mark), what="the cancel")
-        assert sent(wire, mark) == [
+        await wait_until(pilot, lambda: wire.sent_since(mark), what="the cancel")
+        assert wire.sent_since(mark) == [
             {
                 "method": "POST",
                 "path": f"{START}/{first}",
@@ -176,13 +167,13 @@ async def test_the_cancel_ladder_sends_cancel_force_cancel_and_kill(
         mark = wire.mark()
         cancelling = next(e for e in main(app).snapshot.executions if e.id == first)
         await send_cancel(app, cancelling, "cancel")
-        assert sent(wire, mark) == []
+        assert wire.sent_since(mark) == []
         mark = wire.mark()
         await focus_execution(pilot, app, "analytics", first)
         await pilot.press("c")
         await choose(pilot, app, "Force-cancel")
-        await wait_until(pilot, lambda: sent(wire, mark), what="the force-cancel")
-        assert [e["body"] for e in sent(wire, mark)] == [{"action": "force-cancel"}]
+        await wait_until(pilot, lambda: wire.sent_since(mark), what="the force-cancel")
+        assert [e["body"] for e in wire.sent_since(mark)] == [{"action": "force-cancel"}]
         await wait_until(pilot, lambda: status_of(app, first) == "cancelled", what="cancelled")
 
         second = await run_reindex()
@@ -191,8 +182,8 @@ async def test_the_cancel_ladder_sends_cancel_force_cancel_and_kill(
         await pilot.press("c")
         await choose(pilot, app, "Kill" + ("..." if app.ascii_only else "…"))
         await choose(pilot, app, "Kill")
-        await wait_until(pilot, lambda: sent(wire, mark), what="the kill")
-        assert sent(wire, mark) == [
+        await wait_until(pilot, lambda: wire.sent_since(mark), what="the kill")
+        assert wire.sent_since(mark) == [
             {"method": "POST", "path": f"{START}/{second}", "query": "", "body": {"action": "kill"}}
         ]
         await wait_until(pilot, lambda: status_of(app, second) == "cancelled", what="killed")
@@ -220,8 +211,8 @@ async def test_resume_and_force_resume_send_their_action(wire: LoggedManager) ->
         mark = wire.mark()
         await pilot.press("u")
         await choose(pilot, app, "Resume")
-        await wait_until(pilot, lambda: sent(wire, mark), what="the resume")
-        assert sent(wire, mark) == [
+        await wait_until(pilot, lambda: wire.sent_since(mark), what="the resume")
+        assert wire.sent_since(mark) == [
             {
                 "method": "POST",
                 "path": f"{START}/{exec_id}",
@@ -240,8 +231,8 @@ async def test_resume_and_force_resume_send_their_action(wire: LoggedManager) ->
         mark = wire.mark()
         await pilot.press("u")
         await choose(pilot, app, "Force-resume")
-        await wait_until(pilot, lambda: sent(wire, mark), what="the force-resume")
-        assert [e["body"] for e in sent(wire, mark)] == [{"action": "force-resume"}]
+        await wait_until(pilot, lambda: wire.sent_since(mark), what="the force-resume")
+        assert [e["body"] for e in wire.sent_since(mark)] == [{"action": "force-resume"}]
         await killed()
 
 
