@@ -69,6 +69,7 @@ from textual import events  # noqa: E402
 from textual._compositor import CompositorUpdate  # noqa: E402
 from textual.widgets import Input, OptionList  # noqa: E402
 
+from tests.benchmarks.frames import refreshed, until  # noqa: E402
 from tests.manager_process import PASSWORDS, ManagerProcess  # noqa: E402
 from tui.api.client import ManagerClient  # noqa: E402
 from tui.app import CfyTuiApp  # noqa: E402
@@ -306,21 +307,6 @@ def make_app(url: str, probe: Probe) -> CfyTuiApp:
     return App(client, Identity(url=url, tenant="default_tenant", user="admin"))
 
 
-async def until(pilot: Any, condition: Any, what: str, timeout: float = 60.0) -> None:
-    deadline = time.monotonic() + timeout
-    while not condition():
-        if time.monotonic() > deadline:
-            raise RuntimeError(f"timed out waiting for {what}")
-        await pilot.pause(0.005)
-
-
-async def refreshed(app: CfyTuiApp) -> None:
-    """Until the screen's next refresh (the frame with what was just applied)."""
-    drawn = asyncio.get_running_loop().create_future()
-    app.call_after_refresh(lambda: drawn.done() or drawn.set_result(None))
-    await drawn
-
-
 def ms_since(start: float) -> float:
     return (time.perf_counter() - start) * 1000
 
@@ -336,14 +322,18 @@ async def scenario(url: str, log: RequestLog, args: argparse.Namespace) -> dict[
     async with app.run_test(size=SIZE) as pilot:
         main = app.main_screen
         deployments = main.query_one("#deployments")
-        await until(pilot, lambda: deployments.row_count > 0, "the deployments")
+        await until(pilot, lambda: deployments.row_count > 0, "the deployments", timeout=60.0)
         deployments.focus()
         await pilot.press("asterisk")
-        await until(pilot, lambda: len(main.marks) == args.count, "every deployment marked")
+        await until(
+            pilot, lambda: len(main.marks) == args.count, "every deployment marked", timeout=60.0
+        )
 
         started = time.perf_counter()
         await pilot.press("s")
-        await until(pilot, lambda: isinstance(app.screen, GroupStartScreen), "the form")
+        await until(
+            pilot, lambda: isinstance(app.screen, GroupStartScreen), "the form", timeout=60.0
+        )
         await refreshed(app)
         out["form_ms"] = ms_since(started)
         options = app.screen.query_one("#group-workflows", OptionList)
@@ -362,6 +352,7 @@ async def scenario(url: str, log: RequestLog, args: argparse.Namespace) -> dict[
                 and app.screen.query_one("#preflight-table").row_count == args.count
             ),
             "the preflight",
+            timeout=60.0,
         )
         await refreshed(app)
         out["preflight_ms"] = ms_since(started)

@@ -39,6 +39,7 @@ import httpx
 ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT))
 
+from tests.benchmarks.frames import refreshed, until  # noqa: E402
 from tests.manager_process import PASSWORDS, ManagerProcess  # noqa: E402
 from tui.api.client import ManagerClient  # noqa: E402
 from tui.app import CfyTuiApp  # noqa: E402
@@ -70,21 +71,6 @@ class Counting(httpx.AsyncHTTPTransport):
 def make_app(url: str) -> CfyTuiApp:
     client = ManagerClient(url, username="admin", password=PASSWORDS["admin"], transport=Counting())
     return CfyTuiApp(client, Identity(url=url, tenant="default_tenant", user="admin"))
-
-
-async def until(pilot: Any, condition: Any, what: str, timeout: float = 30.0) -> None:
-    deadline = time.monotonic() + timeout
-    while not condition():
-        if time.monotonic() > deadline:
-            raise RuntimeError(f"timed out waiting for {what}")
-        await pilot.pause(0.005)
-
-
-async def refreshed(app: CfyTuiApp) -> None:
-    """Until the screen's next refresh (the frame with what was just applied)."""
-    drawn = asyncio.get_running_loop().create_future()
-    app.call_after_refresh(lambda: drawn.done() or drawn.set_result(None))
-    await drawn
 
 
 async def expected(url: str, text: str, page: int) -> list[str]:
