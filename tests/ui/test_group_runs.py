@@ -140,7 +140,8 @@ async def test_marks_are_kept_across_pages_and_filters_and_mark_all_reads_the_ma
                 pilot, lambda: screen.snapshot.deployments_offset == 250, what="the last page"
             )
             assert len(screen.marks) == 2
-            assert "2 marked" in str(screen.query_one("#deployments-pane").border_title)
+            pane = screen.query_one("#deployments-pane")
+            assert "2 marked" in str(pane.border_subtitle)
             # Mark all that a label filter matches: every page of it, from the manager.
             await pilot.press("slash")
             await pilot.press(*"env=prod team=web")
@@ -188,7 +189,7 @@ async def test_marks_are_kept_across_pages_and_filters_and_mark_all_reads_the_ma
             assert marked_row.startswith("◆ ")
             await pilot.press("minus")
             assert len(screen.marks) == 0
-            assert "marked" not in str(screen.query_one("#deployments-pane").border_title)
+            assert "marked" not in str(pane.border_subtitle)
     finally:
         proc.stop()
 

@@ -375,15 +375,20 @@ class MainScreen(Screen[None]):
     def _tick_clock(self) -> None:
         self.apply_snapshot(self.snapshot)
 
-    def _set_title(self, selector: str, title: str) -> None:
-        """A pane's border title, as plain text: it holds server and user strings, and a
-        `str` is parsed as markup (`[/]` typed in the filter raised MarkupError). Set
-        only when it changed: each assignment repaints the whole pane, table included,
-        and this runs every second (tests/benchmarks/bench_tui_polling.py)."""
+    def _set_title(self, selector: str, title: str, *, bottom: bool = False) -> None:
+        """A pane's border title (`bottom`: its subtitle, on the lower border), as plain
+        text: it holds server and user strings, and a `str` is parsed as markup (`[/]`
+        typed in the filter raised MarkupError). Set only when it changed: each
+        assignment repaints the whole pane, table included, and this runs every second
+        (tests/benchmarks/bench_tui_polling.py)."""
         pane = self.query_one(selector)
         content = Content(title)
-        if pane.border_title != content.markup:
-            pane.border_title = content
+        shown = pane.border_subtitle if bottom else pane.border_title
+        if shown != content.markup:
+            if bottom:
+                pane.border_subtitle = content
+            else:
+                pane.border_title = content
 
     def _data_time(self, snapshot: Snapshot) -> datetime:
         """The "now" that durations are counted to: the time of the data while it is
@@ -469,8 +474,6 @@ class MainScreen(Screen[None]):
         shown = len(snapshot.deployments)
         first = snapshot.deployments_offset
         title = "Deployments"
-        if self.marks:
-            title += f"{sep(ascii_only)}{len(self.marks)} marked (s starts, - clears)"
         if snapshot.search:
             opening, closing = glyph("open_quote", ascii_only), glyph("close_quote", ascii_only)
             title += f" matching {opening}{clean(snapshot.search, limit=40)}{closing}"
@@ -488,6 +491,16 @@ class MainScreen(Screen[None]):
         if self._filter_problem:
             title += " (filter not applied)"  # why: on the error line
         self._set_title("#deployments-pane", title)
+        # The marks on the lower border: the title is cut at 80 columns, and the count
+        # of marks must always show, as must the filter.
+        marked = len(self.marks)
+        self._set_title(
+            "#deployments-pane",
+            f"{glyph('marked', ascii_only)} {marked:,} marked (s starts, - clears)"
+            if marked
+            else "",
+            bottom=True,
+        )
 
     def _show_target(self, snapshot: Snapshot, target: str | None) -> None:
         """The workflows and executions of `target` (the deployment under the cursor),
