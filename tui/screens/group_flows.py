@@ -166,6 +166,16 @@ def _named(progress: GroupProgress) -> str:
     )
 
 
+def _cancelled_how(running: int, waiting: int) -> str:
+    """What a group cancel does to its members, as many as there are of each kind."""
+    parts = []
+    if running:
+        parts.append(f"{plural(running, 'member')} running or stopping: asked to stop")
+    if waiting:
+        parts.append(f"{plural(waiting, 'member')} waiting: cancelled at once")
+    return "; ".join(parts) + "."
+
+
 async def cancel_group_flow(host: Host, progress: GroupProgress, after: Callable[[], None]) -> None:
     """Cancel, force-cancel or kill every member that has not ended."""
     if host.read_only:
@@ -180,10 +190,7 @@ async def cancel_group_flow(host: Host, progress: GroupProgress, after: Callable
         return
     body = [
         safe(f"Cancel {label}?", single_line=False),
-        Text(
-            f"{plural(running, 'member')} running or stopping, {waiting} waiting: the waiting "
-            "ones are cancelled at once, the running ones are asked to stop."
-        ),
+        Text(_cancelled_how(running, waiting)),
     ]
     kill = Choice("kill", f"Kill{glyph('more', host.ascii_only)}", "error")
     choices = [

@@ -28,6 +28,7 @@ from tui.api.params import ParameterProblems, defaults_document, parse_document
 from tui.screens.checked_form import CheckedForm
 from tui.screens.start import parameter_help
 from tui.widgets.controls import StateCheckbox
+from tui.widgets.fmt import plural
 from tui.widgets.safe import safe
 
 # The manager's own default when a group start names none.
@@ -108,7 +109,7 @@ class GroupStartScreen(CheckedForm[GroupRequest]):
         ascii_only = getattr(self.app, "ascii_only", False)
         count = len(self.order)
         verb = "Force-start" if self._force else "Start"
-        title = Text(f"{verb} one workflow on {count} marked deployments", style="bold")
+        title = Text(f"{verb} one workflow on {plural(count, 'marked deployment')}", style="bold")
         with Vertical(id="group-dialog", classes="dialog -form"):
             yield Static(title, id="group-title", classes="dialog-title", markup=False)
             with Horizontal(id="group-top"):

@@ -107,7 +107,7 @@ class PreflightScreen(ModalScreen[PreflightAnswer | None]):
         ascii_only = getattr(self.app, "ascii_only", False)
         title = Text("Preflight: ", style="bold")
         title.append_text(safe(self.request.workflow_id, "bold", limit=60, ascii_only=ascii_only))
-        title.append(f" on {len(self.order)} marked deployments", style="bold")
+        title.append(f" on {plural(len(self.order), 'marked deployment')}", style="bold")
         if self.request.force:
             title.append(" (force)", style="bold")
         with Vertical(id="preflight-dialog", classes="dialog -form"):
