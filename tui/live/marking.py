@@ -17,10 +17,12 @@ ID_PAGE = 1000
 
 
 class Marks:
-    """An ordered set of deployment ids."""
+    """An ordered set of deployment ids. `version` changes with every change, so a
+    view can tell cheaply whether the marks it drew are still the marks."""
 
     def __init__(self) -> None:
         self._ids: dict[str, None] = {}
+        self.version = 0
 
     def __contains__(self, deployment_id: object) -> bool:
         return deployment_id in self._ids
@@ -34,6 +36,7 @@ class Marks:
 
     def toggle(self, deployment_id: str) -> bool:
         """Mark or unmark; True when it is marked now."""
+        self.version += 1
         if deployment_id in self._ids:
             del self._ids[deployment_id]
             return False
@@ -44,12 +47,15 @@ class Marks:
         """Mark these too; how many were not marked before."""
         before = len(self._ids)
         self._ids.update(dict.fromkeys(deployment_ids))
-        return len(self._ids) - before
+        added = len(self._ids) - before
+        self.version += bool(added)
+        return added
 
     def clear(self) -> int:
         """Unmark all; how many were marked."""
         count = len(self._ids)
         self._ids.clear()
+        self.version += bool(count)
         return count
 
 

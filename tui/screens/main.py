@@ -14,7 +14,6 @@ less, with tui/app.py doing the same; tests/benchmarks/bench_tui_startup.py).
 
 from __future__ import annotations
 
-import gc
 from collections.abc import Coroutine
 from datetime import UTC, datetime
 from typing import Any, cast
@@ -275,15 +274,6 @@ PANE_NEEDED = {
 }
 
 
-def freeze_startup() -> None:
-    """Everything made until the first deployments were drawn (Textual, the styles, the
-    widgets, the modules) lives as long as the app: moved out of the collector's sight
-    (`gc.freeze`), a full collection no longer walks half a million objects each time
-    (a pause of about 300 ms at 1,000 rows: tests/benchmarks/bench_tui_groups.py)."""
-    gc.collect()
-    gc.freeze()
-
-
 class MainScreen(Screen[None]):
     BINDINGS = KEYS.bindings()
 
@@ -309,9 +299,9 @@ class MainScreen(Screen[None]):
         self._select_when_listed: str | None = None
         # Deployments marked for a group run, by id, until cleared or the tenant changes.
         self.marks = Marks()
-        # Whether the objects of start-up were handed to the collector's permanent
-        # generation (once, after the first deployments were drawn).
-        self._startup_frozen = False
+        # What the deployment rows were last built from: a snapshot that changes only
+        # the selection (a cursor move) or the clock does not build 200 rows again.
+        self._rows_from: tuple[object, ...] | None = None
 
     @property
     def tui(self) -> Host:
@@ -401,30 +391,9 @@ class MainScreen(Screen[None]):
     def apply_snapshot(self, snapshot: Snapshot) -> None:
         self.snapshot = snapshot
         app = self.tui
-        palette, ascii_only = app.palette, app.ascii_only
+        ascii_only = app.ascii_only
         deployments = self.query_one("#deployments", DeploymentsTable)
-        unknown = any(
-            (resource, name) == ("deployments", "latest_execution_status")
-            or (resource, name) == ("deployments", "latest_execution")
-            for resource, name, _ in snapshot.missing_fields
-        )
-        marks = self.marks
-        deployments.apply_rows(
-            [
-                (
-                    d.id,
-                    deployment_cells(
-                        d,
-                        snapshot.active_for(d.id),
-                        palette,
-                        ascii_only,
-                        unknown,
-                        marked=d.id in marks,
-                    ),
-                )
-                for d in snapshot.deployments
-            ]
-        )
+        self._show_deployment_rows(snapshot, deployments)
         self._after_page(snapshot, deployments)
         if self._select_when_listed is not None and deployments.select_key(
             self._select_when_listed
@@ -441,9 +410,46 @@ class MainScreen(Screen[None]):
         )
         self._show_error_line()
         self._sync_selection()
-        if not self._startup_frozen and snapshot.deployments:
-            self._startup_frozen = True
-            self.call_after_refresh(freeze_startup)
+
+    def _show_deployment_rows(self, snapshot: Snapshot, deployments: DeploymentsTable) -> None:
+        """The deployment rows, built again only when what they show changed: the page,
+        the running executions, the marks, the missing fields or the look. A cursor
+        move publishes a snapshot that changes none of them (and the clock applies the
+        same snapshot each second): 200 rows built and compared cost about 10 ms."""
+        app = self.tui
+        palette, ascii_only, marks = app.palette, app.ascii_only, self.marks
+        unknown = any(
+            (resource, name) == ("deployments", "latest_execution_status")
+            or (resource, name) == ("deployments", "latest_execution")
+            for resource, name, _ in snapshot.missing_fields
+        )
+        source = (
+            snapshot.deployments,
+            snapshot.active,
+            marks.version,
+            unknown,
+            palette,
+            ascii_only,
+        )
+        if source == self._rows_from:
+            return
+        self._rows_from = source
+        deployments.apply_rows(
+            [
+                (
+                    d.id,
+                    deployment_cells(
+                        d,
+                        snapshot.active_for(d.id),
+                        palette,
+                        ascii_only,
+                        unknown,
+                        marked=d.id in marks,
+                    ),
+                )
+                for d in snapshot.deployments
+            ]
+        )
 
     def _show_error_line(self) -> None:
         """The last failed request's error, else why the filter as typed is not applied
