@@ -12,6 +12,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from textual import events
 from textual.app import App
 from textual.binding import Binding
 
@@ -19,6 +20,7 @@ from tui import switching
 from tui.api.client import ManagerClient
 from tui.api.errors import ApiError
 from tui.api.models import Execution
+from tui.collector import IdleCollector
 from tui.config import DEFAULTS
 from tui.connections import Connection, Connections
 from tui.identity import Identity
@@ -34,6 +36,8 @@ from tui.widgets.chrome import GlyphChrome
 from tui.widgets.safe import clean
 from tui.widgets.status import Palette, status_palette
 from tui.widgets.watch_bar import WatchBar, watch_text
+
+READ_ONLY_NOTE = "Read-only mode: starting, cancelling and resuming are disabled."
 
 
 def styles_dir() -> Path:
@@ -94,9 +98,9 @@ class CfyTuiApp(GlyphChrome, App[None]):
         self.palette: Palette = {}  # read from the stylesheet once running
         self.poller = self._new_poller()
         self.group_ends = GroupEnds(self)
+        self.collector = IdleCollector()  # full collections in pauses: tui/collector.py
 
-    # The main screen is the app's first mode: installed, styled and mounted like any
-    # screen before the app's own mount runs.
+    # The main screen is the first mode: mounted like any screen, before the app's mount.
     MODES = {"main": MainScreen}
     DEFAULT_MODE = "main"
 
@@ -118,6 +122,7 @@ class CfyTuiApp(GlyphChrome, App[None]):
     def on_mount(self) -> None:
         self.palette = status_palette(self)
         self.theme_changed_signal.subscribe(self, self._theme_changed)
+        self.set_interval(1.0, self.collector.tick)
         for warning in self.warnings:
             self.notify(warning, title="Warning", severity="warning", timeout=15)
 
@@ -149,7 +154,13 @@ class CfyTuiApp(GlyphChrome, App[None]):
         except ApiError:
             self.manager_version = None
 
+    async def on_event(self, event: events.Event) -> None:
+        if isinstance(event, events.InputEvent):  # the collector waits for a pause
+            self.collector.input_seen()
+        await super().on_event(event)
+
     async def on_unmount(self) -> None:
+        self.collector.stop()
         await self.client.aclose()
 
     # -- what the poller says ---------------------------------------------------------------
@@ -158,6 +169,8 @@ class CfyTuiApp(GlyphChrome, App[None]):
         if main is None:  # shutting down: the screens are gone
             return
         main.post_message(SnapshotReady(snapshot))
+        if snapshot.deployments and not self.collector.started:
+            self.call_after_refresh(self.collector.start)
         self._report_ends(snapshot.watched)
         self.refresh_watch_bar()
         refused = snapshot.connection.refused
@@ -227,10 +240,7 @@ class CfyTuiApp(GlyphChrome, App[None]):
         screen = self.screen if hasattr(self.screen, "help_rows") else self.main_screen
         rows = screen.help_rows()
         rows.append(("ctrl+p", "Command palette: every action by name", "everywhere"))
-        note = ""
-        if self.read_only:
-            note = "Read-only mode: starting, cancelling and resuming are disabled."
-        self.push_screen(HelpScreen(rows, note))
+        self.push_screen(HelpScreen(rows, READ_ONLY_NOTE if self.read_only else ""))
 
     def action_switch_tenant(self) -> None:
         switching.switch_tenant(self)
@@ -260,8 +270,7 @@ class CfyTuiApp(GlyphChrome, App[None]):
         )
 
     def refresh_now(self) -> None:
-        """`r`: ask now; with refused credentials, ask the user for them instead of
-        sending the refused ones again."""
+        """`r`: ask now; with refused credentials, ask for new ones, never resend these."""
         if self.poller.refused == "credentials":
             switching.ask_credentials(self)
         elif self.poller.refused == "tenant" and self.connections is not None:
@@ -270,15 +279,6 @@ class CfyTuiApp(GlyphChrome, App[None]):
             self.poller.refresh_now()
 
     # -- how things are shown -------------------------------------------------------------
-    def get_key_display(self, binding: Binding) -> str:
-        """Keys as people type them, in words where Textual draws a symbol (`enter`,
-        not a return glyph; `ctrl+s`, not `^s`): the same in footer, help and palette,
-        and plain ASCII for `--ascii`."""
-        shown = super().get_key_display(binding)
-        if binding.key_display:
-            return shown
-        return shown.replace("⏎", "enter").replace("^", "ctrl+")
-
     def set_keymap(self, keymap: dict[str, str]) -> None:  # type: ignore[override]
         """A remapped key keeps its "why not" fallback (`<id>.refused`) on the same key."""
         merged = dict(keymap)
