@@ -6,8 +6,16 @@ Usable from a plain script::
     page = await client.list_deployments()
 """
 
-from tui.api.client import ManagerClient, Timeouts
-from tui.api.errors import (
+import sys
+
+# `import httpx` also imports httpx's command-line client (`httpx._main`: click,
+# pygments, rich.syntax; about 20 ms of the app's start-up) whenever those are
+# installed, and nothing here runs it. Marked absent, httpx takes its own way for a
+# missing CLI (it catches the ImportError and defines a stub `httpx.main`).
+sys.modules.setdefault("httpx._main", None)  # type: ignore[arg-type]
+
+from tui.api.client import ManagerClient, Timeouts  # noqa: E402
+from tui.api.errors import (  # noqa: E402
     ApiError,
     BadParameters,
     BadResponse,
@@ -24,7 +32,15 @@ from tui.api.errors import (
     Unauthorized,
     Unavailable,
 )
-from tui.api.models import Deployment, Event, Execution, Page, ParameterSpec, VersionInfo, Workflow
+from tui.api.models import (  # noqa: E402
+    Deployment,
+    Event,
+    Execution,
+    Page,
+    ParameterSpec,
+    VersionInfo,
+    Workflow,
+)
 
 __all__ = [
     "ApiError",
