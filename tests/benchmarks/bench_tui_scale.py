@@ -70,7 +70,7 @@ FILTER = "dep-0123"
 # The issue's targets.
 PAINT_BUDGET_MS = 1500.0
 FILTER_BUDGET_MS = 300.0
-SELECT_BUDGET_MS = 150.0
+SELECT_P99_BUDGET_MS = 100.0  # issue 14: selection p99 at 10,000 deployments
 RSS_BUDGET_MB = 150.0
 
 
@@ -476,7 +476,9 @@ def main() -> int:
     parser.add_argument("--data", type=Path, default=None, help="keep the scale data here")
     parser.add_argument("--startup-runs", type=int, default=5)
     parser.add_argument("--runs", type=int, default=3, help="interaction processes")
-    parser.add_argument("--moves", type=int, default=10, help="selection moves per process")
+    parser.add_argument(
+        "--moves", type=int, default=40, help="selection moves per process (3 runs: n=120)"
+    )
     parser.add_argument("--filter-rounds", type=int, default=2, help="per process")
     parser.add_argument("--idle", type=float, default=22.0, help="idle window, seconds")
     parser.add_argument("--no-encode", action="store_true", help="skip frame encoding")
@@ -588,11 +590,24 @@ def report(raw: dict[str, Any], args: argparse.Namespace, seed_s: float) -> None
         return "pass" if ok else "MISS"
 
     def latency(values: list[dict[str, Any]], budget: float) -> tuple[str, str]:
+        """Judged on the median; p90 and p99 beside it."""
         totals = [v["total"] for v in values]
-        med, p90 = statistics.median(totals), percentile(totals, 90)
-        text = f"median {med:.0f} ms, p90 {p90:.0f} ms (n={len(totals)})"
+        if not totals:
+            return "not measured (n=0)", "-"
+        med, p90, p99 = statistics.median(totals), percentile(totals, 90), percentile(totals, 99)
+        text = f"median {med:.0f} ms, p90 {p90:.0f}, p99 {p99:.0f} (n={len(totals)})"
         note = "" if p90 <= budget else " (p90 over)"
         return text, verdict(med <= budget) + note
+
+    def tail(values: list[dict[str, Any]], budget: float) -> tuple[str, str]:
+        """Judged on the p99 (nearest rank: below 100 samples it is the maximum)."""
+        totals = [v["total"] for v in values]
+        if not totals:
+            return "not measured (n=0)", "-"
+        med, p90, p99 = statistics.median(totals), percentile(totals, 90), percentile(totals, 99)
+        text = f"p99 {p99:.0f} ms (median {med:.0f}, p90 {p90:.0f}, max {max(totals):.0f}; "
+        text += f"n={len(totals)})"
+        return text, verdict(p99 <= budget)
 
     rows = [
         (
@@ -603,8 +618,8 @@ def report(raw: dict[str, Any], args: argparse.Namespace, seed_s: float) -> None
         ),
         (f"filter key -> list <= {FILTER_BUDGET_MS:.0f} ms", *latency(keys, FILTER_BUDGET_MS)),
         (
-            f"selection -> executions <= {SELECT_BUDGET_MS:.0f} ms",
-            *latency(select, SELECT_BUDGET_MS),
+            f"selection -> executions p99 <= {SELECT_P99_BUDGET_MS:.0f} ms",
+            *tail(select, SELECT_P99_BUDGET_MS),
         ),
         (
             f"resident memory < {RSS_BUDGET_MB:.0f} MB",
@@ -628,7 +643,7 @@ def report(raw: dict[str, Any], args: argparse.Namespace, seed_s: float) -> None
     print("  ".join("-" * w for w in widths))
     for row in rows:
         print("  ".join(c.ljust(w) for c, w in zip(row, widths, strict=True)).rstrip())
-    print("\nlatency: pass/miss on the median; p90 shown beside it.")
+    print("\nlatency: the filter is judged on its median, the selection on its p99.")
 
     print("\nWhere the time goes (medians, ms):")
     print("  step                     wait  fetch  queue  apply  paint  total  | gc     n")
