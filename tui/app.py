@@ -33,6 +33,7 @@ from tui.screens import toasts
 from tui.screens.group_ends import GroupEnds
 from tui.screens.main import MainScreen
 from tui.widgets.chrome import GlyphChrome
+from tui.widgets.key_words import KeyWords
 from tui.widgets.safe import clean
 from tui.widgets.status import Palette, status_palette
 from tui.widgets.watch_bar import WatchBar, watch_text
@@ -46,11 +47,10 @@ def styles_dir() -> Path:
     return packaged if packaged.is_dir() else Path(__file__).parent.parent / "styles"
 
 
-class CfyTuiApp(GlyphChrome, App[None]):
+class CfyTuiApp(GlyphChrome, KeyWords, App[None]):
     TITLE = "cfy-tui"
     CSS_PATH = [str(styles_dir() / "app.tcss")]
-    # the main screen's actions, the app's, and deployments found by the manager
-    COMMANDS = App.COMMANDS | {ActionsProvider, DeploymentsProvider}
+    COMMANDS = App.COMMANDS | {ActionsProvider, DeploymentsProvider}  # actions, deployments
     BINDINGS = [
         Binding("ctrl+c", "quit", "Quit", show=False, id="app.quit", priority=True),
     ]
@@ -169,8 +169,8 @@ class CfyTuiApp(GlyphChrome, App[None]):
         if main is None:  # shutting down: the screens are gone
             return
         main.post_message(SnapshotReady(snapshot))
-        if snapshot.deployments and not self.collector.started:
-            self.call_after_refresh(self.collector.start)
+        if snapshot.deployments and not self.collector.started:  # once those rows are drawn
+            main.call_after_refresh(self.collector.start)
         self._report_ends(snapshot.watched)
         self.refresh_watch_bar()
         refused = snapshot.connection.refused

@@ -12,8 +12,7 @@ keys as `⏎` or `↑`. With `app.ascii_only`, `GlyphChrome`:
 - turns animations off, so a LoadingIndicator says `Loading...` instead of `●●●●●`;
 - names keys in words (`enter`, `up`) where Textual would draw a symbol.
 
-Without `ascii_only` it changes nothing but the keys' names: `enter` and `ctrl+s`, not
-a return glyph and `^s`, in footer, help and palette alike.
+Without `ascii_only` it changes nothing.
 """
 
 from __future__ import annotations
@@ -90,12 +89,7 @@ class GlyphChrome:
         app.screen_change_signal.subscribe(app, _ascii_palette, immediate=True)
 
     def get_key_display(self, binding: Binding) -> str:
-        """Keys as people type them, in words where Textual draws a symbol (`enter`,
-        not a return glyph; `ctrl+s`, not `^s`): the same in footer, help and palette,
-        and plain ASCII for `--ascii`."""
         shown: str = super().get_key_display(binding)  # type: ignore[misc]
-        if not binding.key_display:
-            shown = shown.replace("⏎", "enter").replace("^", "ctrl+")
         if getattr(self, "ascii_only", False):
             return ascii_key(binding, shown)
         return shown
