@@ -26,6 +26,7 @@ from hypothesis import strategies as st
 
 from tests.conftest import admin_client
 from tests.manager_process import DEMO_CREATION_ORDER, DEMO_DEPLOYMENTS, PASSWORDS, ManagerProcess
+from tests.wire import RecordingTransport
 from tui.api import (
     BadParameters,
     BadResponse,
@@ -110,21 +111,6 @@ def seeded(module_manager: ManagerProcess) -> dict[str, dict[str, Any]]:
         "install": by_key[("web-prod", "install")],
         "backup": by_key[("db-main", "backup")],
     }
-
-
-class RecordingTransport(httpx.AsyncBaseTransport):
-    """The real transport, keeping every request exactly as it goes on the wire."""
-
-    def __init__(self) -> None:
-        self.inner = httpx.AsyncHTTPTransport()
-        self.requests: list[httpx.Request] = []
-
-    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
-        self.requests.append(request)
-        return await self.inner.handle_async_request(request)
-
-    async def aclose(self) -> None:
-        await self.inner.aclose()
 
 
 def http_answer(status: str, body: bytes, content_type: str = "application/json") -> bytes:

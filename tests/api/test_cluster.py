@@ -79,7 +79,7 @@ def test_hosts_are_tried_from_the_one_in_use_wrapping_around() -> None:
     hosts.answered(2)
     assert hosts.attempts() == [2, 0, 1] and hosts.current == "c"
     assert hosts.is_cluster and not Hosts(["a"]).is_cluster
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError, match=r"^at least one manager URL is needed$"):
         Hosts([])
 
 

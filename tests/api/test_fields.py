@@ -48,6 +48,53 @@ def test_versions_and_what_they_lack() -> None:
     assert support.missing() == {}
 
 
+@pytest.mark.parametrize(
+    ("version", "kept"),
+    [
+        ("6.2.9", ["id"]),
+        ("6.3", ["id", "latest_execution"]),
+        ("6.3.0", ["id", "latest_execution"]),
+        ("6.4.2.dev1", ["id", "latest_execution"]),
+        ("7.0", ["id", "latest_execution", "latest_execution_workflow_id"]),
+        ("7.0.0", ["id", "latest_execution", "latest_execution_workflow_id"]),
+    ],
+)
+def test_a_manager_at_the_version_that_added_a_field_has_it(version: str, kept: list[str]) -> None:
+    """`since` is the first version that gives the field: a 7.0 manager is asked for
+    `latest_execution_workflow_id`, or its lists lose the workflow column for nothing."""
+    support = FieldSupport()
+    support.know_version(version)
+    wanted = ["id", "latest_execution", "latest_execution_workflow_id"]
+    assert support.include("deployments", wanted) == kept
+
+
+def test_the_settings_say_why_each_field_is_missing() -> None:
+    """The reasons are shown in the settings view, word for word."""
+    support = FieldSupport()
+    support.know_version("6.2.1")
+    assert support.missing() == {
+        "deployments": {
+            "latest_execution_workflow_id": (
+                "manager 6.2.1 has no latest_execution_workflow_id (from 7.0)"
+            ),
+            "latest_execution": "manager 6.2.1 has no latest_execution (from 6.3)",
+        }
+    }
+    refusal = "Include keys '['created_by', 'site_name']' do not exist. Allowed keys are: []"
+    assert support.learn("executions", ["id", "created_by", "site_name"], refusal)
+    assert support.missing()["executions"] == {
+        "created_by": "the manager refused _include=created_by",
+        "site_name": "the manager refused _include=site_name",
+    }
+    # Told again, nothing is new: the request is not worth sending once more.
+    assert not support.learn("executions", ["created_by"], refusal)
+    # A version's reason stays the reason, even once a refusal named the field too.
+    assert not support.learn("deployments", ["latest_execution"], "bad [latest_execution]")
+    assert support.missing()["deployments"]["latest_execution"] == (
+        "manager 6.2.1 has no latest_execution (from 6.3)"
+    )
+
+
 @pytest.mark.parametrize("wording", ["7", "6"])
 async def test_a_refused_field_is_dropped_and_never_asked_again(
     manager: ManagerProcess, wording: str

@@ -365,7 +365,7 @@ def test_validate_accepts_values_of_the_declared_type(name: str, value: Any) -> 
 # ASCII ids (`'\xb2'`, not `'²'`): pytest escapes a non-ASCII id, and the escaped id
 # given back on a command line (as the mutation run does) matched no test.
 @pytest.mark.parametrize(
-    ("name", "value", "kind"), BAD, ids=[f"{n}={ascii(v)}".replace("\\", "/") for n, v, _ in BAD]
+    ("name", "value", "kind"), BAD, ids=[f"{n}={v!a}".replace("\\", "/") for n, v, _ in BAD]
 )
 def test_validate_reports_type_mismatches(name: str, value: Any, kind: str) -> None:
     assert problems_of(TYPED, {**BASE, name: value}) == (

@@ -14,10 +14,17 @@ from typing import Any
 import pytest
 
 from tests.manager_process import PASSWORDS, ManagerProcess
+from tests.wire import RecordingTransport
 from tui.api import ManagerClient, groups
 from tui.api.groups import ExecutionGroup
 from tui.api.models import Execution
-from tui.live.group_watch import GroupFollower, GroupProgress, name_members
+from tui.live.group_watch import (
+    MEMBER_FIELDS,
+    GroupFollower,
+    GroupProgress,
+    name_members,
+    recent_groups,
+)
 
 NOW = datetime(2024, 5, 1, 12, 0, 0, tzinfo=UTC)
 INSTALLED = ["web-prod", "web-staging", "db-main", "analytics"]
@@ -206,6 +213,43 @@ def test_ordered_by_creation_then_id_and_failed_first() -> None:
     assert [m.id for m in p.ordered(failed_first=True)] == ["f2", "f1", "c", "a", "b", "q"]
 
 
+def test_failed_first_then_cancelled_then_the_rest_each_in_creation_order() -> None:
+    """A cancelled member created after others that did their work still comes before
+    them: what was not done is what an operator looks at next."""
+    members = (
+        member("t1", "terminated", created=0),
+        member("q1", "queued", created=1),
+        member("c2", "cancelled", created=7),
+        member("c1", "cancelled", created=5),
+        member("s1", "started", created=2),
+        member("f1", "failed", created=9),
+    )
+    p = progress(*members)
+    assert [m.id for m in p.ordered(failed_first=True)] == ["f1", "c1", "c2", "t1", "q1", "s1"]
+    assert [m.id for m in p.ordered(failed_first=False)] == ["t1", "q1", "s1", "c1", "c2", "f1"]
+
+
+def test_a_member_without_a_creation_time_comes_first() -> None:
+    """A member whose `created_at` is missing or unreadable sorts before the others,
+    by id, instead of breaking the sort of the whole group."""
+    unknown = (Execution("z", status="failed"), Execution("y", status="terminated"))
+    p = progress(member("a", "terminated", created=0), *unknown)
+    assert [m.id for m in p.ordered(failed_first=False)] == ["y", "z", "a"]
+    assert [m.id for m in p.ordered(failed_first=True)] == ["z", "y", "a"]
+
+
+def test_a_duration_is_never_negative_nor_rounded_up() -> None:
+    """Ended the second it started: 0 s. Clocks that disagree (an end before the start,
+    a start after `now`) must not make a negative duration or a longer eta."""
+    p = progress()
+    assert p.duration(member("a", "terminated", started=10, ended=10)) == 0.0
+    assert p.duration(member("b", "failed", started=10, ended=5)) == 0.0
+    late = Execution("c", status="started", started_at="2024-05-01T12:00:30.000Z")
+    assert p.duration(late) == 0.0
+    quick = member("e", "terminated", started=0, ended=0)
+    assert progress(quick, member("w", "queued"), concurrency=1).eta_seconds == 0.0
+
+
 # -- name_members ------------------------------------------------------------------------
 
 UUID = "3f2a9c1e-0b7d-4c55-9a21-7d3e8f1b2c44"
@@ -337,6 +381,109 @@ async def test_a_group_without_members(client: ManagerClient) -> None:
     started = await groups.start_execution_group(client, "g", "no_such_workflow")
     read = await GroupFollower(client, started.id).read()
     assert (read.total, read.status, read.is_over, read.fraction) == (0, "", False, 1.0)
+
+
+@pytest.fixture
+async def recorded(
+    manager: ManagerProcess,
+) -> AsyncIterator[tuple[ManagerClient, RecordingTransport]]:
+    transport = RecordingTransport()
+    async with ManagerClient(
+        manager.url, username="admin", password=PASSWORDS["admin"], transport=transport
+    ) as c:
+        yield c, transport
+
+
+async def test_a_read_asks_for_the_members_fields_only_at_the_followers_time(
+    recorded: tuple[ManagerClient, RecordingTransport],
+) -> None:
+    """The members' request names exactly the fields a row shows and leaves system
+    workflows out; the progress is dated by the follower's clock (running members'
+    durations count to it)."""
+    client, transport = recorded
+    await groups.put_deployment_group(client, "g", INSTALLED)
+    started = await groups.start_execution_group(client, "g", "uninstall", concurrency=0)
+    follower = GroupFollower(client, started.id, clock=lambda: NOW)
+    mark = len(transport.requests)
+    read = await follower.read()
+    assert read.now == NOW
+    assert (read.total, read.status) == (4, "queued")
+    assert follower.requests == 2
+    assert transport.sent(mark) == [
+        ("GET", f"/api/v3.1/execution-groups/{started.id}", []),
+        (
+            "GET",
+            "/api/v3.1/executions",
+            [
+                ("_include_system_workflows", "false"),
+                ("_group_id", started.id),
+                ("_size", "1000"),
+                ("_offset", "0"),
+                ("_sort", "created_at"),
+                ("_sort", "id"),
+                ("_include", ",".join(MEMBER_FIELDS)),
+            ],
+        ),
+    ]
+    assert ",".join(MEMBER_FIELDS) == (
+        "id,deployment_id,workflow_id,status,created_at,started_at,ended_at,error"
+    )
+
+
+async def test_each_page_of_events_is_one_request_counted_once(
+    recorded: tuple[ManagerClient, RecordingTransport],
+) -> None:
+    """`requests` is what the group screen reports as its cost: one per page asked,
+    on top of the reads."""
+    client, transport = recorded
+    await groups.put_deployment_group(client, "g", INSTALLED)
+    started = await groups.start_execution_group(client, "g", "uninstall", concurrency=0)
+    follower = GroupFollower(client, started.id)
+    await follower.read()
+    assert follower.requests == 2
+    mark = len(transport.requests)
+    await follower.events()
+    assert follower.requests == 3
+    await follower.events(newest_first=False, size=7, offset=3)
+    assert follower.requests == 4
+    scope = [
+        ("execution_group_id", started.id),
+        ("type", "cloudify_event"),
+        ("type", "cloudify_log"),
+    ]
+    assert transport.sent(mark) == [
+        (
+            "GET",
+            "/api/v3.1/events",
+            [*scope, ("_sort", "-reported_timestamp"), ("_offset", "0"), ("_size", "100")],
+        ),
+        (
+            "GET",
+            "/api/v3.1/events",
+            [*scope, ("_sort", "reported_timestamp"), ("_offset", "3"), ("_size", "7")],
+        ),
+    ]
+
+
+async def test_recent_groups_are_the_newest_runs_in_one_request(
+    recorded: tuple[ManagerClient, RecordingTransport],
+) -> None:
+    client, transport = recorded
+    await groups.put_deployment_group(client, "g", INSTALLED)
+    ids = [
+        (await groups.start_execution_group(client, "g", workflow, concurrency=0)).id
+        for workflow in ("uninstall", "install", "no_such_workflow")
+    ]
+    mark = len(transport.requests)
+    page = await recent_groups(client, size=2)
+    assert [g.id for g in page.items] == [ids[2], ids[1]]
+    assert [(g.workflow_id, g.status) for g in page.items] == [
+        ("no_such_workflow", ""),
+        ("install", "queued"),
+    ]
+    assert (page.total, page.size, page.offset) == (3, 2, 0)
+    assert len(transport.sent(mark)) == 1
+    assert ("_size", "2") in transport.sent(mark)[0][2]
 
 
 @pytest.fixture(scope="module")

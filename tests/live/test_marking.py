@@ -1,8 +1,16 @@
-"""Marks: an ordered set of deployment ids, toggled, added to and cleared."""
+"""Marks: an ordered set of deployment ids, toggled, added to and cleared; and the ids
+the embedded manager matches for a filter, which marking all that match marks."""
 
 from __future__ import annotations
 
-from tui.live.marking import Marks
+from collections.abc import AsyncIterator
+
+import pytest
+
+from tests.manager_process import DEMO_DEPLOYMENTS, PASSWORDS, ManagerProcess
+from tests.wire import RecordingTransport
+from tui.api import ManagerClient
+from tui.live.marking import Marks, matching_ids
 
 
 def test_marks_keep_the_order_they_were_made_in_and_count_what_is_new() -> None:
@@ -41,3 +49,55 @@ def test_the_version_changes_with_every_change_and_only_then() -> None:
     assert moved()
     marks.clear()  # empty already
     assert not moved()
+
+
+# -- matching_ids against the embedded manager -------------------------------------------
+
+
+@pytest.fixture
+async def recorded(
+    module_manager: ManagerProcess,
+) -> AsyncIterator[tuple[ManagerClient, RecordingTransport]]:
+    transport = RecordingTransport()
+    async with ManagerClient(
+        module_manager.url, username="admin", password=PASSWORDS["admin"], transport=transport
+    ) as client:
+        yield client, transport
+
+
+async def test_marking_all_that_match_asks_for_ids_only_by_id(
+    recorded: tuple[ManagerClient, RecordingTransport],
+) -> None:
+    """Marking all that a filter matches must mark what the manager matches, not only
+    the rows on screen: every page of ids, sorted, and nothing but ids."""
+    client, transport = recorded
+    assert await matching_ids(client, "web") == ["web-canary", "web-prod", "web-staging"]
+    assert await matching_ids(client, "bp:webapp web-") == [
+        "web-canary",
+        "web-prod",
+        "web-staging",
+    ]
+    assert await matching_ids(client, "") == DEMO_DEPLOYMENTS
+    page = [("_size", "1000"), ("_offset", "0"), ("_sort", "id")]
+    assert transport.sent() == [
+        ("GET", "/api/v3.1/deployments", [*page, ("_search", "web"), ("_include", "id")]),
+        (
+            "GET",
+            "/api/v3.1/deployments",
+            [*page, ("blueprint_id", "webapp"), ("_search", "web-"), ("_include", "id")],
+        ),
+        ("GET", "/api/v3.1/deployments", [*page, ("_include", "id")]),
+    ]
+
+
+async def test_marking_all_that_match_labels_is_a_label_search(
+    recorded: tuple[ManagerClient, RecordingTransport],
+) -> None:
+    client, transport = recorded
+    assert await matching_ids(client, "env=prod") == ["db-main", "db-replica", "web-prod"]
+    ((method, path, query),) = transport.sent()
+    assert (method, path) == ("POST", "/api/v3.1/searches/deployments")
+    assert query == [("_size", "1000"), ("_offset", "0"), ("_sort", "id"), ("_include", "id")]
+    assert transport.body(0) == {
+        "filter_rules": [{"key": "env", "values": ["prod"], "operator": "any_of", "type": "label"}]
+    }

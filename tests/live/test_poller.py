@@ -49,6 +49,15 @@ def test_snapshot_age_staleness_and_active_for() -> None:
         snap.paused = True  # type: ignore[misc]
 
 
+def test_snapshot_age_is_never_negative_nor_rounded_up() -> None:
+    """Just updated reads "updated 0s ago"; a clock that stepped back (the tick's time
+    is after `now`) must not show a negative age."""
+    snap = Snapshot(updated_at=100.0)
+    assert snap.age(100.0) == 0.0
+    assert snap.age(100.25) == 0.25
+    assert snap.age(99.0) == 0.0
+
+
 def test_backoff_doubles_caps_and_resets() -> None:
     backoff = Backoff(first=1.0, cap=30.0)
     assert [backoff.fail() for _ in range(7)] == [1, 2, 4, 8, 16, 30, 30]

@@ -67,3 +67,21 @@ def test_operation_names_are_their_last_segment() -> None:
     assert operation_name(CREATE) == "create"
     assert operation_name("") == ""
     assert operation_name("plain") == "plain"
+
+
+def test_a_trail_carries_its_instance_id() -> None:
+    """The instances screen finds each row's trail by the id the trail carries."""
+    found = trails([event(1, "vm_1", "task_started", CREATE), event(2, "vm_1", "task_failed")])
+    assert [t.instance_id for t in found.values()] == ["vm_1"]
+
+
+def test_a_failure_of_an_unknown_operation_is_a_question_mark() -> None:
+    """A task that failed before any event named its operation is still a failure:
+    the row says "failed in ?" rather than look as if nothing failed."""
+    found = trails([event(1, "vm_1", "task_failed", message="worker lost")])["vm_1"]
+    assert (found.failed, found.failed_operation, found.failed_message) == (
+        True,
+        "?",
+        "worker lost",
+    )
+    assert (found.last_operation, found.last_outcome, found.events) == ("", "failed", 1)

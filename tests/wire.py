@@ -1,0 +1,38 @@
+"""What a client really sends: the real httpx transport, keeping every request.
+
+Tests that must see a request's query or body (not only its method and path, which the
+client's `on_request` hook reports) connect through `RecordingTransport`; the requests
+still reach the embedded manager unchanged.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import httpx
+
+
+class RecordingTransport(httpx.AsyncBaseTransport):
+    """The real transport, keeping every request exactly as it goes on the wire."""
+
+    def __init__(self) -> None:
+        self.inner = httpx.AsyncHTTPTransport()
+        self.requests: list[httpx.Request] = []
+
+    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+        self.requests.append(request)
+        return await self.inner.handle_async_request(request)
+
+    async def aclose(self) -> None:
+        await self.inner.aclose()
+
+    def sent(self, mark: int = 0) -> list[tuple[str, str, list[tuple[str, str]]]]:
+        """(method, path, query pairs in order) of each request from `mark` on."""
+        return [
+            (r.method, r.url.path, list(r.url.params.multi_items())) for r in self.requests[mark:]
+        ]
+
+    def body(self, index: int) -> Any:
+        """The JSON body of request `index`."""
+        return json.loads(self.requests[index].content)
