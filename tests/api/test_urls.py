@@ -86,3 +86,28 @@ def test_by_hand_the_authority_is_read_as_urlsplit_reads_it(url: str) -> None:
     is in the path, query or fragment)."""
     for replacement in ("***@", ""):
         assert _with_userinfo_by_hand(url, replacement) == _with_userinfo(url, replacement)
+
+
+@pytest.mark.parametrize(
+    ("url", "shown"),
+    [
+        ("https://admin:pa/ss@cfy", "https://***@cfy"),
+        ("https://admin:pa/ss@cfy/api", "https://***@cfy/api"),
+        ("https://admin:p?ss@cfy", "https://***@cfy"),
+        ("https://admin:p#ss@cfy:80", "https://***@cfy:80"),
+        # digits before the `/` read as a port, and still hidden: a password may be digits
+        ("https://admin:12/34@cfy", "https://***@cfy"),
+        # no `:` in the authority, an IPv6 host, no `@` after it: nothing looks like a password
+        ("https://cfy/x?a=b@c", "https://cfy/x?a=b@c"),
+        ("http://[::1]:8080/a@b", "http://[::1]:8080/a@b"),
+        ("https://cfy:443/api", "https://cfy:443/api"),
+    ],
+)
+def test_a_password_typed_with_a_raw_slash_question_mark_or_hash_is_hidden(
+    url: str, shown: str
+) -> None:
+    """urlsplit ends the authority at a raw `/`, `?` or `#`, so such a password looks like
+    a host and a path to it; what is shown hides it all the same. The URL carries no
+    credentials to log in with (`userinfo`): only what is shown is at stake."""
+    assert redact_url(url) == shown
+    assert userinfo(url) == (None, None)
