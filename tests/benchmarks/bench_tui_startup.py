@@ -8,7 +8,9 @@ Every figure is the median of `--runs` fresh processes, measured round-robin (on
 each per round) so that load on a shared machine hits them alike:
 
 * `python -c pass` and `python -c "import textual.app"`: the interpreter alone and
-  the floor any Textual app pays.
+  the import any Textual app pays.
+* a minimal Textual app (one `Static` that shows the marker, no styles, no data) in a
+  pseudo-terminal until its first frame: the floor of any Textual app's first data.
 * headless app: `tui_runner.py startup` builds the app as `tui/cli.py` does against a
   manager started once beforehand with the demo seed (outside the timing) and runs it
   headless (160x48); it reports when its imports ended, the first frame was composed
@@ -55,6 +57,20 @@ RUNNER = Path(__file__).with_name("tui_runner.py")
 COLUMNS, LINES = 160, 48
 # The demo deployment sorted last by id: once it is on screen the table is painted.
 MARKER = b"web-staging"
+# The floor: the least a Textual app takes to put the marker on screen (any key quits).
+MINIMAL_APP = f"""
+from textual.app import App
+from textual.widgets import Static
+
+class Minimal(App):
+    def compose(self):
+        yield Static({MARKER.decode()!r})
+
+    def on_key(self, event):
+        self.exit()
+
+Minimal().run()
+"""
 MARK_ORDER = ("main", "imports", "client_built", "app_built", "first_frame", "rows", "painted")
 MARK_LABELS = {
     "main": "interpreter up, runner module starts",
@@ -182,7 +198,16 @@ def main() -> int:
     py = sys.executable
     cfy_tui = cfy_tui_command()
     samples: dict[str, list[float]] = {
-        k: [] for k in ("pass", "textual", "tui_imports", "pty_manager", "pty_demo", "cfy_list")
+        k: []
+        for k in (
+            "pass",
+            "textual",
+            "tui_imports",
+            "pty_minimal",
+            "pty_manager",
+            "pty_demo",
+            "cfy_list",
+        )
     }
     cfy = ensure_cfy_cli()
     marks: dict[str, list[float]] = {k: [] for k in MARK_ORDER}
@@ -213,6 +238,9 @@ def main() -> int:
                     if key in marks:
                         marks[key].append(value)
                 if not args.no_pty:
+                    samples["pty_minimal"].append(
+                        pty_run([py, "-c", MINIMAL_APP], dict(os.environ))
+                    )
                     samples["pty_manager"].append(
                         pty_run([*cfy_tui, "--manager", manager.url], manager_env)
                     )
@@ -236,12 +264,15 @@ def main() -> int:
         print(f"  painted / import textual.app: {ratio:.2f}x")
     if not args.no_pty:
         print(f"\nReal terminal (pty {COLUMNS}x{LINES}), until {MARKER.decode()!r} is on screen:")
+        print(f"  minimal Textual app (the floor)           {median(samples['pty_minimal'])}")
         print(f"  cfy-tui --manager URL (running manager)   {median(samples['pty_manager'])}")
         if not args.no_demo:
             print(f"  cfy-tui --demo (starts its own manager)   {median(samples['pty_demo'])}")
         print(f"  cfy deployments list (whole process)      {median(samples['cfy_list'])}")
         ratio = statistics.median(samples["pty_manager"]) / statistics.median(samples["cfy_list"])
         print(f"  first data / cfy deployments list: {ratio:.2f}x (target 0.75x or less)")
+        floor = statistics.median(samples["pty_minimal"]) / statistics.median(samples["cfy_list"])
+        print(f"  minimal Textual app / cfy deployments list: {floor:.2f}x")
     return 0
 
 
