@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 
 import httpx
 import pytest
 
 from tests.manager_process import PASSWORDS, ManagerProcess
+from tests.wire import RecordingTransport, recording_client
+from tui.api.client import ManagerClient
 from tui.config import ENVIRONMENT
 
 
@@ -30,6 +32,15 @@ def module_manager(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Manager
         yield proc
     finally:
         proc.stop()
+
+
+@pytest.fixture
+async def recorded(
+    module_manager: ManagerProcess,
+) -> AsyncIterator[tuple[ManagerClient, RecordingTransport]]:
+    """An admin client of the module's manager, and what it sent (tests/wire.py)."""
+    async with recording_client(module_manager.url) as pair:
+        yield pair
 
 
 def admin_client(manager: ManagerProcess, tenant: str = "default_tenant") -> httpx.Client:

@@ -8,9 +8,14 @@ still reach the embedded manager unchanged.
 from __future__ import annotations
 
 import json
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from typing import Any
 
 import httpx
+
+from tests.manager_process import PASSWORDS
+from tui.api.client import ManagerClient
 
 
 class RecordingTransport(httpx.AsyncBaseTransport):
@@ -36,3 +41,14 @@ class RecordingTransport(httpx.AsyncBaseTransport):
     def body(self, index: int) -> Any:
         """The JSON body of request `index`."""
         return json.loads(self.requests[index].content)
+
+
+@asynccontextmanager
+async def recording_client(url: str) -> AsyncIterator[tuple[ManagerClient, RecordingTransport]]:
+    """An admin client of the manager at `url`, and the transport that records what it
+    sends."""
+    transport = RecordingTransport()
+    async with ManagerClient(
+        url, username="admin", password=PASSWORDS["admin"], transport=transport
+    ) as client:
+        yield client, transport

@@ -4,12 +4,10 @@ them), and the saved filters read back in the words of the app's filter."""
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
 from typing import Any
 
 import pytest
 
-from tests.manager_process import PASSWORDS, ManagerProcess
 from tests.wire import RecordingTransport
 from tui.api import ManagerClient
 from tui.api.queries import DeploymentQuery, SavedFilter, label_rule
@@ -59,17 +57,6 @@ def test_unruled_names_the_plain_filters_no_rule_can_say() -> None:
 
 
 # -- on the wire -------------------------------------------------------------------------
-
-
-@pytest.fixture
-async def recorded(
-    module_manager: ManagerProcess,
-) -> AsyncIterator[tuple[ManagerClient, RecordingTransport]]:
-    transport = RecordingTransport()
-    async with ManagerClient(
-        module_manager.url, username="admin", password=PASSWORDS["admin"], transport=transport
-    ) as client:
-        yield client, transport
 
 
 async def test_a_label_search_posts_the_ids_as_a_rule_and_the_manager_keeps_to_them(

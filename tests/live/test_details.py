@@ -8,30 +8,16 @@ so, which the embedded manager never does."""
 from __future__ import annotations
 
 import json
-from collections.abc import AsyncIterator
-
-import pytest
 
 from tests.api.test_client import LocalServer, http_answer
 from tests.conftest import admin_client
-from tests.manager_process import PASSWORDS, ManagerProcess
+from tests.manager_process import ManagerProcess
 from tests.wire import RecordingTransport
 from tui.api import ManagerClient
 from tui.api.models import NodeInstance
 from tui.live.details import Details, Instances, Part, read_details, read_instances
 
 NOT_FOUND = "Requested `Deployment` with ID `nope` was not found"
-
-
-@pytest.fixture
-async def recorded(
-    module_manager: ManagerProcess,
-) -> AsyncIterator[tuple[ManagerClient, RecordingTransport]]:
-    transport = RecordingTransport()
-    async with ManagerClient(
-        module_manager.url, username="admin", password=PASSWORDS["admin"], transport=transport
-    ) as client:
-        yield client, transport
 
 
 # -- Instances.by_state ------------------------------------------------------------------

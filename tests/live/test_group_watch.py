@@ -14,7 +14,7 @@ from typing import Any
 import pytest
 
 from tests.manager_process import PASSWORDS, ManagerProcess
-from tests.wire import RecordingTransport
+from tests.wire import RecordingTransport, recording_client
 from tui.api import ManagerClient, groups
 from tui.api.groups import ExecutionGroup
 from tui.api.models import Execution
@@ -387,11 +387,9 @@ async def test_a_group_without_members(client: ManagerClient) -> None:
 async def recorded(
     manager: ManagerProcess,
 ) -> AsyncIterator[tuple[ManagerClient, RecordingTransport]]:
-    transport = RecordingTransport()
-    async with ManagerClient(
-        manager.url, username="admin", password=PASSWORDS["admin"], transport=transport
-    ) as c:
-        yield c, transport
+    """A fresh manager's (the group tests start runs): see the shared `recorded`."""
+    async with recording_client(manager.url) as pair:
+        yield pair
 
 
 async def test_a_read_asks_for_the_members_fields_only_at_the_followers_time(

@@ -3,11 +3,7 @@ the embedded manager matches for a filter, which marking all that match marks.""
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
-
-import pytest
-
-from tests.manager_process import DEMO_DEPLOYMENTS, PASSWORDS, ManagerProcess
+from tests.manager_process import DEMO_DEPLOYMENTS
 from tests.wire import RecordingTransport
 from tui.api import ManagerClient
 from tui.live.marking import Marks, matching_ids
@@ -52,17 +48,6 @@ def test_the_version_changes_with_every_change_and_only_then() -> None:
 
 
 # -- matching_ids against the embedded manager -------------------------------------------
-
-
-@pytest.fixture
-async def recorded(
-    module_manager: ManagerProcess,
-) -> AsyncIterator[tuple[ManagerClient, RecordingTransport]]:
-    transport = RecordingTransport()
-    async with ManagerClient(
-        module_manager.url, username="admin", password=PASSWORDS["admin"], transport=transport
-    ) as client:
-        yield client, transport
 
 
 async def test_marking_all_that_match_asks_for_ids_only_by_id(
