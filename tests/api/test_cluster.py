@@ -15,8 +15,8 @@ from pathlib import Path
 
 import pytest
 
-from tests.api.test_client import LocalServer, closed_port, http_answer
 from tests.conftest import admin_client
+from tests.local_server import LocalServer, closed_port, http_answer
 from tests.manager_process import DEMO_DEPLOYMENTS, PASSWORDS, ManagerProcess
 from tui.api import (
     ConnectionRefused,

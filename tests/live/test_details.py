@@ -9,8 +9,8 @@ from __future__ import annotations
 
 import json
 
-from tests.api.test_client import LocalServer, http_answer
 from tests.conftest import admin_client
+from tests.local_server import LocalServer, http_answer
 from tests.manager_process import ManagerProcess
 from tests.wire import RecordingTransport
 from tui.api import ManagerClient

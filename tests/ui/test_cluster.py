@@ -13,8 +13,8 @@ from pathlib import Path
 
 import pytest
 
-from tests.api.test_client import closed_port
 from tests.hardening.screen import screen_text
+from tests.local_server import closed_port
 from tests.manager_process import ManagerProcess
 from tests.ui.conftest import make_app, wait_until
 from tests.ui.helpers import main, ready, screen_name, table
