@@ -5,12 +5,16 @@ resumed, each answer read as the manager gives it."""
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import json
 from collections.abc import AsyncIterator, Awaitable, Callable
 
 import pytest
 
+from tests.local_server import LocalServer, http_answer
 from tests.manager_process import PASSWORDS, ManagerProcess
-from tui.api import BadParameters, ManagerClient, NotFound, groups
+from tests.wire import RecordingTransport, recording_client
+from tui.api import BadParameters, BadResponse, ManagerClient, NotFound, groups
 
 INSTALLED = ["web-prod", "web-staging", "db-main", "analytics"]
 
@@ -101,3 +105,143 @@ async def test_cancel_then_resume_a_group(client: ManagerClient) -> None:
 async def test_an_unknown_action_is_not_sent(client: ManagerClient) -> None:
     with pytest.raises(ValueError, match="unknown execution group action"):
         await groups.execution_group_action(client, "any", "requeue")
+
+
+# -- on the wire ---------------------------------------------------------------------------
+
+
+@pytest.fixture
+async def wired(manager: ManagerProcess) -> AsyncIterator[tuple[ManagerClient, RecordingTransport]]:
+    """A fresh manager's client (these tests start runs), and what it sent."""
+    async with recording_client(manager.url) as pair:
+        yield pair
+
+
+async def test_each_group_request_is_sent_exactly_so(
+    wired: tuple[ManagerClient, RecordingTransport],
+) -> None:
+    """Method, path, query and body of every group request, as the manager (and the
+    `cfy` CLI's own client) reads them: a misspelt key is ignored by the manager, so
+    only the wire can tell."""
+    client, transport = wired
+    await groups.put_deployment_group(client, "pair", ["web-prod", "db-main"], description="d")
+    assert transport.sent() == [("PUT", "/api/v3.1/deployment-groups/pair", [])]
+    assert transport.body(0) == {"deployment_ids": ["web-prod", "db-main"], "description": "d"}
+
+    started = await groups.start_execution_group(client, "pair", "backup")
+    assert transport.sent(1) == [("POST", "/api/v3.1/execution-groups", [])]
+    assert transport.body(1) == {
+        "deployment_group_id": "pair",
+        "workflow_id": "backup",
+        "default_parameters": {},
+        "concurrency": 5,
+        "force": False,
+    }
+    mark = len(transport.requests)
+    await groups.get_execution_group(client, started.id)
+    await groups.list_execution_groups(client)
+    await groups.get_deployment_group(client, "pair")
+    assert transport.sent(mark) == [
+        ("GET", f"/api/v3.1/execution-groups/{started.id}", []),
+        (
+            "GET",
+            "/api/v3.1/execution-groups",
+            [
+                ("_get_data", "true"),
+                ("_include", ",".join(groups.GROUP_LIST_FIELDS)),
+                ("_sort", "-created_at"),
+                ("_size", "50"),
+                ("_offset", "0"),
+            ],
+        ),
+        (
+            "GET",
+            "/api/v3.1/deployment-groups/pair",
+            [("_include", "id,deployment_ids,description")],
+        ),
+    ]
+    mark = len(transport.requests)
+    with contextlib.suppress(NotFound):  # nothing left to cancel once it ended
+        await groups.execution_group_action(client, started.id, "kill")
+    assert transport.sent(mark) == [("POST", f"/api/v3.1/execution-groups/{started.id}", [])]
+    assert transport.body(mark) == {"action": "kill"}
+
+
+async def test_a_group_start_carries_its_parameters_and_force_to_every_member(
+    wired: tuple[ManagerClient, RecordingTransport],
+) -> None:
+    """`default_parameters` reach each member execution; `force` is sent as asked."""
+    client, transport = wired
+    await groups.put_deployment_group(client, "dbs", ["db-main"])
+    started = await groups.start_execution_group(
+        client, "dbs", "backup", parameters={"tables": ["users"]}, concurrency=2, force=True
+    )
+    body = transport.body(len(transport.requests) - 1)
+    assert body["default_parameters"] == {"tables": ["users"]}
+    assert (body["concurrency"], body["force"]) == (2, True)
+    member = await client.get_execution(started.execution_ids[0])
+    assert member.parameters.get("tables") == ["users"]
+
+
+async def test_a_deployment_group_is_read_with_its_members(client: ManagerClient) -> None:
+    await groups.put_deployment_group(client, "read-me", ["analytics", "web-prod"], description="x")
+    group = await groups.get_deployment_group(client, "read-me")
+    assert (group.id, set(group.deployment_ids), group.description) == (
+        "read-me",
+        {"analytics", "web-prod"},
+        "x",
+    )
+    with pytest.raises(NotFound):
+        await groups.get_deployment_group(client, "no-such-group")
+
+
+async def test_the_recent_groups_page_is_keyed_by_id_newest_first(client: ManagerClient) -> None:
+    await groups.put_deployment_group(client, "one", ["web-prod"])
+    first = await groups.start_execution_group(client, "one", "check_status", concurrency=0)
+    second = await groups.start_execution_group(client, "one", "backup", concurrency=0)
+    page = await groups.list_execution_groups(client, size=1)
+    assert [g.id for g in page.items] == [second.id]
+    assert page.total == 2
+    rest = await groups.list_execution_groups(client, size=1, offset=1)
+    assert [g.id for g in rest.items] == [first.id]
+
+
+@pytest.mark.parametrize(
+    ("call", "status", "what"),
+    [
+        (lambda c: groups.start_execution_group(c, "g", "w"), "201", "POST /execution-groups"),
+        (lambda c: groups.get_execution_group(c, "g1"), "200", "GET /execution-groups/g1"),
+        (
+            lambda c: groups.execution_group_action(c, "g1", "cancel"),
+            "200",
+            "POST /execution-groups/g1",
+        ),
+    ],
+    ids=["start", "get", "action"],
+)
+async def test_an_execution_group_without_an_id_is_a_bad_answer(
+    call: Callable[[ManagerClient], Awaitable[object]], status: str, what: str
+) -> None:
+    """The manager's answer is a group to follow: without an id there is nothing to
+    follow, and the error says which request got it. A start may be answered 201."""
+    answer = http_answer(f"{status} -", json.dumps({"workflow_id": "w"}).encode())
+    async with (
+        LocalServer(answer) as server,
+        ManagerClient(server.url, username="admin", password="pw") as client,
+    ):
+        with pytest.raises(BadResponse) as caught:
+            await call(client)
+    assert caught.value.message == (
+        f"the manager answered {what} with an execution group without an id"
+    )
+
+
+async def test_a_deployment_group_without_an_id_is_a_bad_answer() -> None:
+    answer = http_answer("201 Created", json.dumps({"deployment_ids": []}).encode())
+    async with (
+        LocalServer(answer) as server,
+        ManagerClient(server.url, username="admin", password="pw") as client,
+    ):
+        with pytest.raises(BadResponse) as put:
+            await groups.put_deployment_group(client, "g", [])
+    assert put.value.message == "the manager answered PUT /deployment-groups without a group id"
