@@ -184,6 +184,142 @@ def test_server_strings_cannot_break_the_document() -> None:
     assert len(document.splitlines()) == 10
 
 
+def document_of(*specs: ParameterSpec, values: dict[str, Any] | None = None) -> str:
+    return defaults_document(Workflow("w", specs), values)
+
+
+def nested(depth: int) -> dict[str, Any] | None:
+    """`{"a": {"a": ... null}}`, `depth` mappings deep (built in a loop: a literal or a
+    recursive helper would hit the recursion limit first)."""
+    value: dict[str, Any] | None = None
+    for _ in range(depth):
+        value = {"a": value}
+    return value
+
+
+def test_defaults_document_shows_any_for_an_undeclared_type() -> None:
+    assert document_of(
+        ParameterSpec("free", default=1),
+        ParameterSpec("loose", item_type="string"),
+        ParameterSpec("told", type="integer", default=2, description="Told."),
+    ) == (
+        "# any\nfree: 1\n"
+        "# any of string, mandatory\nloose:   # required: fill in\n"
+        "# integer: Told.\ntold: 2\n"
+    )
+
+
+def test_defaults_document_keeps_the_declared_order_of_keys() -> None:
+    """The blueprint's order is the author's: neither the parameters nor the keys of a
+    mapping default are sorted."""
+    document = document_of(
+        ParameterSpec("zeta", default={"when": 1, "always": {"z": None, "b": [2, 1]}}),
+        ParameterSpec("alpha", default="a"),
+        values={"zz": {"y": 1, "x": 2}, "aa": 3},
+    )
+    assert document == (
+        "# any\nzeta: {when: 1, always: {z: null, b: [2, 1]}}\n"
+        "# any\nalpha: a\n"
+        "# not declared by the workflow (needs custom parameters allowed)\n"
+        "zz: {y: 1, x: 2}\naa: 3\n"
+    )
+
+
+LONG_WORDS = " ".join(["word"] * 30)  # 149 columns: the emitter folds past 80 by default
+
+ONE_LINE = [
+    ("plain-text", LONG_WORDS, LONG_WORDS),
+    ("in-a-list", [LONG_WORDS, 1], f"[{LONG_WORDS}, 1]"),
+    ("quoted", LONG_WORDS + " ", f"'{LONG_WORDS} '"),
+    ("up-to-column-1000", "a" * 1000 + " b", "a" * 1000 + " b"),
+    # Past the emitter's width of 1000 a value folds; it still reads back the same.
+    ("past-column-1000", "a" * 1001 + " b", "a" * 1001 + "\n  b"),
+]
+
+
+@pytest.mark.parametrize(
+    ("value", "shown"), [c[1:] for c in ONE_LINE], ids=[c[0] for c in ONE_LINE]
+)
+def test_defaults_document_keeps_long_values_on_one_line(value: Any, shown: str) -> None:
+    """A value folded over lines is hard to edit in the form: up to 1000 columns a
+    default stays on the line of its key."""
+    document = document_of(ParameterSpec("p", default=value))
+    assert document == f"# any\np: {shown}\n"
+    assert parse_document(document) == {"p": value}
+
+
+KEYS = [
+    ("plain", "name", "name"),
+    ("capital-x", "MAX_X", "MAX_X"),
+    ("colon", "d: e", "'d: e'"),
+    ("hash", "#f", "'#f'"),
+    ("quote", "it's", "it's"),
+    ("newline", "a\nb", '"a\\nb"'),
+    ("carriage-return", "a\rb", '"a\\rb"'),
+    ("next-line", "a\x85b", '"a\\Nb"'),
+    ("line-separator", "a\u2028b", '"a\\Lb"'),
+    ("paragraph-separator", "a\u2029b", '"a\\Pb"'),
+    # A key may not span lines: a long name with a break is not folded either.
+    (
+        "long-with-newline",
+        "x" * 100 + " y\n" + "z" * 100,
+        '"' + "x" * 100 + " y\\n" + "z" * 100 + '"',
+    ),
+]
+
+
+@pytest.mark.parametrize(("name", "key"), [k[1:] for k in KEYS], ids=[k[0] for k in KEYS])
+def test_defaults_document_quotes_keys_only_where_yaml_needs_it(name: str, key: str) -> None:
+    document = document_of(ParameterSpec(name, default=1))
+    assert document == f"# any\n{key}: 1\n"
+    assert parse_document(document) == {name: 1}
+    extra = document_of(values={name: 2})
+    assert extra == (
+        f"# not declared by the workflow (needs custom parameters allowed)\n{key}: 2\n"
+    )
+
+
+def test_defaults_document_shows_a_deep_default_as_json() -> None:
+    """The YAML emitter gives up a few hundred levels down; JSON (which is YAML too)
+    goes deeper, and the default is still shown whole."""
+    document = document_of(ParameterSpec("p", default=nested(500)))
+    assert document == "# any\np: " + '{"a": ' * 500 + "null" + "}" * 500 + "\n"
+
+
+def test_defaults_document_says_when_a_default_is_too_deep_to_show() -> None:
+    document = document_of(
+        ParameterSpec("p", default=nested(10_000)), ParameterSpec("q", default=1)
+    )
+    assert document == ("# any\np: null  # the default is nested too deeply to show\n# any\nq: 1\n")
+    assert parse_document(document) == {"p": None, "q": 1}
+
+
+DESCRIPTIONS = [
+    ("bell", "ring\x07 the bell", "ring the bell"),
+    ("nul-and-escape", "nul\x00 esc\x1b[31m end", "nul esc [31m end"),
+    ("control-between-words", "a\x07b\x1bc", "a b c"),
+    ("line-breaks", "line\nbreak\r\nand\ttab", "line break and tab"),
+    ("unicode-separators", "sep\u2028 nel\x85 bom\ufeffend", "sep nel bom end"),
+]
+
+
+@pytest.mark.parametrize(
+    ("description", "shown"), [d[1:] for d in DESCRIPTIONS], ids=[d[0] for d in DESCRIPTIONS]
+)
+def test_defaults_document_turns_control_characters_into_spaces(
+    description: str, shown: str
+) -> None:
+    """A description comes from the blueprint: in the form's comment it is one line, and
+    nothing in it reaches the terminal as a control sequence."""
+    document = document_of(ParameterSpec("p", default=1, description=description))
+    assert document == f"# any: {shown}\np: 1\n"
+
+
+def test_defaults_document_cuts_a_long_comment_at_2000_characters() -> None:
+    document = document_of(ParameterSpec("p", type="string", default="x", description="d" * 3000))
+    assert document == "# string: " + "d" * 1992 + "\np: x\n"
+
+
 NAMES = st.text(min_size=1, max_size=12)
 VALUES = st.recursive(
     st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | st.text(max_size=30),
