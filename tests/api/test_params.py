@@ -433,6 +433,8 @@ TYPED = Workflow(
         ParameterSpec("name", type="string", default="x"),
         ParameterSpec("tables", type="list", item_type="string", default=[]),
         ParameterSpec("ports", type="list", item_type="integer", default=[]),
+        ParameterSpec("ratios", type="list", item_type="float", default=[]),
+        ParameterSpec("flags", type="list", item_type="boolean", default=[]),
         ParameterSpec("anything", type="list", default=[]),
         ParameterSpec("options", type="dict", default={}),
         ParameterSpec("free", default=None),
@@ -462,6 +464,8 @@ GOOD = [
     ("tables", []),
     ("tables", ["a", "b"]),
     ("ports", [1, "2"]),
+    ("ratios", [1, "2.5", 0.5]),
+    ("flags", [True, "false", "TRUE"]),
     ("anything", [1, "a", None, {"k": []}]),
     ("options", {}),
     ("options", {"a": [1]}),
@@ -496,6 +500,10 @@ BAD = [
     ("tables", ["a", 1], "list of strings"),
     ("tables", [None], "list of strings"),
     ("ports", ["x"], "list of integers"),
+    ("ratios", ["fast"], "list of floats"),
+    ("ratios", [1.5, True], "list of floats"),
+    ("flags", ["yes"], "list of booleans"),
+    ("flags", [True, 1], "list of booleans"),
     ("anything", {"a": 1}, "list"),
     ("anything", "a,b", "list"),
 ]
@@ -689,6 +697,54 @@ def test_constraints_are_checked_on_the_converted_value() -> None:
         'Parameter "on" must be one of: True',
         'Parameter "sizes" must be one of: s, m, l',
     )
+
+
+def test_constraints_on_typed_list_items_and_floats() -> None:
+    """Each item of a typed list is converted and checked on its own, a float is
+    compared as a float, and a constraint the client cannot read does not hide the
+    ones after it."""
+    workflow = Workflow(
+        "w",
+        (
+            ParameterSpec(
+                "sizes",
+                type="list",
+                item_type="string",
+                constraints=({"valid_values": ["s", "m", "l"]},),
+            ),
+            ParameterSpec(
+                "ports",
+                type="list",
+                item_type="integer",
+                constraints=({"valid_values": [1, 2, 3]},),
+            ),
+            ParameterSpec("ratio", type="float", constraints=({"valid_values": [0.5, 1.5]},)),
+            ParameterSpec(
+                "size", type="string", constraints=("junk", ["s"], {"valid_values": ["s"]})
+            ),
+        ),
+    )
+    good = {"sizes": ["s", "l"], "ports": ["2", 3, 1.0], "ratio": "1.5", "size": "s"}
+    assert validate(workflow, good) == good
+    empty = {"sizes": [], "ports": [], "ratio": 0.5, "size": "s"}
+    assert validate(workflow, empty) == empty
+    assert problems_of(
+        workflow, {"sizes": ["s", "xl"], "ports": ["2", "4"], "ratio": "2", "size": "x"}
+    ) == (
+        'Parameter "sizes" must be one of: s, m, l',
+        'Parameter "ports" must be one of: 1, 2, 3',
+        'Parameter "ratio" must be one of: 0.5, 1.5',
+        'Parameter "size" must be one of: s',
+    )
+
+
+def test_a_call_may_name_its_type_before_the_function() -> None:
+    """`get_function` skips the `type` key wherever it stands in the mapping."""
+    call = {"type": "integer", "get_secret": "retries"}
+    assert intrinsic_function(call) == "get_secret"
+    assert intrinsic_function({"type": "integer", "get_secrett": "x"}) is None
+    assert validate(TYPED, {**BASE, "count": call}) == {**BASE, "count": call}
+    assert evaluated_by_manager(TYPED, {"count": call}) == {"count": ("get_secret",)}
 
 
 def test_evaluated_by_manager_names_the_parameters_and_their_functions() -> None:
