@@ -184,6 +184,142 @@ def test_server_strings_cannot_break_the_document() -> None:
     assert len(document.splitlines()) == 10
 
 
+def document_of(*specs: ParameterSpec, values: dict[str, Any] | None = None) -> str:
+    return defaults_document(Workflow("w", specs), values)
+
+
+def nested(depth: int) -> dict[str, Any] | None:
+    """`{"a": {"a": ... null}}`, `depth` mappings deep (built in a loop: a literal or a
+    recursive helper would hit the recursion limit first)."""
+    value: dict[str, Any] | None = None
+    for _ in range(depth):
+        value = {"a": value}
+    return value
+
+
+def test_defaults_document_shows_any_for_an_undeclared_type() -> None:
+    assert document_of(
+        ParameterSpec("free", default=1),
+        ParameterSpec("loose", item_type="string"),
+        ParameterSpec("told", type="integer", default=2, description="Told."),
+    ) == (
+        "# any\nfree: 1\n"
+        "# any of string, mandatory\nloose:   # required: fill in\n"
+        "# integer: Told.\ntold: 2\n"
+    )
+
+
+def test_defaults_document_keeps_the_declared_order_of_keys() -> None:
+    """The blueprint's order is the author's: neither the parameters nor the keys of a
+    mapping default are sorted."""
+    document = document_of(
+        ParameterSpec("zeta", default={"when": 1, "always": {"z": None, "b": [2, 1]}}),
+        ParameterSpec("alpha", default="a"),
+        values={"zz": {"y": 1, "x": 2}, "aa": 3},
+    )
+    assert document == (
+        "# any\nzeta: {when: 1, always: {z: null, b: [2, 1]}}\n"
+        "# any\nalpha: a\n"
+        "# not declared by the workflow (needs custom parameters allowed)\n"
+        "zz: {y: 1, x: 2}\naa: 3\n"
+    )
+
+
+LONG_WORDS = " ".join(["word"] * 30)  # 149 columns: the emitter folds past 80 by default
+
+ONE_LINE = [
+    ("plain-text", LONG_WORDS, LONG_WORDS),
+    ("in-a-list", [LONG_WORDS, 1], f"[{LONG_WORDS}, 1]"),
+    ("quoted", LONG_WORDS + " ", f"'{LONG_WORDS} '"),
+    ("up-to-column-1000", "a" * 1000 + " b", "a" * 1000 + " b"),
+    # Past the emitter's width of 1000 a value folds; it still reads back the same.
+    ("past-column-1000", "a" * 1001 + " b", "a" * 1001 + "\n  b"),
+]
+
+
+@pytest.mark.parametrize(
+    ("value", "shown"), [c[1:] for c in ONE_LINE], ids=[c[0] for c in ONE_LINE]
+)
+def test_defaults_document_keeps_long_values_on_one_line(value: Any, shown: str) -> None:
+    """A value folded over lines is hard to edit in the form: up to 1000 columns a
+    default stays on the line of its key."""
+    document = document_of(ParameterSpec("p", default=value))
+    assert document == f"# any\np: {shown}\n"
+    assert parse_document(document) == {"p": value}
+
+
+KEYS = [
+    ("plain", "name", "name"),
+    ("capital-x", "MAX_X", "MAX_X"),
+    ("colon", "d: e", "'d: e'"),
+    ("hash", "#f", "'#f'"),
+    ("quote", "it's", "it's"),
+    ("newline", "a\nb", '"a\\nb"'),
+    ("carriage-return", "a\rb", '"a\\rb"'),
+    ("next-line", "a\x85b", '"a\\Nb"'),
+    ("line-separator", "a\u2028b", '"a\\Lb"'),
+    ("paragraph-separator", "a\u2029b", '"a\\Pb"'),
+    # A key may not span lines: a long name with a break is not folded either.
+    (
+        "long-with-newline",
+        "x" * 100 + " y\n" + "z" * 100,
+        '"' + "x" * 100 + " y\\n" + "z" * 100 + '"',
+    ),
+]
+
+
+@pytest.mark.parametrize(("name", "key"), [k[1:] for k in KEYS], ids=[k[0] for k in KEYS])
+def test_defaults_document_quotes_keys_only_where_yaml_needs_it(name: str, key: str) -> None:
+    document = document_of(ParameterSpec(name, default=1))
+    assert document == f"# any\n{key}: 1\n"
+    assert parse_document(document) == {name: 1}
+    extra = document_of(values={name: 2})
+    assert extra == (
+        f"# not declared by the workflow (needs custom parameters allowed)\n{key}: 2\n"
+    )
+
+
+def test_defaults_document_shows_a_deep_default_as_json() -> None:
+    """The YAML emitter gives up a few hundred levels down; JSON (which is YAML too)
+    goes deeper, and the default is still shown whole."""
+    document = document_of(ParameterSpec("p", default=nested(500)))
+    assert document == "# any\np: " + '{"a": ' * 500 + "null" + "}" * 500 + "\n"
+
+
+def test_defaults_document_says_when_a_default_is_too_deep_to_show() -> None:
+    document = document_of(
+        ParameterSpec("p", default=nested(10_000)), ParameterSpec("q", default=1)
+    )
+    assert document == ("# any\np: null  # the default is nested too deeply to show\n# any\nq: 1\n")
+    assert parse_document(document) == {"p": None, "q": 1}
+
+
+DESCRIPTIONS = [
+    ("bell", "ring\x07 the bell", "ring the bell"),
+    ("nul-and-escape", "nul\x00 esc\x1b[31m end", "nul esc [31m end"),
+    ("control-between-words", "a\x07b\x1bc", "a b c"),
+    ("line-breaks", "line\nbreak\r\nand\ttab", "line break and tab"),
+    ("unicode-separators", "sep\u2028 nel\x85 bom\ufeffend", "sep nel bom end"),
+]
+
+
+@pytest.mark.parametrize(
+    ("description", "shown"), [d[1:] for d in DESCRIPTIONS], ids=[d[0] for d in DESCRIPTIONS]
+)
+def test_defaults_document_turns_control_characters_into_spaces(
+    description: str, shown: str
+) -> None:
+    """A description comes from the blueprint: in the form's comment it is one line, and
+    nothing in it reaches the terminal as a control sequence."""
+    document = document_of(ParameterSpec("p", default=1, description=description))
+    assert document == f"# any: {shown}\np: 1\n"
+
+
+def test_defaults_document_cuts_a_long_comment_at_2000_characters() -> None:
+    document = document_of(ParameterSpec("p", type="string", default="x", description="d" * 3000))
+    assert document == "# string: " + "d" * 1992 + "\np: x\n"
+
+
 NAMES = st.text(min_size=1, max_size=12)
 VALUES = st.recursive(
     st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | st.text(max_size=30),
@@ -216,23 +352,30 @@ def test_defaults_document_round_trips_anything(
 # -- parsing what the user typed ----------------------------------------------------------
 
 
+UNACCEPTABLE = "unacceptable character #x0007: special characters are not allowed"
+
+
 @pytest.mark.parametrize(
-    ("text", "where"),
+    ("text", "where", "problem"),
     [
-        ("a: 1\nb: [1, 2\nc: 3\n", "line 3, column 2"),
-        ("a: 1\n  b: 2\n", "line 2, column 4"),
-        ("a: 'open\n", "line 2, column 1"),
-        ("a: 1\nb: {x: 1\n", "line 3, column 1"),
-        ("a: *nowhere\n", "line 1, column 4"),
-        ("a:\n\t- 1\n", "line 2, column 1"),
-        ("ok: 1\nbad: \x07\n", "line 2, column 6"),
+        # YAML's problem, not its context ("while parsing a flow sequence" and the like).
+        ("a: 1\nb: [1, 2\nc: 3\n", "line 3, column 2", "expected ',' or ']', but got ':'"),
+        ("a: 1\n  b: 2\n", "line 2, column 4", "mapping values are not allowed here"),
+        ("a: 'open\n", "line 2, column 1", "found unexpected end of stream"),
+        ("a: 1\nb: {x: 1\n", "line 3, column 1", "expected ',' or '}', but got '<stream end>'"),
+        ("a: *nowhere\n", "line 1, column 4", "found undefined alias 'nowhere'"),
+        ("a:\n\t- 1\n", "line 2, column 1", "found character '\\t' that cannot start any token"),
+        ("a: 1\n---\nb: 2\n", "line 2, column 1", "but found another document"),
+        # A character YAML refuses: the reader gives a position in the text, not a line.
+        ("ok: 1\nbad: \x07\n", "line 2, column 6", UNACCEPTABLE),
+        ("a: 1\nb: 2\nc: \x07\n", "line 3, column 4", UNACCEPTABLE),
+        ("\x07: 1\n", "line 1, column 1", UNACCEPTABLE),
     ],
 )
-def test_parse_errors_name_line_and_column(text: str, where: str) -> None:
+def test_parse_errors_name_line_and_column(text: str, where: str, problem: str) -> None:
     with pytest.raises(ParameterProblems) as info:
         parse_document(text)
-    (problem,) = info.value.problems
-    assert problem.startswith(f"YAML syntax error at {where}: "), problem
+    assert info.value.problems == (f"YAML syntax error at {where}: {problem}",)
 
 
 @pytest.mark.parametrize(
@@ -266,15 +409,17 @@ def test_parse_keeps_what_json_can_carry() -> None:
     json.dumps(parsed, sort_keys=True)
     equivalent_command("d", "w", parsed)
 
-    for text, name in [
-        ("blob: !!binary aGVsbG8=\n", "blob"),
-        ("ok: 1\nset: !!set {a, b}\n", "set"),
-        ("t: !!timestamp 2024-01-01\n", "t"),
+    for text, name, kind in [
+        ("blob: !!binary aGVsbG8=\n", "blob", "bytes"),
+        ("ok: 1\nset: !!set {a, b}\n", "set", "set"),
+        ("t: !!timestamp 2024-01-01\n", "t", "date"),
+        ("loop: &x [*x]\n", "loop", "list"),
     ]:
         with pytest.raises(ParameterProblems) as info:
             parse_document(text)
-        assert len(info.value.problems) == 1
-        assert f'"{name}"' in info.value.problems[0]
+        assert info.value.problems == (
+            f'Parameter "{name}" has a value JSON cannot carry ({kind}); quote it to send text',
+        )
 
 
 # -- validation ----------------------------------------------------------------------------
@@ -288,6 +433,8 @@ TYPED = Workflow(
         ParameterSpec("name", type="string", default="x"),
         ParameterSpec("tables", type="list", item_type="string", default=[]),
         ParameterSpec("ports", type="list", item_type="integer", default=[]),
+        ParameterSpec("ratios", type="list", item_type="float", default=[]),
+        ParameterSpec("flags", type="list", item_type="boolean", default=[]),
         ParameterSpec("anything", type="list", default=[]),
         ParameterSpec("options", type="dict", default={}),
         ParameterSpec("free", default=None),
@@ -317,6 +464,8 @@ GOOD = [
     ("tables", []),
     ("tables", ["a", "b"]),
     ("ports", [1, "2"]),
+    ("ratios", [1, "2.5", 0.5]),
+    ("flags", [True, "false", "TRUE"]),
     ("anything", [1, "a", None, {"k": []}]),
     ("options", {}),
     ("options", {"a": [1]}),
@@ -351,6 +500,10 @@ BAD = [
     ("tables", ["a", 1], "list of strings"),
     ("tables", [None], "list of strings"),
     ("ports", ["x"], "list of integers"),
+    ("ratios", ["fast"], "list of floats"),
+    ("ratios", [1.5, True], "list of floats"),
+    ("flags", ["yes"], "list of booleans"),
+    ("flags", [True, 1], "list of booleans"),
     ("anything", {"a": 1}, "list"),
     ("anything", "a,b", "list"),
 ]
@@ -544,6 +697,54 @@ def test_constraints_are_checked_on_the_converted_value() -> None:
         'Parameter "on" must be one of: True',
         'Parameter "sizes" must be one of: s, m, l',
     )
+
+
+def test_constraints_on_typed_list_items_and_floats() -> None:
+    """Each item of a typed list is converted and checked on its own, a float is
+    compared as a float, and a constraint the client cannot read does not hide the
+    ones after it."""
+    workflow = Workflow(
+        "w",
+        (
+            ParameterSpec(
+                "sizes",
+                type="list",
+                item_type="string",
+                constraints=({"valid_values": ["s", "m", "l"]},),
+            ),
+            ParameterSpec(
+                "ports",
+                type="list",
+                item_type="integer",
+                constraints=({"valid_values": [1, 2, 3]},),
+            ),
+            ParameterSpec("ratio", type="float", constraints=({"valid_values": [0.5, 1.5]},)),
+            ParameterSpec(
+                "size", type="string", constraints=("junk", ["s"], {"valid_values": ["s"]})
+            ),
+        ),
+    )
+    good = {"sizes": ["s", "l"], "ports": ["2", 3, 1.0], "ratio": "1.5", "size": "s"}
+    assert validate(workflow, good) == good
+    empty = {"sizes": [], "ports": [], "ratio": 0.5, "size": "s"}
+    assert validate(workflow, empty) == empty
+    assert problems_of(
+        workflow, {"sizes": ["s", "xl"], "ports": ["2", "4"], "ratio": "2", "size": "x"}
+    ) == (
+        'Parameter "sizes" must be one of: s, m, l',
+        'Parameter "ports" must be one of: 1, 2, 3',
+        'Parameter "ratio" must be one of: 0.5, 1.5',
+        'Parameter "size" must be one of: s',
+    )
+
+
+def test_a_call_may_name_its_type_before_the_function() -> None:
+    """`get_function` skips the `type` key wherever it stands in the mapping."""
+    call = {"type": "integer", "get_secret": "retries"}
+    assert intrinsic_function(call) == "get_secret"
+    assert intrinsic_function({"type": "integer", "get_secrett": "x"}) is None
+    assert validate(TYPED, {**BASE, "count": call}) == {**BASE, "count": call}
+    assert evaluated_by_manager(TYPED, {"count": call}) == {"count": ("get_secret",)}
 
 
 def test_evaluated_by_manager_names_the_parameters_and_their_functions() -> None:
