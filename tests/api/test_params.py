@@ -1038,3 +1038,31 @@ def test_equivalent_command_runs_in_the_real_cli(manager: ManagerProcess, tmp_pa
     assert len(items) == 1
     assert items[0]["is_dry_run"] is True
     assert items[0]["parameters"] == {**parameters, "drain_timeout": 30}
+
+
+@pytest.mark.parametrize(
+    ("text", "problem"),
+    [
+        ("n: !!int x\n", "YAML syntax error at line 1, column 4: 'x' cannot be read as !!int"),
+        ("f: !!float x\n", "YAML syntax error at line 1, column 4: 'x' cannot be read as !!float"),
+        ("b: !!bool x\n", "YAML syntax error at line 1, column 4: 'x' cannot be read as !!bool"),
+        (
+            "t: !!timestamp x\n",
+            "YAML syntax error at line 1, column 4: 'x' cannot be read as !!timestamp",
+        ),
+        (
+            "a:\n  b: [1, !!int y]\n",
+            "YAML syntax error at line 2, column 10: 'y' cannot be read as !!int",
+        ),
+        ("[" * 500 + "]" * 500, "YAML nested too deeply to read"),
+    ],
+    ids=["int", "float", "bool", "timestamp", "nested", "deep"],
+)
+def test_a_value_its_tag_cannot_read_is_a_problem_at_its_line(text: str, problem: str) -> None:
+    """PyYAML's constructors raise ValueError, KeyError or AttributeError for a value its
+    explicit tag cannot read, and the parser a RecursionError for deep nesting: typed
+    in the start form, each crashed the app. Each is a problem the form shows."""
+    with pytest.raises(ParameterProblems) as caught:
+        parse_document(text)
+    assert caught.value.problems == (problem,)
+    assert parse_document("n: !!int 5\n") == {"n": 5}

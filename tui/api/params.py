@@ -98,7 +98,18 @@ def defaults_document(workflow: Workflow, values: dict[str, Any] | None = None) 
 
 class _Loader(yaml.SafeLoader):
     """`safe_load`, except that timestamps stay text: parameters travel as JSON, which
-    has no dates (`when: 2024-01-01` is the string the user typed)."""
+    has no dates (`when: 2024-01-01` is the string the user typed); and a value that
+    its explicit tag cannot read (`n: !!int x`, `b: !!bool x`) is an error at its line,
+    where PyYAML raises ValueError, KeyError or AttributeError from its constructors."""
+
+    def construct_object(self, node: yaml.Node, deep: bool = False) -> Any:
+        try:
+            return super().construct_object(node, deep=deep)
+        except (ValueError, KeyError, AttributeError, TypeError) as exc:
+            tag = node.tag.rpartition(":")[2] or node.tag
+            raise yaml.constructor.ConstructorError(
+                None, None, f"{node.value!r} cannot be read as !!{tag}", node.start_mark
+            ) from exc
 
 
 _Loader.yaml_implicit_resolvers = {
@@ -112,6 +123,8 @@ def parse_document(text: str) -> dict[str, Any]:
     Values come back as JSON would carry them (nested keys become strings)."""
     try:
         data = yaml.load(text, Loader=_Loader)  # a SafeLoader
+    except RecursionError:
+        raise ParameterProblems(("YAML nested too deeply to read",)) from None
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark else ""
