@@ -22,11 +22,12 @@ from urllib.parse import parse_qsl, urlsplit
 import httpx
 import pytest
 
-from tests.api.test_client import LocalServer, http_answer
 from tests.live.test_tail import wait_for
+from tests.local_server import LocalServer, http_answer
 from tests.manager_process import PASSWORDS, ManagerProcess
 from tests.wire import RecordingTransport
 from tui.api.client import ManagerClient
+from tui.api.errors import ApiError
 from tui.api.models import Event
 from tui.live.tail import EventTail, ExecutionFollower, TailState
 
@@ -668,3 +669,42 @@ async def test_a_listener_that_raises_does_not_stop_the_follower(
         [record] = caplog.records
         assert record.getMessage() == "tail update callback failed"
         assert record.exc_info is not None and str(record.exc_info[1]) == "listener broke"
+
+
+class PageFault(RecordingTransport):
+    """The real transport, except that request number `fail_at` (counted from the
+    first request this transport saw) goes nowhere: a manager lost between two pages."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.fail_at: int | None = None
+        self._seen = 0
+
+    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+        self._seen += 1
+        if self.fail_at is not None and self._seen == self.fail_at:
+            raise httpx.ConnectError("lost between two pages", request=request)
+        return await super().handle_async_request(request)
+
+
+async def test_new_events_read_before_a_page_failed_are_read_again_not_lost(
+    still_manager: ManagerProcess,
+) -> None:
+    """`fetch_new` reads page after page; when one fails, the pages read before it must
+    not count as read: the next try reads them again and shows them (they were once
+    dropped as already seen, and never shown)."""
+    async with scripted(still_manager) as script:
+        transport = PageFault()
+        async with ManagerClient(
+            still_manager.url, username="admin", password=PASSWORDS["admin"], transport=transport
+        ) as client:
+            tail = EventTail(client, script.id, page=2)
+            assert await tail.open() == []
+            await script.write(5)
+            transport.fail_at = transport._seen + 2  # the second page of new events
+            with pytest.raises(ApiError):
+                await tail.fetch_new()
+            assert tail.offset == 0
+            transport.fail_at = None
+            assert texts(await tail.fetch_new()) == names(1, 5)
+            assert tail.offset == 5

@@ -94,20 +94,22 @@ class EventTail:
 
     async def fetch_new(self) -> list[Event]:
         """Everything after the offset, page by page until a short page (the newest
-        page first, when the tail is not open yet)."""
+        page first, when the tail is not open yet). Raises when a page fails."""
         if self.offset is None:
             return await self.open()
-        new: list[Event] = []
+        # The offset moves, and the events count as seen, only once every page has
+        # come: a page that fails leaves all of them to the next try, none lost.
+        read: list[Event] = []
+        offset = self.offset
         while True:
-            page = await self._client.list_events(
-                self.execution_id, offset=self.offset, size=self.page
-            )
+            page = await self._client.list_events(self.execution_id, offset=offset, size=self.page)
             self.requests += 1
             self.total = max(self.total, page.total)
-            self.offset += len(page.items)
-            new += self._keep(page.items)
+            offset += len(page.items)
+            read += page.items
             if len(page.items) < self.page:
-                return new
+                self.offset = offset
+                return self._keep(read)
 
     async def fetch_older(self) -> list[Event]:
         """The page before the oldest event held, oldest first ([] when none is left)."""
@@ -220,7 +222,11 @@ class ExecutionFollower:
             # The final drain: events written just before the end state. Not needed
             # when the tail was opened after the end state was seen.
             if not opening:
-                new += await self._tail.fetch_new()
+                try:
+                    new += await self._tail.fetch_new()
+                except BaseException:  # what was read stays on screen, the drain is retried
+                    self._publish(events=self.state.events + tuple(new))
+                    raise
             finished = True
         self._backoff.reset()
         self._publish(
