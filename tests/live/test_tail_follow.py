@@ -549,9 +549,9 @@ async def test_an_older_page_that_failed_can_be_asked_for_again(
     still_manager: ManagerProcess,
 ) -> None:
     """A failed older page of an ended execution is not retried on its own (nothing
-    polls any more): the error is shown until the user asks again, and the page read
-    then clears it. (Its `retry_at` is not pinned: one is published though no retry
-    follows, and the screen says "retrying".)"""
+    polls any more): the error is shown, with no retry time (the screen said
+    "retrying" though none came), until the user asks again; the page read then
+    clears it."""
     async with scripted(still_manager) as script:
         await script.write(7)
         await script.end()
@@ -563,7 +563,8 @@ async def test_an_older_page_that_failed_can_be_asked_for_again(
             run.transport.fault = httpx.ConnectError("connection refused")
             await run.older()
             refused = f"cannot connect to {still_manager.url}: connection refused"
-            assert replace(run.state, retry_at=None) == replace(run.states[0], error=refused)
+            await wait_for(lambda: run.state.retry_at is None, what="no retry time")
+            assert run.state == replace(run.states[0], error=refused)
 
             run.transport.fault = RuntimeError("wire cut")
             await run.older()
@@ -609,6 +610,8 @@ async def test_refused_credentials_end_the_follower(still_manager: ManagerProces
             await run.older()
             await run.ended()
             assert run.state == replace(run.states[0], error=WRONG)
+            run.follower.load_older()  # nothing follows any more: no "loading" for ever
+            assert run.state == replace(run.states[0], error=WRONG)
 
 
 async def test_a_refusal_without_a_message_is_named() -> None:
@@ -644,6 +647,7 @@ async def test_a_deleted_execution_is_gone(still_manager: ManagerProcess) -> Non
         await run.ended()
         assert len(run.states) == 2
         assert (run.state.gone, run.state.error, run.state.loading_older) == (True, "", False)
+        assert run.state.retry_at is None  # the earlier failure's time is no promise now
         assert run.gate.delays == [1.0]
 
 

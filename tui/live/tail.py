@@ -159,11 +159,12 @@ class ExecutionFollower:
         self.state = TailState()
         self._wake = asyncio.Event()
         self._older_wanted = False
+        self._stopped = False  # `run` returned: gone, or refused
 
     def load_older(self) -> None:
         """Read the page before the oldest event held (the user scrolled to the top);
         a no-op when everything is held or a page is on its way."""
-        if not self._tail.opened or self._tail.start <= 0 or self._older_wanted:
+        if self._stopped or not self._tail.opened or self._tail.start <= 0 or self._older_wanted:
             return
         self._older_wanted = True
         self._publish(loading_older=True)
@@ -180,12 +181,14 @@ class ExecutionFollower:
                 elif not self.state.finished:
                     await self._step()
             except NotFound:
-                self._publish(gone=True, error="", loading_older=False)
+                self._stopped = True
+                self._publish(gone=True, error="", retry_at=None, loading_older=False)
                 return
             except (Unauthorized, Forbidden) as exc:
                 # Refused credentials are never retried (the poller asks for new ones;
                 # the screen starts a new tail with them).
                 self._older_wanted = False
+                self._stopped = True
                 self._publish(
                     error=exc.message or "refused by the manager",
                     retry_at=None,
@@ -211,6 +214,8 @@ class ExecutionFollower:
                 return
             if self.state.finished:
                 delay = None  # nothing to poll: only a `load_older` wakes the loop
+                if self.state.retry_at is not None:  # a failed older page: asked again
+                    self._publish(retry_at=None)
             await self._wait(delay)
 
     async def _step(self) -> None:
