@@ -439,3 +439,28 @@ async def test_an_error_without_a_message_is_its_status(answer: bytes, message: 
         with pytest.raises(Unavailable) as info:
             await client.version()
     assert info.value.message == message
+
+
+async def test_a_missing_saved_filter_in_a_label_search_is_named_not_taken_for_no_search(
+    recorded: tuple[ManagerClient, RecordingTransport],
+) -> None:
+    """A manager with label search answers a saved filter it does not have with a 404
+    `not_found_error` too, but names what is missing: that is what the user must see,
+    not "this manager cannot filter deployments by label"."""
+    client, _ = recorded
+    with pytest.raises(NotFound) as info:
+        await client.list_deployments(where=DeploymentQuery(labels=(ENV_PROD,), saved="nosuch"))
+    assert info.value.message == "Requested `DeploymentsFilter` with ID `nosuch` was not found"
+
+
+async def test_a_search_answered_without_items_names_its_method() -> None:
+    answer = http_answer("200 OK", json.dumps({"metadata": {}}).encode())
+    async with (
+        LocalServer(answer) as server,
+        ManagerClient(server.url, username="admin", password="pw") as client,
+    ):
+        with pytest.raises(BadResponse) as info:
+            await client.list_deployments(where=DeploymentQuery(labels=(ENV_PROD,)))
+    assert info.value.message == (
+        "POST /api/v3.1/searches/deployments answered without an items list"
+    )

@@ -279,7 +279,7 @@ class ManagerClient:
         data = as_mapping(payload)
         items = data.get("items")
         if not isinstance(items, list):
-            raise BadResponse(f"GET {path} answered without an items list")
+            raise BadResponse(f"{method} {path} answered without an items list")
         pagination = as_mapping(as_mapping(data.get("metadata")).get("pagination"))
         parsed = tuple(x for x in (parse(item) for item in items) if x is not None)
         if key is not None:  # ids key the UI's rows: a repeated id keeps its first item
@@ -393,6 +393,8 @@ class ManagerClient:
         except NotFound as error:
             if body is None or error.error_code not in (None, "", "not_found_error"):
                 raise
+            if error.message.startswith("Requested `"):  # a thing named is missing (a
+                raise  # saved filter), not the endpoint: the manager's words say which
             raise NotFound(
                 "this manager cannot filter deployments by label (it has no "
                 "/searches/deployments; Cloudify 6.0 or later has)",
