@@ -376,8 +376,9 @@ class Poller:
         search = self._search
         self._tick_sort = self._sort
         wanted = self._due.deployments_wanted
-        try:
+        try:  # the commit too: a bug in it must not end the loop either
             fetched = await self._fetch(selected, selection_seq, search, wanted)
+            self._commit(fetched, selected, selection_seq, search, wanted)
         except Unauthorized as exc:
             self._refusal("credentials", exc.message or "the manager refused the credentials")
         except Forbidden as exc:
@@ -387,8 +388,6 @@ class Poller:
         except Exception as exc:  # a bug must not end the loop: show it and keep going
             log.exception("poller tick failed")
             self._failed(f"{type(exc).__name__}: {exc}")
-        else:
-            self._commit(fetched, selected, selection_seq, search, wanted)
 
     async def _call(self, request: Awaitable[T]) -> T:
         self._requests += 1
