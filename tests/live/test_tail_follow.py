@@ -232,6 +232,19 @@ async def following(
                 await asyncio.gather(run.task, return_exceptions=True)
 
 
+@asynccontextmanager
+async def after_a_lost_manager(
+    manager: ManagerProcess, **options: Any
+) -> AsyncIterator[tuple[Script, Following]]:
+    """A follower of a fresh started execution (pages of 2) whose first poll found no
+    manager: it failed once and sleeps before its retry."""
+    async with scripted(manager) as script, following(manager, script.id, page=2, **options) as run:
+        run.transport.fault = httpx.ConnectError("connection refused")
+        run.start()
+        await run.slept(1)
+        yield script, run
+
+
 def texts(events: Iterable[Event]) -> list[str]:
     return [event.message for event in events]
 
@@ -491,14 +504,8 @@ async def test_a_manager_that_went_away_is_asked_again_later_and_later(
     """Failures are retried after 1, 2, 4 s... up to `max_backoff` (5 s by default),
     named with when the next try is; the first success clears the error and the
     backoff, and polling goes on at the interval."""
-    async with (
-        scripted(still_manager) as script,
-        following(still_manager, script.id, page=2) as run,
-    ):
+    async with after_a_lost_manager(still_manager) as (script, run):
         refused = f"cannot connect to {still_manager.url}: connection refused"
-        run.transport.fault = httpx.ConnectError("connection refused")
-        run.start()
-        await run.slept(1)
         assert run.states == [TailState(error=refused, retry_at=101.0)]
         for count in range(2, 6):
             await run.poll(count)
@@ -528,13 +535,7 @@ async def test_a_bug_below_the_follower_is_shown_logged_and_retried(
 ) -> None:
     """An exception that is not the client's is named by its type, logged with its
     traceback, and retried with the same backoff as a failed request."""
-    async with (
-        scripted(still_manager) as script,
-        following(still_manager, script.id, page=2, max_backoff=1.5) as run,
-    ):
-        run.transport.fault = httpx.ConnectError("connection refused")
-        run.start()
-        await run.slept(1)
+    async with after_a_lost_manager(still_manager, max_backoff=1.5) as (_script, run):
         run.transport.fault = RuntimeError("wire cut")
         with caplog.at_level(logging.ERROR, logger="tui.live.tail"):
             await run.poll(2)
@@ -585,13 +586,7 @@ async def test_refused_credentials_end_the_follower(still_manager: ManagerProces
     """Refused credentials are not retried: the manager's words are shown without a
     retry time (even after a failure that had one) and `run()` returns, also when the
     refusal answers an older page."""
-    async with (
-        scripted(still_manager) as script,
-        following(still_manager, script.id, page=2) as run,
-    ):
-        run.transport.fault = httpx.ConnectError("connection refused")
-        run.start()
-        await run.slept(1)
+    async with after_a_lost_manager(still_manager) as (script, run):
         assert run.state.retry_at == 101.0
         run.transport.fault = None
         run.client.set_credentials(password="wrong")
@@ -634,13 +629,7 @@ async def test_a_refusal_without_a_message_is_named() -> None:
 async def test_a_deleted_execution_is_gone(still_manager: ManagerProcess) -> None:
     """When the execution no longer exists the follower says so, with no error left
     from an earlier failure, and `run()` returns."""
-    async with (
-        scripted(still_manager) as script,
-        following(still_manager, script.id, page=2) as run,
-    ):
-        run.transport.fault = httpx.ConnectError("connection refused")
-        run.start()
-        await run.slept(1)
+    async with after_a_lost_manager(still_manager) as (script, run):
         run.transport.fault = None
         await script.delete()
         run.gate.release()
