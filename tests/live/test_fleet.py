@@ -253,6 +253,7 @@ KNOWN = (
         ("since:1w", "since:1w is not a time: use 30m, 24h, 7d, today, yesterday"),
         ("since:h", "since:h is not a time: use 30m, 24h, 7d, today, yesterday"),
         ("since:-2h", "since:-2h is not a time: use 30m, 24h, 7d, today, yesterday"),
+        ("since:24Hours", "since:24hours is not a time: use 30m, 24h, 7d, today, yesterday"),
     ],
 )
 def test_a_word_that_cannot_be_read_says_why(text: str, message: str) -> None:
