@@ -92,18 +92,21 @@ class FleetQuery:
 
 
 def _since(value: str, now: datetime) -> datetime:
-    age = _AGE.match(value)
+    """An age (`30m`, `24H`), `today`, `yesterday` in any case, or a time as written
+    (the manager's own `...Z` included: its case is kept for the parser)."""
+    word = value.lower()
+    age = _AGE.match(word)
     if age:
         amount, unit = int(age.group(1)), age.group(2)
         unit_name = {"m": "minutes", "h": "hours", "d": "days"}[unit]
         return now - timedelta(**{unit_name: amount})
     local = now.astimezone()
     midnight = local.replace(hour=0, minute=0, second=0, microsecond=0)
-    if value == "today":
+    if word == "today":
         return midnight
-    if value == "yesterday":
+    if word == "yesterday":
         return midnight - timedelta(days=1)
-    parsed = parse_time(value)
+    parsed = parse_time(value.upper() if "t" in word else value)
     if parsed is None:
         raise FilterError(f"since:{value} is not a time: use 30m, 24h, 7d, today, yesterday")
     return parsed
@@ -135,7 +138,7 @@ def parse_filter(text: str, base: FleetQuery, now: datetime) -> FleetQuery:
         if name == "status":
             statuses += _statuses(value.lower())
         elif name == "since":
-            since = _since(value.lower(), now)
+            since = _since(value, now)
         else:
             named[name] = value
     return replace(
