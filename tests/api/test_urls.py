@@ -95,6 +95,11 @@ def test_by_hand_the_authority_is_read_as_urlsplit_reads_it(url: str) -> None:
         ("https://admin:pa/ss@cfy/api", "https://***@cfy/api"),
         ("https://admin:p?ss@cfy", "https://***@cfy"),
         ("https://admin:p#ss@cfy:80", "https://***@cfy:80"),
+        # the authority ends at the first of `/`, `?`, `#`; the host is after the last `@`
+        ("https://admin:pa/ss@cfy/a@b", "https://***@b"),
+        ("https://admin:p?s/s@cfy", "https://***@cfy"),
+        # a later `//` in the path is no authority
+        ("http://cfy/a//u:p@b", "http://cfy/a//u:p@b"),
         # digits before the `/` read as a port, and still hidden: a password may be digits
         ("https://admin:12/34@cfy", "https://***@cfy"),
         # no `:` in the authority, an IPv6 host, no `@` after it: nothing looks like a password
@@ -111,3 +116,10 @@ def test_a_password_typed_with_a_raw_slash_question_mark_or_hash_is_hidden(
     credentials to log in with (`userinfo`): only what is shown is at stake."""
     assert redact_url(url) == shown
     assert userinfo(url) == (None, None)
+
+
+def test_a_password_with_a_raw_at_and_a_raw_slash_is_hidden_whole() -> None:
+    """urlsplit reads `admin:p@s/s@cfy` as the user `admin`, the password `p` and the
+    host `s`: replacing that `user:password@` alone left `***@s/s@cfy` on screen, the
+    rest of the password with it."""
+    assert redact_url("https://admin:p@s/s@cfy") == "https://***@cfy"

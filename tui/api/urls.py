@@ -35,14 +35,17 @@ def _hide_raw_password(url: str) -> str:
     """A password typed with a raw `/`, `?` or `#` ends the authority early: in
     `https://admin:pa/ss@cfy` urlsplit finds the host `admin:pa` and the path
     `/ss@cfy`, so no `user:password@` is there to replace. When the authority holds a
-    `:` and an `@` follows, everything up to the last `@` is hidden, even in the rare
+    `:` (or an `@`: `p@s/s` left `***@s/s@cfy` after the first replacement) and an `@`
+    follows, everything up to the last `@` is hidden, even in the rare
     `host:port/path@x` (`admin:12/34@cfy` reads as host and port too; better hide too
     much than a password). Only what is shown is at stake: such a URL carries no
     credentials (`userinfo`), and requests go to `without_userinfo`'s address."""
     head, slashes, rest = url.partition("//")
     end = min((i for i in map(rest.find, "/?#") if i >= 0), default=len(rest))
     authority = rest[:end]
-    if not slashes or "@" not in rest[end:] or ":" not in authority or authority.startswith("["):
+    if not slashes or "@" not in rest[end:] or authority.startswith("["):
+        return url
+    if ":" not in authority and "@" not in authority:
         return url
     return head + slashes + REDACTED + "@" + rest.rpartition("@")[2]
 
