@@ -13,6 +13,7 @@ from tests.local_server import closed_port
 from tests.manager_process import PASSWORDS, ManagerProcess
 from tui.actions.group_run import (
     Acted,
+    GroupAction,
     GroupStart,
     GroupStarted,
     NothingTo,
@@ -125,3 +126,17 @@ async def test_act_without_the_members_sends_nothing() -> None:
             outcome = await act(gone, "any-group", "cancel")
     assert isinstance(outcome, Unchecked)
     assert outcome.error.startswith(f"cannot connect to http://127.0.0.1:{port}")
+
+
+@pytest.mark.parametrize("action", ["force-cancel", "kill"])
+async def test_every_kind_of_cancel_of_queued_members_only_is_taken(
+    client: ManagerClient, action: GroupAction
+) -> None:
+    """The manager's 404 for a group with only queued members (it cancels them, then
+    finds nothing running) is an outcome for force-cancel and kill as for cancel."""
+    started = await start_group(
+        client, plan(f"held-{action}", "check_status", "db-main", concurrency=0)
+    )
+    assert isinstance(started, GroupStarted)
+    assert await act(client, started.group.id, action) == Acted(action, queued_only=True)
+    assert await member_statuses(client, started.group.id) == frozenset({"cancelled"})

@@ -49,6 +49,7 @@ def test_the_hook_writes_one_line_per_request(tmp_path: Path) -> None:
     try:
         log_request("GET", "/api/v3.1/deployments?_search=secret", 200, 0.0123)
         log_request("POST", "/api/v3.1/executions", None, 1.5)
+        log_request("GET", "/api/v3.1/events?a=1?b=2", 200, 0.0)
     finally:
         logging.getLogger("tui").removeHandler(handler)
         handler.close()
@@ -56,6 +57,13 @@ def test_the_hook_writes_one_line_per_request(tmp_path: Path) -> None:
     assert [(m.group(1), m.group(2), m.group(3)) for m in lines] == [
         ("GET", "/api/v3.1/deployments", "200"),
         ("POST", "/api/v3.1/executions", "-"),
+        ("GET", "/api/v3.1/events", "200"),  # nothing after the first `?`
+    ]
+    # The time in milliseconds, to a tenth, as the support log promises.
+    assert [line.rsplit(" ", 1)[1] for line in log.read_text().splitlines()] == [
+        "12.3ms",
+        "1500.0ms",
+        "0.0ms",
     ]
     assert "secret" not in log.read_text()
     assert oct(log.stat().st_mode & 0o777) == "0o600"  # readable by its owner only
