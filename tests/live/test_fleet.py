@@ -187,6 +187,15 @@ def test_since_an_age_or_a_time(value: str, since: datetime) -> None:
     assert parse_filter(f"since:{value}", HISTORY, NOW).since == since
 
 
+def test_since_today_is_midnight_whatever_the_minute_of_now() -> None:
+    """Midnight drops the minutes, seconds and microseconds of now too, not the hour
+    only (the other tests' now is on the hour)."""
+    odd = datetime(2026, 11, 29, 12, 37, 12, 500_000, tzinfo=UTC)
+    today = parse_filter("since:today", HISTORY, odd).since
+    assert today is not None
+    assert today.astimezone().time().isoformat() == "00:00:00"
+
+
 def test_since_today_and_yesterday_are_local_midnights() -> None:
     """`today` is the operator's midnight, not UTC's; `yesterday` the one before."""
     today = parse_filter("since:today", HISTORY, NOW).since
