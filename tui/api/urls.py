@@ -40,14 +40,12 @@ def _hide_raw_password(url: str) -> str:
     `host:port/path@x` (`admin:12/34@cfy` reads as host and port too; better hide too
     much than a password). Only what is shown is at stake: such a URL carries no
     credentials (`userinfo`), and requests go to `without_userinfo`'s address."""
-    head, slashes, rest = url.partition("//")
-    end = min((i for i in map(rest.find, "/?#") if i >= 0), default=len(rest))
-    authority = rest[:end]
-    if not slashes or "@" not in rest[end:] or authority.startswith("["):
+    start, authority, after = _authority_by_hand(url)
+    if not start or "@" not in after or authority.startswith("["):
         return url
     if ":" not in authority and "@" not in authority:
         return url
-    return head + slashes + REDACTED + "@" + rest.rpartition("@")[2]
+    return start + REDACTED + "@" + (authority + after).rpartition("@")[2]
 
 
 def without_userinfo(url: str) -> str:
@@ -67,11 +65,19 @@ def _with_userinfo(url: str, replacement: str) -> str:
 
 
 def _with_userinfo_by_hand(url: str, replacement: str) -> str:
-    """What `urlsplit` would give for a URL it refuses: the authority runs from
-    `//` to the first `/`, `?` or `#`."""
-    head, slashes, rest = url.partition("//")
-    end = min((i for i in map(rest.find, "/?#") if i >= 0), default=len(rest))
-    netloc = rest[:end]
-    if not slashes or "@" not in netloc:
+    """What `urlsplit` would give for a URL it refuses."""
+    start, netloc, after = _authority_by_hand(url)
+    if not start or "@" not in netloc:
         return url
-    return head + slashes + replacement + netloc.rpartition("@")[2] + rest[end:]
+    return start + replacement + netloc.rpartition("@")[2] + after
+
+
+def _authority_by_hand(url: str) -> tuple[str, str, str]:
+    """(everything up to and with the first `//`, the authority, the rest): the
+    authority runs from `//` to the first `/`, `?` or `#`, or to the end. No `//`:
+    ("", "", url)."""
+    head, slashes, rest = url.partition("//")
+    if not slashes:
+        return "", "", url
+    end = min((i for i in map(rest.find, "/?#") if i >= 0), default=len(rest))
+    return head + slashes, rest[:end], rest[end:]
