@@ -106,7 +106,7 @@ def _since(value: str, now: datetime) -> datetime:
         return midnight
     if word == "yesterday":
         return midnight - timedelta(days=1)
-    parsed = parse_time(value.upper() if "t" in word else value)
+    parsed = parse_time(value.upper())  # an ISO time: `t` and `z` read as `T` and `Z`
     if parsed is None:
         raise FilterError(f"since:{value} is not a time: use 30m, 24h, 7d, today, yesterday")
     return parsed
