@@ -10,12 +10,14 @@ from __future__ import annotations
 import json
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from typing import Any
+from typing import Any, TypeVar
 
 import httpx
 
 from tests.manager_process import PASSWORDS
 from tui.api.client import ManagerClient
+
+R = TypeVar("R", bound="RecordingTransport")
 
 
 class RecordingTransport(httpx.AsyncBaseTransport):
@@ -44,11 +46,13 @@ class RecordingTransport(httpx.AsyncBaseTransport):
 
 
 @asynccontextmanager
-async def recording_client(url: str) -> AsyncIterator[tuple[ManagerClient, RecordingTransport]]:
+async def recording_client(
+    url: str, transport: R | None = None
+) -> AsyncIterator[tuple[ManagerClient, R]]:
     """An admin client of the manager at `url`, and the transport that records what it
-    sends."""
-    transport = RecordingTransport()
+    sends (a new `RecordingTransport` unless one of its kinds is given)."""
+    used = transport if transport is not None else RecordingTransport()
     async with ManagerClient(
-        url, username="admin", password=PASSWORDS["admin"], transport=transport
+        url, username="admin", password=PASSWORDS["admin"], transport=used
     ) as client:
-        yield client, transport
+        yield client, used  # type: ignore[misc]

@@ -25,7 +25,7 @@ import pytest
 from tests.live.test_tail import wait_for
 from tests.local_server import LocalServer, http_answer
 from tests.manager_process import PASSWORDS, ManagerProcess
-from tests.wire import RecordingTransport
+from tests.wire import RecordingTransport, recording_client
 from tui.api.client import ManagerClient
 from tui.api.errors import ApiError
 from tui.api.models import Event
@@ -207,10 +207,7 @@ async def following(
 ) -> AsyncIterator[Following]:
     """A follower of `execution_id` as admin, its sleep a `Gate` and its clock at 100;
     started by the test (`start()`), cancelled at the end."""
-    transport = FlakyTransport()
-    async with ManagerClient(
-        manager.url, username="admin", password=PASSWORDS["admin"], transport=transport
-    ) as client:
+    async with recording_client(manager.url, FlakyTransport()) as (client, transport):
         gate, clock = Gate(), Clock()
         states: list[TailState] = []
         follower = ExecutionFollower(
@@ -291,39 +288,36 @@ async def test_a_tail_opened_before_any_event_reads_every_event_as_new(
     """Nothing older is asked for before the tail is open or when nothing is older; new
     events are read from the end of the newest page, a page at a time until a short one,
     and an event already held is never returned twice."""
-    async with scripted(still_manager) as script:
-        transport = RecordingTransport()
-        async with ManagerClient(
-            still_manager.url, username="admin", password=PASSWORDS["admin"], transport=transport
-        ) as client:
-            tail = EventTail(client, script.id, page=3)
-            assert (tail.opened, tail.offset, tail.start, tail.total) == (False, None, 0, 0)
-            assert await tail.fetch_older() == []
-            assert (tail.requests, transport.requests) == (0, [])
+    async with (
+        scripted(still_manager) as script,
+        recording_client(still_manager.url) as (client, transport),
+    ):
+        tail = EventTail(client, script.id, page=3)
+        assert (tail.opened, tail.offset, tail.start, tail.total) == (False, None, 0, 0)
+        assert await tail.fetch_older() == []
+        assert (tail.requests, transport.requests) == (0, [])
 
-            assert await tail.fetch_new() == []  # opens the tail
-            assert (tail.opened, tail.offset, tail.start, tail.total) == (True, 0, 0, 0)
-            assert await tail.fetch_older() == []
-            assert tail.requests == 1
-            assert transport.sent() == reads(script.id, (0, 3, True))
+        assert await tail.fetch_new() == []  # opens the tail
+        assert (tail.opened, tail.offset, tail.start, tail.total) == (True, 0, 0, 0)
+        assert await tail.fetch_older() == []
+        assert tail.requests == 1
+        assert transport.sent() == reads(script.id, (0, 3, True))
 
-            await script.write(7)
-            assert texts(await tail.fetch_new()) == names(1, 7)
-            assert (tail.offset, tail.start, tail.total, tail.requests) == (7, 0, 7, 4)
-            assert transport.sent(1) == reads(
-                script.id, (0, 3, False), (3, 3, False), (6, 3, False)
-            )
+        await script.write(7)
+        assert texts(await tail.fetch_new()) == names(1, 7)
+        assert (tail.offset, tail.start, tail.total, tail.requests) == (7, 0, 7, 4)
+        assert transport.sent(1) == reads(script.id, (0, 3, False), (3, 3, False), (6, 3, False))
 
-            await script.write(3)  # a full page: the next, empty, one says it was the last
-            assert texts(await tail.fetch_new()) == names(8, 10)
-            assert transport.sent(4) == reads(script.id, (7, 3, False), (10, 3, False))
-            assert (tail.offset, tail.total, tail.requests) == (10, 10, 6)
+        await script.write(3)  # a full page: the next, empty, one says it was the last
+        assert texts(await tail.fetch_new()) == names(8, 10)
+        assert transport.sent(4) == reads(script.id, (7, 3, False), (10, 3, False))
+        assert (tail.offset, tail.total, tail.requests) == (10, 10, 6)
 
-            # Read again, the newest page holds nothing new.
-            assert await tail.open() == []
-            assert (tail.requests, tail.offset, tail.start) == (7, 10, 7)
-            assert await tail.fetch_new() == []
-            assert tail.requests == 8
+        # Read again, the newest page holds nothing new.
+        assert await tail.open() == []
+        assert (tail.requests, tail.offset, tail.start) == (7, 10, 7)
+        assert await tail.fetch_new() == []
+        assert tail.requests == 8
 
 
 async def test_older_pages_are_read_newest_first_before_the_oldest_event_held(
@@ -335,10 +329,7 @@ async def test_older_pages_are_read_newest_first_before_the_oldest_event_held(
     already held."""
     async with scripted(still_manager) as script:
         await script.write(10)
-        transport = RecordingTransport()
-        async with ManagerClient(
-            still_manager.url, username="admin", password=PASSWORDS["admin"], transport=transport
-        ) as client:
+        async with recording_client(still_manager.url) as (client, transport):
             tail = EventTail(client, script.id, page=3)
             assert texts(await tail.open()) == names(8, 10)
             assert (tail.offset, tail.start, tail.total, tail.requests) == (10, 7, 10, 1)
@@ -686,18 +677,17 @@ async def test_new_events_read_before_a_page_failed_are_read_again_not_lost(
     """`fetch_new` reads page after page; when one fails, the pages read before it must
     not count as read: the next try reads them again and shows them (they were once
     dropped as already seen, and never shown)."""
-    async with scripted(still_manager) as script:
-        transport = PageFault()
-        async with ManagerClient(
-            still_manager.url, username="admin", password=PASSWORDS["admin"], transport=transport
-        ) as client:
-            tail = EventTail(client, script.id, page=2)
-            assert await tail.open() == []
-            await script.write(5)
-            transport.fail_at = transport._seen + 2  # the second page of new events
-            with pytest.raises(ApiError):
-                await tail.fetch_new()
-            assert tail.offset == 0
-            transport.fail_at = None
-            assert texts(await tail.fetch_new()) == names(1, 5)
-            assert tail.offset == 5
+    async with (
+        scripted(still_manager) as script,
+        recording_client(still_manager.url, PageFault()) as (client, transport),
+    ):
+        tail = EventTail(client, script.id, page=2)
+        assert await tail.open() == []
+        await script.write(5)
+        transport.fail_at = transport._seen + 2  # the second page of new events
+        with pytest.raises(ApiError):
+            await tail.fetch_new()
+        assert tail.offset == 0
+        transport.fail_at = None
+        assert texts(await tail.fetch_new()) == names(1, 5)
+        assert tail.offset == 5
