@@ -96,6 +96,7 @@ def make_hostile_app(url: str) -> HostileApp:
         fast_interval=0.5,
         slow_interval=0.5,
     )
+    app.poller.quiet_interval = 0.5  # just opened, the app is quiet: tick as often
     app.poller._backoff.first = 0.05
     app.poller._backoff.cap = 0.2
     return app

@@ -21,7 +21,6 @@ from tests.conftest import admin_client
 from tests.manager_process import DEMO_DEPLOYMENTS, PASSWORDS, ManagerProcess
 from tui.api import Execution, ManagerClient
 from tui.live import Backoff, ConnectionState, Poller, Snapshot
-from tui.live import poller as poller_module
 
 DEMO = set(DEMO_DEPLOYMENTS)
 FAST, SLOW = 0.05, 0.2
@@ -98,8 +97,14 @@ class Harness:
             "first_backoff": 0.05,
             "sleep": self._sleep,
         }
+        # An idle poller just opened is quiet; these tests watch it at the slow interval
+        # (the quiet one has its own test).
+        quiet_after = options.pop("quiet_after", 60.0)
+        quiet_interval = options.pop("quiet_interval", SLOW)
         settings.update(options)
         self.poller = Poller(self.client, on_snapshot=self._published, **settings)
+        self.poller.quiet_after = quiet_after
+        self.poller.quiet_interval = quiet_interval
         self.task: asyncio.Task[None] | None = None
 
     async def _sleep(self, delay: float) -> None:
@@ -524,17 +529,19 @@ async def test_an_unchanged_selection_is_not_read_again_until_it_changes(
 
 
 async def test_a_quiet_poller_ticks_less_often_until_something_changes(
-    manager: ManagerProcess, monkeypatch: pytest.MonkeyPatch
+    manager: ManagerProcess,
 ) -> None:
-    """Nothing changed and nothing asked for QUIET_AFTER: ticks come every
-    QUIET_INTERVAL (same requests each); a key, or a change on the manager, brings back
-    the slow interval at once. The constants are shrunk so the test takes a second."""
-    monkeypatch.setattr(poller_module, "QUIET_AFTER", 0.6)
-    monkeypatch.setattr(poller_module, "QUIET_INTERVAL", 0.5)
-    async with Harness(manager, deployments_interval=0.3) as h:
+    """Nothing changed and nothing asked for `quiet_after`: ticks come every
+    `quiet_interval` (same requests each); a key, or a change on the manager, brings back
+    the slow interval at once. The intervals are shrunk so the test takes a second."""
+    async with Harness(manager, deployments_interval=0.3, quiet_after=0.6, quiet_interval=0.5) as h:
         await h.until(lambda s: s.deployments, "deployments")
-        await h.until(lambda _s: 0.5 in h.delays, "a quiet tick")
-        assert set(h.delays[h.delays.index(0.5) :]) == {0.5}
+        # The cursor's first row once the list came: read at once, but no key.
+        h.poller.select("analytics")
+        await h.until(lambda s: s.detail is not None and s.executions, "analytics")
+        await h.ticks(2)
+        # Opening is no change and the first row no ask: quiet from the first tick.
+        assert set(h.delays) == {0.5}
         # A key: the selection is read at once, then ticks are slow again.
         mark = len(h.delays)
         h.poller.select("web-prod")

@@ -28,7 +28,7 @@ from tui.api.client import EXECUTION_FIELDS
 from tui.live import ConnectionState, Poller, Snapshot
 
 FAST, SLOW = 0.05, 0.2
-QUIET = 15.0  # poller.QUIET_INTERVAL, longer than SLOW: the delay of a quiet poller
+QUIET = 3 * SLOW  # poller.QUIET_FACTOR slow intervals: the delay of a quiet poller
 EXECUTIONS = "/api/v3.1/executions"
 DEPLOYMENTS = "/api/v3.1/deployments"
 
@@ -352,10 +352,11 @@ async def test_a_detail_deferred_for_want_of_budget_comes_on_the_next_fast_tick(
         d.poller.select("web-prod")
         snap = await d.asleep(1)
         assert snap.selected == "web-prod" and snap.executions and snap.detail is None
-        assert d.delays == [SLOW, FAST]
+        # Just opened: quiet; then the new order (a key) and the deferred detail.
+        assert d.delays == [QUIET, FAST]
         snap = await d.tick()
     assert snap.detail is not None and snap.detail.id == "web-prod"
-    assert d.delays == [SLOW, FAST, SLOW]
+    assert d.delays == [QUIET, FAST, SLOW]
 
 
 # -- a refused tenant -------------------------------------------------------------------------

@@ -67,11 +67,15 @@ def where(search: str) -> DeploymentQuery | None:
 
 
 # Nothing runs, nothing changed and nobody asked for anything for QUIET_AFTER seconds:
-# a tick every QUIET_INTERVAL seconds (or the slow interval, if longer), three requests
-# each, 12 a minute, until anything changes or a key asks (issue 14: an idle app on a
-# management host costs the manager next to nothing).
+# a tick every QUIET_FACTOR slow intervals (15 s by default), three requests each, 12 a
+# minute, until anything changes or a key asks (issue 14: an idle app on a management
+# host costs the manager next to nothing). An app just opened is quiet: its first data
+# is no change, and the cursor's first row is no ask.
 QUIET_AFTER = 60.0
-QUIET_INTERVAL = 15.0
+QUIET_FACTOR = 3.0
+# The snapshot fields whose change keeps the poller from going quiet ("executions" first:
+# a new selection's first read is left out).
+CHANGE_KEYS = ("executions", "active", "deployments", "deployments_total", "waiting_total")
 
 # The deployments list's order until the user sorts: by id, as the CLI lists them.
 DEFAULT_SORT: tuple[str, ...] = ("id",)
@@ -165,6 +169,8 @@ class Poller:
         self.fast_interval = fast_interval
         self.slow_interval = slow_interval
         self.deployments_interval = deployments_interval
+        self.quiet_after = QUIET_AFTER  # tests shrink these two
+        self.quiet_interval: float | None = None  # None: QUIET_FACTOR slow intervals
         self.executions_page = executions_page
         self.deployments_page = deployments_page
         self.active_page = active_page
@@ -172,24 +178,22 @@ class Poller:
         self._sleep: Callable[[float], Awaitable[Any]] = sleep or asyncio.sleep
         self._backoff = Backoff(first=first_backoff, cap=max_backoff)
         self._wake = asyncio.Event()
-        self._changed_at = clock()  # the data's last change or the UI's last ask
+        # The data's last change or the UI's last ask; None: neither since opening.
+        self._changed_at: float | None = None
+        self._asked = False  # a wake-up since the last tick came from the user
         self.snapshot = Snapshot()
-        # What the UI asked for. The selection itself is `snapshot.selected`, published
-        # at once; `_selection_seq` tells a tick whether it changed while in flight.
-        self._search = ""
-        # The order of the deployments list (`_sort` keys), and the one the tick in
-        # flight asked for (published with the page it fetched).
+        self._search = ""  # the filter asked for (the selection: `snapshot.selected`)
+        # The list's order (`_sort` keys), and the one the tick in flight asked for.
         self._sort: tuple[str, ...] = DEFAULT_SORT
         self._tick_sort: tuple[str, ...] = DEFAULT_SORT
         self._deployments_offset = 0
-        # A deployment to keep on screen when the list changes under it (a filter set or
-        # cleared): the page that holds it is fetched instead of the first one.
+        # A deployment to keep on screen when the list changes: its page is fetched.
         self._keep: str | None = None
         self._paused = False
         # True while a tick's requests are in flight (pause lets one finish).
         self.ticking = False
         self._refresh_pending = False
-        self._selection_seq = 0
+        self._selection_seq = 0  # tells a tick whether the selection changed meanwhile
         self._loaded_seq = -1  # the selection that `detail` / `executions` belong to
         # Executions the UI started, kept visible until a tick that began after the
         # start has answered (an older answer cannot know them yet).
@@ -215,9 +219,13 @@ class Poller:
         """Show another deployment: its old rows go at once, new ones on the next tick."""
         if deployment_id == self.snapshot.selected:
             return
+        first = self.snapshot.selected is None
         self._selection_seq += 1
         self._publish(selected=deployment_id, detail=None, executions=())
-        self._wake.set()
+        if first:  # the cursor's first row once the list came: read now, no ask
+            self._wake.set()
+        else:
+            self._ask()
 
     def set_search(self, text: str, keep: str | None = None) -> None:
         """Filter deployments server-side (`_search`); `snapshot.search` follows the list.
@@ -230,7 +238,7 @@ class Poller:
         self._keep = keep
         self._deployments_offset = 0
         self._due.deployments_wanted += 1
-        self._wake.set()
+        self._ask()
 
     def set_sort(self, sort: tuple[str, ...], keep: str | None = None) -> None:
         """Order deployments server-side (`_sort`, `-` for descending); `snapshot.sort`
@@ -242,7 +250,7 @@ class Poller:
         self._keep = keep
         self._deployments_offset = 0
         self._due.deployments_wanted += 1
-        self._wake.set()
+        self._ask()
 
     def show_deployments_from(self, offset: int) -> None:
         """Page through deployments: the list holds one page (`deployments_page` rows)
@@ -253,14 +261,14 @@ class Poller:
         self._deployments_offset = offset
         self._keep = None
         self._due.deployments_wanted += 1
-        self._wake.set()
+        self._ask()
 
     def refresh_now(self) -> None:
         """Fetch everything now; while paused, exactly one tick, then paused again."""
         self._due.deployments_wanted += 1
         self._due.detail_wanted = True
         self._refresh_pending = True
-        self._wake.set()
+        self._ask()
 
     @property
     def refused(self) -> str:
@@ -289,7 +297,7 @@ class Poller:
             return
         self._paused = False
         self._publish()
-        self._wake.set()
+        self._ask()
 
     def note_started(self, execution: Execution) -> None:
         """The UI started `execution`: show it now and poll fast, without waiting a tick."""
@@ -301,7 +309,7 @@ class Poller:
         if execution.deployment_id == snap.selected:
             fields["executions"] = _with_first(snap.executions, [execution])
         self._publish(**fields)
-        self._wake.set()
+        self._ask()
 
     def watch(self, execution_ids: Iterable[str]) -> None:
         """Keep these executions' states in `snapshot.watched`, whatever deployment they
@@ -313,6 +321,11 @@ class Poller:
         self._watched = ids
         known = {e.id: e for e in self.snapshot.watched}
         self._publish(watched=tuple(known[i] for i in ids if i in known))
+        self._ask()
+
+    def _ask(self) -> None:
+        """The user asked for something: a tick now, and not quiet for a while."""
+        self._asked = True
         self._wake.set()
 
     # -- the loop ------------------------------------------------------------------------
@@ -342,8 +355,11 @@ class Poller:
         busy = self.snapshot.active or any(e.is_unfinished for e in self.snapshot.executions)
         if busy or self._due.deferred:
             return self.fast_interval
-        if self._clock() - self._changed_at >= QUIET_AFTER:
-            return max(self.slow_interval, QUIET_INTERVAL)
+        changed_at = self._changed_at
+        if changed_at is None or self._clock() - changed_at >= self.quiet_after:
+            if self.quiet_interval is not None:
+                return self.quiet_interval
+            return QUIET_FACTOR * self.slow_interval
         return self.slow_interval
 
     async def _wait(self, delay: float | None) -> None:
@@ -361,8 +377,9 @@ class Poller:
                 for task in tasks:
                     if not task.cancelled() and task.exception() is not None:
                         log.error("poller sleep failed", exc_info=task.exception())
-        if self._wake.is_set():  # asked for (a key, a start): not quiet any more
+        if self._asked:  # asked for (a key, a start): not quiet any more
             self._changed_at = self._clock()
+            self._asked = False
         # Cleared before the tick: a call made during the tick wakes the next one.
         self._wake.clear()
 
@@ -734,6 +751,7 @@ class Poller:
         self, fetched: _Fetched, selected: str | None, selection_seq: int, search: str, wanted: int
     ) -> None:
         now = self._clock()
+        selection_read_before = self._loaded_seq == selection_seq
         self._backoff.reset()
         self._worked = True
         self._confirming = False
@@ -783,12 +801,18 @@ class Poller:
             self._due.deployments_done = max(self._due.deployments_done, wanted)
             self._due.deployments_at = now
         self._last_requests = self._requests
-        if any(
-            key in fields and fields[key] != getattr(self.snapshot, key)
-            for key in ("active", "executions", "deployments", "deployments_total", "waiting_total")
-        ):
+        if self._changed(fields, selection_read_before):
             self._changed_at = now
         self._publish(**fields)
+
+    def _changed(self, fields: dict[str, Any], selection_read_before: bool) -> bool:
+        """Whether a tick's data differs from what is shown: a run began or ended, a
+        deployment came or went. The first data after opening and a new selection's
+        first executions are no change: nothing happened on the manager to follow up."""
+        if self.snapshot.updated_at is None:
+            return False
+        keys = CHANGE_KEYS if selection_read_before else CHANGE_KEYS[1:]
+        return any(key in fields and fields[key] != getattr(self.snapshot, key) for key in keys)
 
     def _refusal(self, kind: str, message: str) -> None:
         """The manager refused the credentials (401) or the tenant (403).
