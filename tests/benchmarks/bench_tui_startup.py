@@ -11,6 +11,9 @@ each per round) so that load on a shared machine hits them alike:
   the import any Textual app pays.
 * a minimal Textual app (one `Static` that shows the marker, no styles, no data) in a
   pseudo-terminal until its first frame: the floor of any Textual app's first data.
+* `layout_floor.py` in a pseudo-terminal: a plain Textual app with the main screen's
+  widget tree, the app's stylesheet and the demo rows written in (no manager, no
+  HTTP, none of cfy-tui's modules): the floor of this layout's first data.
 * headless app: `tui_runner.py startup` builds the app as `tui/cli.py` does against a
   manager started once beforehand with the demo seed (outside the timing) and runs it
   headless (160x48); it reports when its imports ended, the first frame was composed
@@ -25,12 +28,15 @@ each per round) so that load on a shared machine hits them alike:
   the whole process, which prints the table and exits. The app's first data in the
   terminal is compared with it, measured in the same rounds (the target: 0.75x).
 
-The manager is stopped and its data directory removed at the end.
+The manager is stopped and its data directory removed at the end. The bytecode of
+`tui/` is compiled first, as `pip install` does: with PYTHONDONTWRITEBYTECODE set (or
+a read-only checkout) every run would otherwise compile the modules changed since.
 """
 
 from __future__ import annotations
 
 import argparse
+import compileall
 import fcntl
 import json
 import os
@@ -54,6 +60,8 @@ from tests.cfy_cli import cli_env, ensure_cfy_cli  # noqa: E402
 from tests.manager_process import PASSWORDS, ManagerProcess  # noqa: E402
 
 RUNNER = Path(__file__).with_name("tui_runner.py")
+LAYOUT_FLOOR = Path(__file__).with_name("layout_floor.py")
+STYLESHEET = ROOT / "styles" / "app.tcss"
 COLUMNS, LINES = 160, 48
 # The demo deployment sorted last by id: once it is on screen the table is painted.
 MARKER = b"web-staging"
@@ -197,6 +205,7 @@ def main() -> int:
 
     py = sys.executable
     cfy_tui = cfy_tui_command()
+    compileall.compile_dir(ROOT / "tui", quiet=1)
     samples: dict[str, list[float]] = {
         k: []
         for k in (
@@ -204,6 +213,7 @@ def main() -> int:
             "textual",
             "tui_imports",
             "pty_minimal",
+            "pty_layout",
             "pty_manager",
             "pty_demo",
             "cfy_list",
@@ -241,6 +251,9 @@ def main() -> int:
                     samples["pty_minimal"].append(
                         pty_run([py, "-c", MINIMAL_APP], dict(os.environ))
                     )
+                    samples["pty_layout"].append(
+                        pty_run([py, str(LAYOUT_FLOOR), str(STYLESHEET)], dict(os.environ))
+                    )
                     samples["pty_manager"].append(
                         pty_run([*cfy_tui, "--manager", manager.url], manager_env)
                     )
@@ -265,6 +278,7 @@ def main() -> int:
     if not args.no_pty:
         print(f"\nReal terminal (pty {COLUMNS}x{LINES}), until {MARKER.decode()!r} is on screen:")
         print(f"  minimal Textual app (the floor)           {median(samples['pty_minimal'])}")
+        print(f"  this layout, rows written in, no manager  {median(samples['pty_layout'])}")
         print(f"  cfy-tui --manager URL (running manager)   {median(samples['pty_manager'])}")
         if not args.no_demo:
             print(f"  cfy-tui --demo (starts its own manager)   {median(samples['pty_demo'])}")
@@ -273,6 +287,8 @@ def main() -> int:
         print(f"  first data / cfy deployments list: {ratio:.2f}x (target 0.75x or less)")
         floor = statistics.median(samples["pty_minimal"]) / statistics.median(samples["cfy_list"])
         print(f"  minimal Textual app / cfy deployments list: {floor:.2f}x")
+        layout = statistics.median(samples["pty_layout"]) / statistics.median(samples["cfy_list"])
+        print(f"  this layout without cfy-tui's code / cfy deployments list: {layout:.2f}x")
     return 0
 
 
