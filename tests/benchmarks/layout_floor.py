@@ -15,6 +15,7 @@ requests). Any key quits.
 from __future__ import annotations
 
 import sys
+from pathlib import Path
 
 from textual.app import App, ComposeResult
 from textual.binding import Binding
@@ -84,4 +85,4 @@ class LayoutFloor(App[None]):
 
 
 if __name__ == "__main__":
-    LayoutFloor(sys.argv[1]).run()
+    LayoutFloor(str(Path(sys.argv[1]).resolve())).run()
