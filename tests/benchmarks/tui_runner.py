@@ -124,6 +124,8 @@ def classify(method: str, path: str, query: str) -> str:
             return "GET /executions?deployment_id=… (selected)"
         if "id" in params:
             return "GET /executions?id=… (watched)"
+        if "status" in params and params.get("_size") == ["0"]:
+            return "GET /executions?status=…&_size=0 (waiting count)"
         if "status" in params:
             return "GET /executions?status=… (active)"
         return "GET /executions (other)"
