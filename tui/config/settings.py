@@ -179,7 +179,7 @@ class Settings:
         "(default: ${env} or the profile's read_only)",
     )
     fast_interval: float = setting(1.0, INTERVAL)  # between polls while something runs
-    slow_interval: float = setting(5.0, INTERVAL)  # ... and when idle
+    slow_interval: float = setting(5.0, INTERVAL)  # idle after a key or change (quiet: 3x)
     theme: str | None = setting(None, Text())  # a Textual theme's name
     ascii: bool = setting(
         False,
